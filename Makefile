@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine with Python 3.11 and make:
+#   make demo   install, generate the embedded sample, run every asset, print where things are
+#   make test   install, run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export CHIPAO_HOME ?= $(CURDIR)/.chipao
+
+.PHONY: install demo test dev bench lint clean
+
+$(BIN)/chipao: pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/chipao
+
+demo: install
+	$(BIN)/chipao init
+	$(BIN)/chipao generate --scale demo --years 2565-2567
+	$(BIN)/chipao run --years 2565-2567
+
+test: install
+	$(BIN)/python -m pytest -q
+
+dev: install
+	$(BIN)/chipao init
+	cd $(CURDIR) && DAGSTER_HOME=$(CHIPAO_HOME)/dagster $(BIN)/dg dev
+
+bench: install
+	$(BIN)/python -m measures.bench
+	$(BIN)/python -m pipelines.bench
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(CHIPAO_HOME)

@@ -1,0 +1,228 @@
+"""BMN survey files: landing inventory (raw) and validated, pseudonymised rows (staging)."""
+
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.readers import sha256_of
+from assets.staging import quarantine_rows, stage_year
+from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse, insert_frame
+from schemas.validate import AreaRegister
+
+LEDGER_CHECK = "rows_reconcile"
+SHARE_CHECK = "quarantine_share"
+
+
+def _no_files_message(landing: LandingZone, year_be: int) -> str:
+    folder = landing.year_folder(year_be)
+    return (
+        f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
+        f"{folder}/households/ and {folder}/members/ (README, 'Input layout'). "
+        f"`chipao generate` writes a synthetic sample there."
+    )
+
+
+@dg.asset(
+    key=["raw", "landing_file"],
+    partitions_def=SURVEY_YEARS,
+    pool=WRITER_POOL,
+    group_name="bmn",
+    description="Every landing file of the survey year, with its sha256 and size.",
+)
+def landing_files(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, landing: LandingZone
+) -> dg.MaterializeResult:
+    year_be = int(context.partition_key)
+    files = landing.bmn_files(year_be)
+    if not any(files.values()):
+        raise dg.Failure(_no_files_message(landing, year_be))
+    root = Path(landing.root)
+    frame = pl.DataFrame(
+        [
+            {
+                "year_be": year_be,
+                "source": source,
+                "file": str(p.relative_to(root)),
+                "sha256": sha256_of(p),
+                "bytes": p.stat().st_size,
+                "seen_at": datetime.now(),
+            }
+            for source, paths in files.items()
+            for p in paths
+        ]
+    )
+    with warehouse.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM raw.landing_file WHERE year_be = ?", [year_be])
+        insert_frame(con, "raw.landing_file", frame)
+        con.execute("COMMIT")
+    return dg.MaterializeResult(
+        metadata={"files": frame.height, "bytes": int(frame["bytes"].sum())}
+    )
+
+
+def _area_register(warehouse: Warehouse) -> AreaRegister:
+    with warehouse.connect() as con:
+        subdistricts = con.execute(
+            "SELECT area_code FROM core.dim_area WHERE level = 'subdistrict'"
+        ).fetchall()
+        abolished = con.execute(
+            "SELECT area_code, successor_code FROM core.area_successor WHERE level = 'subdistrict'"
+        ).fetchall()
+    if not subdistricts:
+        raise dg.Failure("core.dim_area is empty: materialize the reference tables first.")
+    return AreaRegister(
+        subdistricts=frozenset(r[0] for r in subdistricts),
+        successor={code: succ for code, succ in abolished if succ},
+        ambiguous=frozenset(code for code, succ in abolished if not succ),
+    )
+
+
+def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> dg.AssetCheckResult:
+    shares = ledger.with_columns(
+        (pl.col("rows_quarantined") / pl.col("rows_read").clip(lower_bound=1)).alias("share")
+    )
+    over = shares.filter((pl.col("share") > limit) | pl.col("file_error").is_not_null())
+    problems = []
+    for row in over.iter_rows(named=True):
+        top = (
+            failures.filter(pl.col("file") == row["file"])
+            .group_by("rule")
+            .len()
+            .sort("len", descending=True)
+            .head(3)
+        )
+        rules = ", ".join(f"{r} ({n:,})" for r, n in top.iter_rows())
+        problems.append(
+            f"{row['file']}: {row['share']:.1%} of rows quarantined"
+            + (f" (file error: {row['file_error']})" if row["file_error"] else "")
+            + f"; top rules: {rules}"
+        )
+    return dg.AssetCheckResult(
+        check_name=SHARE_CHECK,
+        asset_key=dg.AssetKey(["core", "ingest_ledger"]),
+        passed=not problems,
+        description=f"files with more than {limit:.0%} of rows quarantined, or unreadable",
+        metadata={"limit": limit, "files_over": len(problems), "details": "\n".join(problems)},
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["staging", "household"],
+            deps=[["raw", "landing_file"], ["core", "dim_area"], ["core", "area_successor"]],
+            description="Valid household rows, typed, house code pseudonymised.",
+        ),
+        dg.AssetSpec(
+            ["staging", "member"],
+            deps=[["raw", "landing_file"]],
+            description="Valid member rows, typed, IDs pseudonymised, age computed.",
+        ),
+        dg.AssetSpec(
+            ["core", "quarantine"],
+            deps=[["raw", "landing_file"]],
+            description="Every rejected row with its rule and message (EN/TH).",
+        ),
+        dg.AssetSpec(
+            ["core", "ingest_ledger"],
+            deps=[["raw", "landing_file"]],
+            description="Per file: rows read = staged + quarantined.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            LEDGER_CHECK,
+            asset=["core", "ingest_ledger"],
+            blocking=True,
+            description="rows read = rows staged + rows quarantined, every file",
+        ),
+        dg.AssetCheckSpec(
+            SHARE_CHECK,
+            asset=["core", "ingest_ledger"],
+            description="no file has more than the allowed share quarantined",
+        ),
+    ],
+    partitions_def=SURVEY_YEARS,
+    pool=WRITER_POOL,
+    group_name="bmn",
+)
+def staging_bmn(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    landing: LandingZone,
+    pseudonym_key: PseudonymKey,
+    validation: ValidationPolicy,
+):
+    year_be = int(context.partition_key)
+    files = landing.bmn_files(year_be)
+    if not any(files.values()):
+        raise dg.Failure(_no_files_message(landing, year_be))
+    staged = stage_year(
+        files,
+        root=Path(landing.root),
+        year_be=year_be,
+        areas=_area_register(warehouse),
+        key=pseudonym_key.secret(),
+        log=context.log.info,
+    )
+    quarantine = quarantine_rows(staged.failures, year_be)
+    ledger = staged.ledger.with_columns(
+        pl.lit(year_be).alias("year_be"), pl.lit(datetime.now()).alias("loaded_at")
+    )
+    households = staged.households.with_columns(pl.lit(year_be).alias("year_be"))
+    members = staged.members.with_columns(pl.lit(year_be).alias("year_be"))
+    with warehouse.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        for table in (
+            "staging.household",
+            "staging.member",
+            "core.quarantine",
+            "core.ingest_ledger",
+        ):
+            con.execute(f"DELETE FROM {table} WHERE year_be = ?", [year_be])
+        insert_frame(con, "staging.household", households)
+        insert_frame(con, "staging.member", members)
+        insert_frame(con, "core.quarantine", quarantine)
+        insert_frame(con, "core.ingest_ledger", ledger)
+        con.execute("COMMIT")
+
+    totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)
+    top_rules = staged.failures.group_by("rule").len().sort("len", descending=True).head(5)
+    context.log.info(
+        f"{year_be}: {totals[0]:,} rows read, {totals[1]:,} staged, {totals[2]:,} quarantined; "
+        f"top rules: {dict(top_rules.iter_rows())}"
+    )
+    yield dg.MaterializeResult(
+        asset_key=["staging", "household"], metadata={"rows": households.height}
+    )
+    yield dg.MaterializeResult(asset_key=["staging", "member"], metadata={"rows": members.height})
+    yield dg.MaterializeResult(
+        asset_key=["core", "quarantine"],
+        metadata={"rows": quarantine.height, "rows_quarantined": int(totals[2])},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["core", "ingest_ledger"],
+        metadata={
+            "files": ledger.height,
+            "rows_read": int(totals[0]),
+            "rows_staged": int(totals[1]),
+            "rows_quarantined": int(totals[2]),
+        },
+    )
+    balanced = (
+        ledger.filter(
+            pl.col("rows_read") != pl.col("rows_staged") + pl.col("rows_quarantined")
+        ).height
+        == 0
+    )
+    yield dg.AssetCheckResult(
+        check_name=LEDGER_CHECK,
+        asset_key=["core", "ingest_ledger"],
+        passed=balanced,
+        metadata={"files": ledger.height},
+    )
+    yield _share_check(ledger, staged.failures, validation.quarantine_share_limit)

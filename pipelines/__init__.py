@@ -1,0 +1,1 @@
+"""Chipao's Dagster code location, settings and command line."""

@@ -1,0 +1,197 @@
+"""`chipao`: generate a sample, run the pipeline, query the warehouse.
+
+Each command reads its settings from the environment (CHIPAO_HOME, CHIPAO_YEARS, CHIPAO_KEY,
+CHIPAO_KEY_FILE); see README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.settings import Settings, load_settings, parse_years
+
+EPILOG = "Settings come from the environment: CHIPAO_HOME (default .chipao/ in the project)."
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from assets.pseudonymise import create_key_file
+    from pipelines.instance import prepare_dagster_home
+
+    settings = _settings()
+    for folder in (settings.landing, settings.exports):
+        folder.mkdir(parents=True, exist_ok=True)
+    prepare_dagster_home(settings.dagster_home)
+    if settings.key is None and create_key_file(settings.key_file):
+        print(
+            f"created a local pseudonymisation key: {settings.key_file} (keep it secret, keep it)"
+        )
+    print(f"CHIPAO_HOME ready: {settings.home}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.synthetic import generate
+
+    out = Path(args.out) if args.out else _settings().landing
+    summary = generate(
+        scale=args.scale,
+        years=parse_years(args.years),
+        seed=args.seed,
+        out=out,
+        fmt=args.format,
+        progress=print,
+    )
+    print(summary)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assets.storage import LandingZone
+
+    settings = _settings()
+    if args.years:
+        years = parse_years(args.years)
+    else:
+        years = tuple(LandingZone(root=str(settings.landing)).years())
+        if not years:
+            print(
+                f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
+                "deliver files there (README, 'Input layout')",
+                file=sys.stderr,
+            )
+            return 2
+    # The Dagster instance lives under CHIPAO_HOME; set before dagster reads it.
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    import dagster as dg
+
+    from assets.pseudonymise import MissingKeyError, load_key
+    from pipelines.instance import prepare_dagster_home
+    from pipelines.run import RunFailed, run_years
+
+    try:
+        load_key(settings.key, settings.key_file)
+    except MissingKeyError as err:
+        print(err, file=sys.stderr)
+        return 2
+    prepare_dagster_home(settings.dagster_home)
+    with dg.DagsterInstance.get() as instance:
+        try:
+            run_years(settings, years, instance)
+        except RunFailed as err:
+            print(f"run failed: {err}", file=sys.stderr)
+            return 1
+    _print_ledger(settings)
+    print(
+        f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
+        f"exports: {settings.exports}\nUI: make dev"
+    )
+    return 0
+
+
+def _connect_published(settings: Settings):
+    import duckdb
+
+    if not settings.published.exists():
+        raise SystemExit(f"no published warehouse at {settings.published}: run `chipao run` first")
+    return duckdb.connect(str(settings.published), read_only=True)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    con = _connect_published(_settings())
+    try:
+        relation = con.sql(args.query)
+    except duckdb.Error as err:
+        print(f"query failed: {err}", file=sys.stderr)
+        return 1
+    if relation is None:
+        return 0
+    if args.csv:
+        relation.pl().write_csv(sys.stdout)
+    else:
+        relation.show(max_rows=args.max_rows, max_width=200)
+    return 0
+
+
+def _print_ledger(settings: Settings) -> None:
+    con = _connect_published(settings)
+    print("\nper file: rows read = staged + quarantined (top rules)")
+    rows = con.execute(
+        """
+        SELECT l.year_be, l.file, l.rows_read, l.rows_staged, l.rows_quarantined,
+               coalesce(l.file_error, (
+                   SELECT string_agg(rule || ' ' || n, ', ' ORDER BY n DESC)
+                   FROM (SELECT rule, count(DISTINCT row_index) AS n FROM core.quarantine q
+                         WHERE q.year_be = l.year_be AND q.file = l.file GROUP BY rule)
+               ), '') AS reasons
+        FROM core.ingest_ledger l ORDER BY l.year_be, l.file
+        """
+    ).fetchall()
+    for year, file, read, staged, quarantined, reasons in rows:
+        print(
+            f"  {year} {file}: {read:,} read, {staged:,} staged, {quarantined:,} quarantined"
+            + (f" ({reasons})" if reasons else "")
+        )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _print_ledger(settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chipao",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create CHIPAO_HOME, the Dagster home and a local key")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("generate", help="write a synthetic BMN sample in the input layout")
+    p.add_argument(
+        "--scale",
+        default="demo",
+        help="tiny (one province, ~2,000 households), demo (1%% of the country, "
+        "default), national, or a fraction such as 0.05",
+    )
+    p.add_argument("--years", default="2565-2567", help="BE survey years, e.g. 2565-2567")
+    p.add_argument("--seed", type=int, default=2561, help="same seed, same bytes")
+    p.add_argument("--out", help="landing folder (default: CHIPAO_HOME/landing)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("run", help="materialize every asset for the given survey years, in process")
+    p.add_argument("--years", help="BE survey years (default: every year in the landing folder)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sql", help="run a query on the published warehouse, read-only")
+    p.add_argument("query", help='DuckDB SQL, e.g. "FROM marts.area_summary LIMIT 5"')
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.add_argument("--max-rows", type=int, default=40)
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("status", help="per file: rows read, staged, quarantined, top rules")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

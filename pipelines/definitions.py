@@ -1,0 +1,27 @@
+"""The one entry point of the Dagster code location: every asset, job, schedule and resource."""
+
+import dagster as dg
+
+from assets import bmn, exports, facts, marts, reference
+from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
+from pipelines.resources import build_resources
+from pipelines.settings import load_settings
+
+ASSETS = [
+    reference.reference_tables,
+    bmn.landing_files,
+    bmn.staging_bmn,
+    facts.fact_household,
+    facts.fact_person,
+    marts.area_summary,
+    marts.area_indicator,
+    exports.area_files,
+]
+
+defs = dg.Definitions(
+    assets=ASSETS,
+    jobs=[reference_job, survey_year_job],
+    schedules=[nightly_refresh],
+    sensors=[landing_years],
+    resources=build_resources(load_settings()),
+)

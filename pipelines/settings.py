@@ -1,0 +1,81 @@
+"""All settings in one place, read from the environment, with defaults that work on a laptop.
+
+Nothing here changes the environment; callers pass a Settings object along.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    """'2565-2567' or '2565,2567' -> BE years. CE years (below 2400) are refused, not guessed."""
+    years: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if first > last:
+            raise ValueError(f"year range {part!r} runs backwards")
+        years.extend(range(first, last + 1))
+    for year in years:
+        if year < 2400:
+            raise ValueError(
+                f"survey year {year} looks like CE; Chipao takes Buddhist Era years (CE + 543), "
+                f"e.g. {year + 543}"
+            )
+    if not years:
+        raise ValueError("no survey years given")
+    return tuple(sorted(set(years)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    years: tuple[int, ...]  # survey years, Buddhist Era
+    key_file: Path
+    key: str | None  # pseudonymisation key given directly (CHIPAO_KEY), else read from key_file
+    quarantine_share_limit: float
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        """Read-only snapshot for analysts and reports; the live file is never opened by them."""
+        return self.home / "published" / "warehouse.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def latest_year(self) -> int:
+        return self.years[-1]
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    home = Path(env.get("CHIPAO_HOME") or PROJECT_ROOT / ".chipao").resolve()
+    return Settings(
+        home=home,
+        years=parse_years(env.get("CHIPAO_YEARS", "2565-2567")),
+        key_file=Path(env.get("CHIPAO_KEY_FILE") or home / "pseudonym.key"),
+        key=env.get("CHIPAO_KEY") or None,
+        quarantine_share_limit=float(env.get("CHIPAO_QUARANTINE_SHARE", "0.05")),
+    )

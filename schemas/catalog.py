@@ -1,0 +1,181 @@
+"""Typed access to the YAML catalogs in ``schemas/catalog/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+PII_CLASSES = ("direct", "quasi", "none")
+FIELD_TYPES = ("str", "int", "float")
+
+
+def _load(name: str) -> dict[str, Any]:
+    text = files("schemas").joinpath(f"catalog/{name}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    column: str
+    bmn_no: int
+    dimension: str
+    unit: str
+    name_th: str
+    name_en: str
+    scope: str
+    deprived_when: str
+    rollup: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    code: str
+    name_th: str
+    name_en: str
+    min_age: int
+    max_age: int | None
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name_th: str
+    name_en: str
+    province_ranges: tuple[tuple[int, int], ...]
+
+    def holds(self, province_code: str) -> bool:
+        number = int(province_code)
+        return any(low <= number <= high for low, high in self.province_ranges)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label_th: str
+    label_en: str
+    required: bool
+    pii: str
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    digits: int | None = None
+    allowed: dict[int, str] | None = None
+
+    @property
+    def label(self) -> str:
+        """The bilingual label used in reports: Thai first, then English."""
+        return f"{self.label_th} ({self.label_en})"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title_th: str
+    title_en: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"source {self.name!r} has no field {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@cache
+def indicators() -> tuple[Indicator, ...]:
+    return tuple(Indicator(**row) for row in _load("indicators")["indicators"])
+
+
+@cache
+def dimensions() -> tuple[Dimension, ...]:
+    return tuple(Dimension(**row) for row in _load("dimensions")["dimensions"])
+
+
+@cache
+def age_bands() -> tuple[AgeBand, ...]:
+    return tuple(AgeBand(**row) for row in _load("age_bands")["age_bands"])
+
+
+@cache
+def regions() -> tuple[Region, ...]:
+    return tuple(
+        Region(
+            code=row["code"],
+            name_th=row["name_th"],
+            name_en=row["name_en"],
+            province_ranges=tuple(tuple(r) for r in row["province_ranges"]),
+        )
+        for row in _load("regions")["regions"]
+    )
+
+
+def region_of(province_code: str) -> Region:
+    for region in regions():
+        if region.holds(province_code):
+            return region
+    raise KeyError(f"province {province_code!r} is in no region of regions.yaml")
+
+
+@cache
+def sources() -> dict[str, Source]:
+    out = {}
+    for name, spec in _load("fields")["sources"].items():
+        out[name] = Source(
+            name=name,
+            title_th=spec["title_th"],
+            title_en=spec["title_en"],
+            key=tuple(spec["key"]),
+            fields=tuple(Field(**f) for f in spec["fields"]),
+        )
+    return out
+
+
+@cache
+def survey_rules() -> dict[str, Any]:
+    return _load("survey_rules")
+
+
+def _in_years(entry: dict[str, Any], year_be: int) -> bool:
+    last = entry["last_year"]
+    return entry["first_year"] <= year_be and (last is None or year_be <= last)
+
+
+def income_criterion(year_be: int) -> float:
+    """Baht per person per year below which a household fails indicator 4.3 in that year."""
+    for entry in survey_rules()["income_criterion"]:
+        if _in_years(entry, year_be):
+            return float(entry["baht_per_person_year"])
+    raise KeyError(
+        f"no BMN income criterion covers survey year {year_be}: add it to survey_rules.yaml"
+    )
+
+
+def target_poor_rule(year_be: int) -> str:
+    for entry in survey_rules()["target_poor"]:
+        if _in_years(entry, year_be):
+            return entry["rule"]
+    raise KeyError(f"no target-poor rule covers survey year {year_be}: add it to survey_rules.yaml")
+
+
+def age_reference_day() -> str:
+    """Month-day (MM-DD) on which ages are counted in completed years."""
+    return survey_rules()["age_reference_day"]

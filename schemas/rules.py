@@ -1,0 +1,48 @@
+"""Row rules beyond the column contract. Each has a name listed in catalog/rules.yaml."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib.resources import files
+
+import polars as pl
+import yaml
+
+MAX_AGE = 120
+
+
+@cache
+def rule_messages() -> dict[str, dict[str, str]]:
+    text = files("schemas").joinpath("catalog/rules.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["rules"]
+
+
+def message(rule: str, column: str, value: str | None, lang: str) -> str:
+    return rule_messages()[rule][lang].format(column=column, value="" if value is None else value)
+
+
+def citizen_id_valid(expr: pl.Expr) -> pl.Expr:
+    """13 digits whose last is (11 - sum(d_i * (14 - i)) mod 11) mod 10, DOMAIN.md §6."""
+    digit = [expr.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(13)]
+    weighted = pl.sum_horizontal(digit[i] * (13 - i) for i in range(12))
+    check = ((11 - weighted % 11) % 10).cast(pl.Int32)
+    return expr.str.contains(r"^\d{13}$") & (check == digit[12])
+
+
+def age_on(birth: pl.Expr, reference: date) -> pl.Expr:
+    """Completed years of age on the reference day."""
+    before_birthday = (birth.dt.month() > reference.month) | (
+        (birth.dt.month() == reference.month) & (birth.dt.day() > reference.day)
+    )
+    return (reference.year - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
+
+
+def failures_where(frame: pl.DataFrame, bad: pl.Expr, column: str, rule: str) -> pl.DataFrame:
+    """The rows of ``frame`` where ``bad`` holds, as quarantine failures on ``column``."""
+    return frame.filter(bad.fill_null(False)).select(
+        pl.col("row_index"),
+        pl.lit(column).alias("column"),
+        pl.lit(rule).alias("rule"),
+        pl.col(column).cast(pl.Utf8).alias("value"),
+    )

@@ -1,0 +1,157 @@
+"""Validate a delivered file's rows against its contract; split them into staged and failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandera.errors
+import polars as pl
+
+from schemas import rules
+from schemas.catalog import Source
+from schemas.contracts import contract
+from schemas.normalise import be_date_to_ce, normalise
+
+FAILURE_SCHEMA = {"row_index": pl.UInt32, "column": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8}
+
+# pandera names its built-in checks after their call; quarantine readers see our rule names.
+_PANDERA_RULES = {
+    "not_nullable": "required",
+    "in_range": "range",
+    "isin": "allowed",
+    "str_matches": "digits",
+}
+
+
+@dataclass(frozen=True)
+class AreaRegister:
+    """What the validator needs to know of areas: current subdistricts and abolished ones."""
+
+    subdistricts: frozenset[str]
+    successor: dict[str, str]  # abolished subdistrict -> its single successor
+    ambiguous: frozenset[str]  # abolished subdistricts with no single successor
+
+
+@dataclass(frozen=True)
+class Checked:
+    rows: pl.DataFrame  # rows that passed every rule, typed, with lineage
+    failures: pl.DataFrame  # one row per failed (row, column, rule)
+
+    @property
+    def quarantined_rows(self) -> int:
+        return self.failures["row_index"].n_unique()
+
+
+def _pandera_rule(check: pl.Expr) -> pl.Expr:
+    name = check.str.extract(r"^(\w+)")
+    return name.replace_strict(_PANDERA_RULES, default=name)
+
+
+def contract_failures(typed: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Cells that break the field catalog's contract (required, range, allowed, digits)."""
+    try:
+        contract(source.name).validate(typed, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases.filter(pl.col("index").is_not_null())
+        positions = cases["index"].cast(pl.UInt32)
+        return pl.DataFrame(
+            {
+                "row_index": typed["row_index"].gather(positions),
+                "column": cases["column"].cast(pl.Utf8),
+                "rule": cases.select(_pandera_rule(pl.col("check")))["check"],
+                "value": cases["failure_case"].cast(pl.Utf8),
+            },
+            schema=FAILURE_SCHEMA,
+        )
+    return pl.DataFrame(schema=FAILURE_SCHEMA)
+
+
+def map_abolished_areas(
+    typed: pl.DataFrame, areas: AreaRegister
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Move villages of abolished subdistricts to the successor; flag unknown or ambiguous ones.
+
+    The code as sent is kept in ``village_code_sent`` whenever it was changed.
+    """
+    subdistrict = pl.col("village_code").str.slice(0, 6)
+    mapped = typed.with_columns(
+        pl.when(subdistrict.is_in(list(areas.successor)))
+        .then(pl.col("village_code"))
+        .alias("village_code_sent"),
+        pl.when(subdistrict.is_in(list(areas.successor)))
+        .then(
+            subdistrict.replace_strict(areas.successor, default=None)
+            + pl.col("village_code").str.slice(6, 2)
+        )
+        .otherwise(pl.col("village_code"))
+        .alias("village_code"),
+    )
+    new_sub = pl.col("village_code").str.slice(0, 6)
+    has_code = pl.col("village_code").str.contains(r"^\d{8}$")
+    ambiguous = has_code & new_sub.is_in(list(areas.ambiguous))
+    unknown = has_code & ~new_sub.is_in(list(areas.subdistricts)) & ~ambiguous
+    failures = pl.concat(
+        [
+            rules.failures_where(mapped, ambiguous, "village_code", "area_ambiguous"),
+            rules.failures_where(mapped, unknown, "village_code", "area_unknown"),
+        ]
+    )
+    return mapped, failures
+
+
+def _household_rules(typed: pl.DataFrame) -> list[pl.DataFrame]:
+    sent = pl.coalesce("village_code_sent", "village_code")
+    wrong_district = pl.col("house_code").str.slice(0, 4) != sent.str.slice(0, 4)
+    return [rules.failures_where(typed, wrong_district, "house_code", "house_code_district")]
+
+
+def _member_rules(typed: pl.DataFrame, reference_day: date) -> tuple[pl.DataFrame, list]:
+    typed = typed.with_columns(be_date_to_ce(pl.col("birth_date")).alias("birth_date_ce"))
+    typed = typed.with_columns(rules.age_on(pl.col("birth_date_ce"), reference_day).alias("age"))
+    bad_date = pl.col("birth_date").is_not_null() & pl.col("birth_date_ce").is_null()
+    bad_age = (pl.col("age") < 0) | (pl.col("age") > rules.MAX_AGE)
+    bad_id = pl.col("citizen_id").str.contains(r"^\d{13}$") & ~rules.citizen_id_valid(
+        pl.col("citizen_id")
+    )
+    return typed, [
+        rules.failures_where(typed, bad_date, "birth_date", "date"),
+        rules.failures_where(typed, bad_age, "birth_date", "age"),
+        rules.failures_where(typed, bad_id, "citizen_id", "citizen_id_check_digit"),
+    ]
+
+
+def check_rows(
+    text: pl.DataFrame,
+    source: Source,
+    *,
+    year_be: int,
+    areas: AreaRegister | None,
+    reference_day: date,
+) -> Checked:
+    """Normalise, type and validate rows read as text; ``text`` carries a ``row_index`` column."""
+    typed, type_failures = normalise(text, source)
+    found = [type_failures, contract_failures(typed, source)]
+    if "survey_year" in typed.columns:
+        wrong_year = pl.col("survey_year") != year_be
+        found.append(rules.failures_where(typed, wrong_year, "survey_year", "year_mismatch"))
+    if areas is not None and "village_code" in typed.columns:
+        typed, area_failures = map_abolished_areas(typed, areas)
+        found.append(area_failures)
+        found += _household_rules(typed)
+    if source.name == "bmn_member":
+        typed, member_failures = _member_rules(typed, reference_day)
+        found += member_failures
+
+    failures = pl.concat([f.cast(FAILURE_SCHEMA) for f in found])
+    # A cell that is not a number is also null after typing; report it once, as `type`.
+    typed_cells = failures.filter(pl.col("rule") == "type").select("row_index", "column")
+    required = pl.col("rule") == "required"
+    failures = pl.concat(
+        [
+            failures.filter(~required),
+            failures.filter(required).join(typed_cells, on=["row_index", "column"], how="anti"),
+        ]
+    ).unique(maintain_order=True)
+    good = typed.join(failures.select("row_index").unique(), on="row_index", how="anti")
+    return Checked(rows=good, failures=failures)

@@ -1,0 +1,64 @@
+-- Households, persons, MPI-poor and target-poor persons per area, level and age band.
+-- Villages are counted from the person facts; every higher level adds up its villages, so each
+-- level reconciles with its children by construction, and households (each in one village) and
+-- persons stay additive. Params: $year_be.
+INSERT INTO marts.area_summary BY NAME
+WITH village AS (
+    SELECT
+        village_code,
+        coalesce(age_band, 'all') AS age_band,
+        count(DISTINCT household_key) AS households,
+        count(*) AS persons,
+        count_if(mpi_poor) AS mpi_poor_persons,
+        count_if(target_poor) AS target_poor_persons,
+        count_if(mpi_poor AND welfare_card = 2) AS mpi_poor_card_verified,
+        count_if(mpi_poor AND welfare_card = 1) AS mpi_poor_card_registered,
+        count_if(mpi_poor AND welfare_card = 0) AS mpi_poor_no_card
+    FROM core.fact_person
+    WHERE year_be = $year_be
+    GROUP BY GROUPING SETS ((village_code, age_band), (village_code))
+), placed AS (
+    SELECT * FROM village JOIN core.village_area USING (village_code)
+)
+SELECT
+    $year_be - 543 AS year,
+    $year_be AS year_be,
+    r.level, r.area_code, n.name_th, n.name_en, n.parent_code,
+    r.age_band,
+    r.households, r.persons, r.mpi_poor_persons, r.target_poor_persons,
+    r.mpi_poor_card_verified, r.mpi_poor_card_registered, r.mpi_poor_no_card,
+    r.child_areas, r.villages
+FROM (
+    SELECT
+        area_level(GROUPING(village_code), GROUPING(subdistrict_code), GROUPING(district_code),
+                   GROUPING(province_code), GROUPING(region_code)) AS level,
+        coalesce(village_code, subdistrict_code, district_code, province_code, region_code, 'TH')
+            AS area_code,
+        age_band,
+        sum(households)::BIGINT AS households,
+        sum(persons)::BIGINT AS persons,
+        sum(mpi_poor_persons)::BIGINT AS mpi_poor_persons,
+        sum(target_poor_persons)::BIGINT AS target_poor_persons,
+        sum(mpi_poor_card_verified)::BIGINT AS mpi_poor_card_verified,
+        sum(mpi_poor_card_registered)::BIGINT AS mpi_poor_card_registered,
+        sum(mpi_poor_no_card)::BIGINT AS mpi_poor_no_card,
+        CASE
+            WHEN GROUPING(village_code) = 0 THEN 0
+            WHEN GROUPING(subdistrict_code) = 0 THEN count(DISTINCT village_code)
+            WHEN GROUPING(district_code) = 0 THEN count(DISTINCT subdistrict_code)
+            WHEN GROUPING(province_code) = 0 THEN count(DISTINCT district_code)
+            WHEN GROUPING(region_code) = 0 THEN count(DISTINCT province_code)
+            ELSE count(DISTINCT region_code)
+        END AS child_areas,
+        count(DISTINCT village_code) AS villages
+    FROM placed
+    GROUP BY GROUPING SETS (
+        (age_band, village_code),
+        (age_band, subdistrict_code),
+        (age_band, district_code),
+        (age_band, province_code),
+        (age_band, region_code),
+        (age_band)
+    )
+) AS r
+JOIN core.area_names AS n ON n.level = r.level AND n.area_code = r.area_code

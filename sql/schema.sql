@@ -1,0 +1,234 @@
+-- The warehouse's tables, declared once. Every write is a delete + insert of one survey year
+-- (or of the whole reference table) inside a transaction, so a re-run changes nothing.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS core;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+-- Areas: country, region, province, district, subdistrict. Villages come from the data.
+CREATE TABLE IF NOT EXISTS core.dim_area (
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    region_code VARCHAR,
+    PRIMARY KEY (level, area_code)
+);
+
+-- Abolished DOPA codes and what replaced them (geothai.abolished).
+CREATE TABLE IF NOT EXISTS core.area_successor (
+    area_code VARCHAR PRIMARY KEY,
+    level VARCHAR NOT NULL,
+    name_th VARCHAR,
+    name_en VARCHAR,
+    abolished_on DATE,
+    successor_code VARCHAR,          -- the single successor; NULL when none or several
+    successors VARCHAR,              -- all successors, space-separated
+    successors_basis VARCHAR
+);
+
+-- Every landing file seen, known by its content hash.
+CREATE TABLE IF NOT EXISTS raw.landing_file (
+    year_be INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    bytes BIGINT NOT NULL,
+    seen_at TIMESTAMP NOT NULL
+);
+
+-- Per file: rows read = rows staged + rows quarantined.
+CREATE TABLE IF NOT EXISTS core.ingest_ledger (
+    year_be INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_staged BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    file_error VARCHAR,
+    seconds DOUBLE,
+    loaded_at TIMESTAMP NOT NULL
+);
+
+-- One row per (row, column, rule) that failed. PII values are masked.
+CREATE TABLE IF NOT EXISTS core.quarantine (
+    year_be INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    row_index BIGINT,                -- data row in the file, 1 = first row under the header
+    column_name VARCHAR,
+    rule VARCHAR NOT NULL,
+    value VARCHAR,
+    message_en VARCHAR NOT NULL,
+    message_th VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.household (
+    year_be INTEGER NOT NULL,
+    file VARCHAR NOT NULL,
+    row_index BIGINT NOT NULL,
+    household_key BIGINT NOT NULL,   -- keyed hash of the house code (assets/pseudonymise.py)
+    village_code VARCHAR NOT NULL,
+    village_code_sent VARCHAR,       -- the abolished code as sent, when it was mapped
+    members_declared INTEGER NOT NULL,
+    income_main DOUBLE NOT NULL,
+    income_secondary DOUBLE NOT NULL,
+    income_other DOUBLE NOT NULL,
+    income_own_produce DOUBLE NOT NULL,
+    food_safe TINYINT NOT NULL,
+    medicine_safe TINYINT NOT NULL,
+    housing_secure TINYINT NOT NULL,
+    drinking_water_lpd DOUBLE NOT NULL,
+    domestic_water_lpd DOUBLE NOT NULL,
+    home_hygienic TINYINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.member (
+    year_be INTEGER NOT NULL,
+    file VARCHAR NOT NULL,
+    row_index BIGINT NOT NULL,
+    household_key BIGINT NOT NULL,
+    person_key BIGINT NOT NULL,      -- keyed hash of the citizen ID
+    member_no INTEGER NOT NULL,
+    sex TINYINT NOT NULL,
+    age INTEGER NOT NULL,
+    relation TINYINT NOT NULL,
+    birth_weight_g DOUBLE,
+    exercise TINYINT,
+    schooling TINYINT NOT NULL,
+    grade9_completed TINYINT,
+    continued_grade10 TINYINT,
+    literate TINYINT,
+    occupation TINYINT NOT NULL,
+    income_year DOUBLE NOT NULL,
+    able_to_work TINYINT NOT NULL,
+    self_care TINYINT NOT NULL,
+    disabled TINYINT NOT NULL,
+    chronic_illness TINYINT NOT NULL,
+    cared_for TINYINT,
+    welfare_card TINYINT NOT NULL
+);
+
+-- Indicator status columns: 1 deprived, 0 not deprived, NULL not applicable.
+CREATE TABLE IF NOT EXISTS core.fact_household (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    household_key BIGINT NOT NULL,
+    village_code VARCHAR NOT NULL,
+    members INTEGER NOT NULL,
+    members_declared INTEGER NOT NULL,
+    income_total DOUBLE NOT NULL,
+    income_per_capita DOUBLE NOT NULL,
+    i_1_2 TINYINT, i_1_3 TINYINT, i_2_1 TINYINT, i_2_2 TINYINT,
+    i_2_3 TINYINT, i_2_4 TINYINT, i_4_3 TINYINT
+);
+
+CREATE TABLE IF NOT EXISTS core.fact_person (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    person_key BIGINT NOT NULL,
+    household_key BIGINT NOT NULL,
+    village_code VARCHAR NOT NULL,
+    sex TINYINT NOT NULL,
+    age INTEGER NOT NULL,
+    age_band VARCHAR NOT NULL,
+    disabled TINYINT NOT NULL,
+    welfare_card TINYINT NOT NULL,
+    income_per_capita DOUBLE NOT NULL,
+    i_1_1 TINYINT, i_1_2 TINYINT, i_1_3 TINYINT, i_1_4 TINYINT,
+    i_2_1 TINYINT, i_2_2 TINYINT, i_2_3 TINYINT, i_2_4 TINYINT,
+    i_3_1 TINYINT, i_3_2 TINYINT, i_3_3 TINYINT, i_3_4 TINYINT,
+    i_4_1 TINYINT, i_4_2 TINYINT, i_4_3 TINYINT,
+    i_5_1 TINYINT, i_5_2 TINYINT,
+    deprivations TINYINT NOT NULL,   -- indicators failed, of 17
+    mpi_poor BOOLEAN NOT NULL,       -- TPMAP union rule: failed at least one
+    target_poor BOOLEAN NOT NULL     -- per the year's rule in schemas/catalog/survey_rules.yaml
+);
+
+CREATE TABLE IF NOT EXISTS marts.area_summary (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    households BIGINT NOT NULL,
+    persons BIGINT NOT NULL,
+    mpi_poor_persons BIGINT NOT NULL,
+    target_poor_persons BIGINT NOT NULL,
+    mpi_poor_card_verified BIGINT NOT NULL,
+    mpi_poor_card_registered BIGINT NOT NULL,
+    mpi_poor_no_card BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    villages BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS marts.area_indicator (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    persons_in_scope BIGINT NOT NULL,
+    persons_deprived BIGINT NOT NULL,
+    households_deprived BIGINT NOT NULL
+);
+
+-- Catalogs, copied from schemas/catalog/*.yaml so that SQL and notebooks can join on them.
+CREATE TABLE IF NOT EXISTS core.dim_age_band (
+    age_band VARCHAR PRIMARY KEY,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    min_age INTEGER NOT NULL,
+    max_age INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS core.dim_indicator (
+    indicator_code VARCHAR PRIMARY KEY,
+    status_column VARCHAR NOT NULL,
+    bmn_no INTEGER NOT NULL,
+    dimension VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    deprived_when VARCHAR NOT NULL
+);
+
+-- Each village seen in the data, with the codes of the areas above it.
+CREATE OR REPLACE VIEW core.village_area AS
+SELECT DISTINCT
+    h.village_code,
+    left(h.village_code, 6) AS subdistrict_code,
+    left(h.village_code, 4) AS district_code,
+    left(h.village_code, 2) AS province_code,
+    p.region_code
+FROM core.fact_household AS h
+JOIN core.dim_area AS p ON p.level = 'province' AND p.area_code = left(h.village_code, 2);
+
+-- Names and parents of every area at every level, villages included.
+CREATE OR REPLACE VIEW core.area_names AS
+SELECT level, area_code, name_th, name_en, parent_code FROM core.dim_area
+UNION ALL
+SELECT
+    'village' AS level,
+    v.village_code AS area_code,
+    'หมู่ที่ ' || CAST(right(v.village_code, 2) AS INTEGER) || ' ต.' || s.name_th AS name_th,
+    'Village ' || CAST(right(v.village_code, 2) AS INTEGER) || ', ' || s.name_en AS name_en,
+    v.subdistrict_code AS parent_code
+FROM core.village_area AS v
+JOIN core.dim_area AS s ON s.level = 'subdistrict' AND s.area_code = v.subdistrict_code;
+
+-- Which level a GROUPING SETS row over (village, subdistrict, district, province, region) is.
+CREATE OR REPLACE MACRO area_level(gv, gs, gd, gp, gr) AS
+    CASE WHEN gv = 0 THEN 'village' WHEN gs = 0 THEN 'subdistrict' WHEN gd = 0 THEN 'district'
+         WHEN gp = 0 THEN 'province' WHEN gr = 0 THEN 'region' ELSE 'country' END;
