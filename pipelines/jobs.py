@@ -33,9 +33,7 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext):
             "No survey year registered yet: run `chipao run` or add landing files."
         )
     latest = max(years, key=int)
-    return dg.RunRequest(
-        run_key=f"nightly-{latest}-{context.scheduled_execution_time:%Y%m%d}", partition_key=latest
-    )
+    return dg.RunRequest(partition_key=latest)
 
 
 @dg.sensor(

@@ -1,0 +1,111 @@
+"""The YAML catalogs are complete and consistent with each other and with the SQL."""
+
+import re
+
+import geothai
+
+import sql
+from schemas import catalog
+from schemas.catalog import FIELD_TYPES, PII_CLASSES
+from schemas.rules import rule_messages
+
+
+def test_seventeen_indicators_with_unique_codes_and_columns():
+    indicators = catalog.indicators()
+    assert len(indicators) == 17
+    assert len({i.code for i in indicators}) == 17
+    assert [i.column for i in indicators] == [f"i_{i.code.replace('.', '_')}" for i in indicators]
+    assert {i.bmn_no for i in indicators} == {
+        1,
+        4,
+        5,
+        7,
+        8,
+        9,
+        10,
+        11,
+        15,
+        16,
+        17,
+        19,
+        20,
+        21,
+        22,
+        27,
+        28,
+    }
+
+
+def test_every_indicator_has_a_known_dimension_words_and_bilingual_names():
+    dimensions = {d.code for d in catalog.dimensions()}
+    assert len(dimensions) == 5
+    for i in catalog.indicators():
+        assert i.dimension in dimensions
+        assert i.unit in {"person", "household"}
+        assert i.name_th and i.name_en and i.scope and i.deprived_when and i.source
+        assert re.search(r"[\u0E00-\u0E7F]", i.name_th), f"{i.code} Thai name is not Thai"
+        assert i.rollup == "sum"
+    # every dimension holds at least one indicator
+    assert dimensions == {i.dimension for i in catalog.indicators()}
+
+
+def test_each_indicator_is_computed_in_the_fact_sql_by_its_unit():
+    person_sql = sql.load("core/fact_person")
+    household_sql = sql.load("core/fact_household")
+    for i in catalog.indicators():
+        if i.unit == "household":
+            assert f"AS {i.column}" in household_sql, i.code
+            assert f"h.{i.column}" in person_sql, i.code
+        else:
+            assert f"END AS {i.column}" in person_sql, i.code
+            assert f"AS {i.column}" not in household_sql, i.code
+
+
+def test_age_bands_cover_every_age_once():
+    bands = catalog.age_bands()
+    covered = []
+    for band in bands:
+        top = 120 if band.max_age is None else band.max_age
+        covered += range(band.min_age, top + 1)
+    assert covered == list(range(0, 121))
+    assert bands[-1].max_age is None
+
+
+def test_regions_hold_every_province_exactly_once():
+    for province in geothai.provinces():
+        holders = [r.code for r in catalog.regions() if r.holds(province.code)]
+        assert len(holders) == 1, (province.code, holders)
+    assert catalog.region_of("10").name_en == "Bangkok"
+    assert catalog.region_of("30").name_en == "Northeast"
+    assert catalog.region_of("57").name_en == "North"
+    assert catalog.region_of("96").name_en == "South"
+    assert catalog.region_of("77").name_en == "Central"
+
+
+def test_survey_rules_cover_every_year_from_2561():
+    for year in range(2561, 2600):
+        assert catalog.income_criterion(year) > 0
+        assert catalog.target_poor_rule(year) in {"card_verified", "card_any", "all_mpi_poor"}
+    assert catalog.income_criterion(2561) == 38000
+    assert re.fullmatch(r"\d\d-\d\d", catalog.age_reference_day())
+
+
+def test_fields_are_well_formed():
+    for source in catalog.sources().values():
+        assert len(set(source.names)) == len(source.names)
+        assert set(source.key) <= set(source.names)
+        for f in source.fields:
+            assert f.type in FIELD_TYPES, f.name
+            assert f.pii in PII_CLASSES, f.name
+            assert f.label_th and f.label_en
+            if f.allowed is not None:
+                assert all(isinstance(k, int) for k in f.allowed), f.name
+                assert all(" | " in label for label in f.allowed.values()), f.name
+    member = catalog.sources()["bmn_member"]
+    assert member.field("citizen_id").pii == "direct"
+    assert catalog.sources()["bmn_household"].field("house_code").pii == "direct"
+
+
+def test_every_rule_has_english_and_thai_messages():
+    for name, texts in rule_messages().items():
+        assert texts["en"] and re.search(r"[\u0E00-\u0E7F]", texts["th"]), name
