@@ -1,7 +1,10 @@
 """Stage one survey year of BMN files: read, normalise, validate, pseudonymise, reconcile.
 
-Pure (no Dagster): every input row ends up either staged or in the failures, and the ledger
-says so per file.
+Pure (no Dagster). Every input row ends up either staged or in the failures, and the ledger
+says so per file. Rules across rows run in this order, each on what the previous left:
+duplicate households; member count against the member file; members whose household is missing
+or rejected; the same person twice in a household, or in two households; households left
+without members.
 """
 
 from __future__ import annotations
@@ -17,14 +20,21 @@ import polars as pl
 from assets.pseudonymise import pseudonyms
 from assets.readers import UnreadableFile, read_text, sha256_of
 from schemas import catalog
+from schemas.normalise import clean_text, whole_code
 from schemas.rules import message
-from schemas.validate import AreaRegister, check_rows
+from schemas.validate import EXTRA_CELLS, AreaRegister, check_rows
 
-LINEAGE = ["file", "sha256", "row_index"]
 FAILURE_COLUMNS = {
     "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
     "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
 }  # fmt: skip
+HOUSEHOLD, MEMBER = "bmn_household", "bmn_member"
+# The columns the cross-row rules need, so that a year with no valid row still has a shape.
+_LINEAGE = {"file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64, "house_code": pl.Utf8}
+EMPTY_ROWS = {
+    HOUSEHOLD: {**_LINEAGE, "members_declared": pl.Int64},
+    MEMBER: {**_LINEAGE, "citizen_id": pl.Utf8},
+}
 
 
 @dataclass
@@ -32,26 +42,41 @@ class StagedYear:
     households: pl.DataFrame
     members: pl.DataFrame
     failures: pl.DataFrame  # FAILURE_COLUMNS
-    ledger: pl.DataFrame  # per file: rows read, staged, quarantined, file error
+    ledger: pl.DataFrame  # per file: rows read, staged, quarantined, file error, seconds
 
 
 @dataclass
-class _FileResult:
+class _File:
     source: str
-    file: str
+    name: str
     sha256: str
-    rows_read: int
-    rows: pl.DataFrame
-    failures: pl.DataFrame
-    error: str | None
-    seconds: float
+    rows_read: int = 0
+    rows: pl.DataFrame | None = None  # typed rows that passed the row rules
+    house_codes: pl.Series | None = None  # every row's house code, valid or not
+    failures: pl.DataFrame | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    validation_seconds: float = 0.0
 
 
-def _failures(frame: pl.DataFrame, source: str, file: str, sha: str) -> pl.DataFrame:
+def _file_failure(file: _File, rule: str, value: str | None) -> pl.DataFrame:
+    row = {
+        "source": file.source,
+        "file": file.name,
+        "sha256": file.sha256,
+        "row_index": None,
+        "column_name": None,
+        "rule": rule,
+        "value": value,
+    }
+    return pl.DataFrame([row], schema=FAILURE_COLUMNS)
+
+
+def _with_lineage(frame: pl.DataFrame, file: _File) -> pl.DataFrame:
     return frame.select(
-        pl.lit(source).alias("source"),
-        pl.lit(file).alias("file"),
-        pl.lit(sha).alias("sha256"),
+        pl.lit(file.source).alias("source"),
+        pl.lit(file.name).alias("file"),
+        pl.lit(file.sha256).alias("sha256"),
         pl.col("row_index").cast(pl.Int64),
         pl.col("column").alias("column_name"),
         pl.col("rule"),
@@ -59,90 +84,56 @@ def _failures(frame: pl.DataFrame, source: str, file: str, sha: str) -> pl.DataF
     )
 
 
-def _read_file(
-    path: Path,
-    name: str,
-    source: catalog.Source,
-    year_be: int,
-    areas: AreaRegister,
-    reference_day: date,
-) -> _FileResult:
+def _read(file: _File, path: Path, year_be: int, areas: AreaRegister, day: date) -> None:
+    source = catalog.sources()[file.source]
     started = time.perf_counter()
-    sha = sha256_of(path)
     try:
-        table = read_text(path)
+        table = read_text(path, expected=source.names)
     except UnreadableFile as err:
-        failure = pl.DataFrame(
-            [
-                {
-                    "source": source.name,
-                    "file": name,
-                    "sha256": sha,
-                    "row_index": None,
-                    "column_name": None,
-                    "rule": "unreadable",
-                    "value": str(err),
-                }
-            ],
-            schema=FAILURE_COLUMNS,
-        )
-        return _FileResult(
-            source.name,
-            name,
-            sha,
-            0,
-            pl.DataFrame(),
-            failure,
-            str(err),
-            time.perf_counter() - started,
-        )
+        file.error, file.failures = str(err), _file_failure(file, "unreadable", str(err))
+        return
     text = table.frame
+    file.rows_read = text.height
     missing = [f.name for f in source.fields if f.required and f.name not in text.columns]
     if missing:
-        failures = text.select(
-            "row_index",
-            pl.lit(missing[0]).alias("column"),
-            pl.lit("missing_column").alias("rule"),
-            pl.lit(None, pl.Utf8).alias("value"),
+        file.error = f"missing required column(s): {', '.join(missing)}"
+        file.failures = _with_lineage(
+            text.select(
+                "row_index",
+                pl.lit(missing[0]).alias("column"),
+                pl.lit("missing_column").alias("rule"),
+                pl.lit(None).alias("value"),
+            ),
+            file,
         )
-        return _FileResult(
-            source.name,
-            name,
-            sha,
-            text.height,
-            pl.DataFrame(),
-            _failures(failures, source.name, name, sha),
-            f"missing required column(s): {', '.join(missing)}",
-            time.perf_counter() - started,
-        )
-    for f in source.fields:
-        if f.name not in text.columns:
-            text = text.with_columns(pl.lit(None, pl.Utf8).alias(f.name))
-    checked = check_rows(text, source, year_be=year_be, areas=areas, reference_day=reference_day)
-    rows = checked.rows.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
-    return _FileResult(
-        source.name,
-        name,
-        sha,
-        text.height,
-        rows,
-        _failures(checked.failures, source.name, name, sha),
-        None,
-        time.perf_counter() - started,
+        return
+    if text.height == 0:
+        file.error, file.failures = "no data rows", _file_failure(file, "no_rows", None)
+        return
+    text = text.with_columns(
+        pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns
     )
+    file.house_codes = text.select(whole_code(clean_text(pl.col("house_code"))).alias("h"))["h"]
+    checking = time.perf_counter()
+    checked = check_rows(text, source, year_be=year_be, areas=areas, reference_day=day)
+    file.validation_seconds = time.perf_counter() - checking
+    file.rows = checked.rows.with_columns(
+        pl.lit(file.name).alias("file"), pl.lit(file.sha256).alias("sha256")
+    )
+    file.failures = _with_lineage(checked.failures, file)
+    file.seconds = time.perf_counter() - started
 
 
 def _flag(frame: pl.DataFrame, bad: pl.Expr, source: str, column: str, rule: str) -> pl.DataFrame:
-    return frame.filter(bad).select(
+    value = pl.col(column).cast(pl.Utf8) if column in frame.columns else pl.lit(None, pl.Utf8)
+    return frame.filter(bad.fill_null(False)).select(
         pl.lit(source).alias("source"),
         "file",
         "sha256",
         pl.col("row_index").cast(pl.Int64),
         pl.lit(column).alias("column_name"),
         pl.lit(rule).alias("rule"),
-        pl.col(column).cast(pl.Utf8).alias("value")
-        if column in frame.columns
-        else pl.lit(None, pl.Utf8).alias("value"),
+        value.alias("value"),
     )
 
 
@@ -150,9 +141,75 @@ def _drop(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
     return frame.join(failures.select("file", "row_index"), on=["file", "row_index"], how="anti")
 
 
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    frames = [f for f in frames if f.width]
-    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+def _stack(frames: list[pl.DataFrame | None], schema: dict | None = None) -> pl.DataFrame:
+    present = [f for f in frames if f is not None and f.height]
+    if present:
+        return pl.concat(present, how="diagonal_relaxed")
+    return pl.DataFrame(schema=schema or {})
+
+
+def _cross_row_rules(
+    households: pl.DataFrame,
+    members: pl.DataFrame,
+    delivered: dict[str, pl.Series],
+    key: bytes,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    """``delivered``: per source, the house code of every row delivered, valid or not."""
+    households = households.with_columns(
+        pseudonyms(households["house_code"], key, "house").alias("household_key")
+    )
+    members = members.with_columns(
+        pseudonyms(members["house_code"], key, "house").alias("household_key"),
+        pseudonyms(members["citizen_id"], key, "person").alias("person_key"),
+    )
+    any_household_row = pseudonyms(delivered[HOUSEHOLD], key, "house").implode()
+    member_rows = (
+        pl.DataFrame({"household_key": pseudonyms(delivered[MEMBER], key, "house")})
+        .group_by("household_key")
+        .len("delivered")
+    )
+    house = pl.col("household_key")
+    failures: list[pl.DataFrame] = []
+
+    def reject(frame, bad, source, column, rule) -> pl.DataFrame:
+        flagged = _flag(frame, bad, source, column, rule)
+        failures.append(flagged)
+        return _drop(frame, flagged)
+
+    households = reject(
+        households, ~house.is_first_distinct(), HOUSEHOLD, "house_code", "duplicate_household"
+    )
+    households = households.join(member_rows, on="household_key", how="left")
+    households = reject(
+        households,
+        pl.col("members_declared") != pl.col("delivered"),
+        HOUSEHOLD,
+        "members_declared",
+        "member_count_mismatch",
+    )
+    kept = households["household_key"].implode()
+    members = reject(
+        members, ~house.is_in(any_household_row), MEMBER, "house_code", "member_without_household"
+    )
+    members = reject(members, ~house.is_in(kept), MEMBER, "house_code", "household_rejected")
+    members = reject(
+        members,
+        house.n_unique().over("person_key") > 1,
+        MEMBER,
+        "citizen_id",
+        "person_in_two_households",
+    )
+    members = reject(
+        members, ~pl.col("person_key").is_first_distinct(), MEMBER, "citizen_id", "duplicate_member"
+    )
+    households = reject(
+        households,
+        ~house.is_in(members["household_key"].implode()),
+        HOUSEHOLD,
+        "house_code",
+        "household_without_members",
+    )
+    return households, members, failures
 
 
 def stage_year(
@@ -167,89 +224,43 @@ def stage_year(
     """Stage every household and member file of one survey year."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
-    sources = catalog.sources()
-    results: list[_FileResult] = []
+    read: list[_File] = []
+    first_by_hash: dict[str, str] = {}
     for source_name, paths in files.items():
         for path in paths:
             name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-            result = _read_file(path, name, sources[source_name], year_be, areas, reference_day)
+            file = _File(source_name, name, sha256_of(path))
+            if file.sha256 in first_by_hash:
+                file.error = f"same content as {first_by_hash[file.sha256]}"
+                file.failures = _file_failure(file, "duplicate_file", first_by_hash[file.sha256])
+            else:
+                first_by_hash[file.sha256] = name
+                _read(file, path, year_be, areas, reference_day)
             log(
-                f"{name}: {result.rows_read:,} rows read, "
-                f"{result.failures['row_index'].n_unique() if result.rows_read else 0:,} "
-                f"quarantined by row rules in {result.seconds:.2f}s"
-                + (f" — FILE ERROR: {result.error}" if result.error else "")
+                f"{name}: {file.rows_read:,} rows read"
+                + (f" — FILE ERROR: {file.error}" if file.error else "")
             )
-            results.append(result)
+            read.append(file)
 
-    by_source = {s: [r for r in results if r.source == s] for s in files}
-    households = _concat([r.rows for r in by_source.get("bmn_household", [])])
-    members = _concat([r.rows for r in by_source.get("bmn_member", [])])
-    failures = [r.failures for r in results]
-
-    if households.height:
-        households = households.with_columns(
-            pseudonyms(households["house_code"], key, "house").alias("household_key")
-        )
-        dup = _flag(
-            households,
-            pl.col("household_key").is_duplicated() & ~pl.col("household_key").is_first_distinct(),
-            "bmn_household",
-            "house_code",
-            "duplicate_household",
-        )
-        failures.append(dup)
-        households = _drop(households, dup)
-    if members.height:
-        members = members.with_columns(
-            pseudonyms(members["house_code"], key, "house").alias("household_key"),
-            pseudonyms(members["citizen_id"], key, "person").alias("person_key"),
-        )
-        known = households["household_key"] if households.height else pl.Series([], dtype=pl.Int64)
-        orphan = _flag(
-            members,
-            ~pl.col("household_key").is_in(known.implode()),
-            "bmn_member",
-            "house_code",
-            "member_without_household",
-        )
-        members = _drop(members, orphan)
-        dup = _flag(
-            members,
-            ~pl.col("person_key").is_first_distinct(),
-            "bmn_member",
-            "citizen_id",
-            "duplicate_member",
-        )
-        members = _drop(members, dup)
-        failures += [orphan, dup]
-    if households.height:
-        with_members = members["household_key"] if members.height else pl.Series([], dtype=pl.Int64)
-        empty = _flag(
-            households,
-            ~pl.col("household_key").is_in(with_members.implode()),
-            "bmn_household",
-            "house_code",
-            "household_without_members",
-        )
-        households = _drop(households, empty)
-        failures.append(empty)
-
-    failure_frame = (
-        _concat([f.cast(FAILURE_COLUMNS) for f in failures if f.height])
-        if any(f.height for f in failures)
-        else pl.DataFrame(schema=FAILURE_COLUMNS)
-    )
-    ledger = _ledger(results, households, members, failure_frame)
-    return StagedYear(households, members, failure_frame, ledger)
+    households = _stack([f.rows for f in read if f.source == HOUSEHOLD], EMPTY_ROWS[HOUSEHOLD])
+    members = _stack([f.rows for f in read if f.source == MEMBER], EMPTY_ROWS[MEMBER])
+    delivered = {
+        source: pl.concat(
+            [pl.Series("h", [], pl.Utf8)]
+            + [f.house_codes for f in read if f.source == source and f.house_codes is not None]
+        ).drop_nulls()
+        for source in (HOUSEHOLD, MEMBER)
+    }
+    households, members, cross = _cross_row_rules(households, members, delivered, key)
+    failures = _stack([f.failures for f in read] + cross, FAILURE_COLUMNS).cast(FAILURE_COLUMNS)
+    ledger = _ledger(read, households, members, failures)
+    return StagedYear(households, members, failures, ledger)
 
 
 def _ledger(
-    results: list[_FileResult],
-    households: pl.DataFrame,
-    members: pl.DataFrame,
-    failures: pl.DataFrame,
+    read: list[_File], households: pl.DataFrame, members: pl.DataFrame, failures: pl.DataFrame
 ) -> pl.DataFrame:
-    staged = {}
+    staged: dict[str, int] = {}
     for frame in (households, members):
         if frame.height:
             staged.update(dict(frame.group_by("file").len().iter_rows()))
@@ -260,53 +271,48 @@ def _ledger(
         .iter_rows()
     )
     rows = []
-    for r in results:
+    for f in read:
         row = {
-            "source": r.source,
-            "file": r.file,
-            "sha256": r.sha256,
-            "rows_read": r.rows_read,
-            "rows_staged": staged.get(r.file, 0),
-            "rows_quarantined": quarantined.get(r.file, 0),
-            "file_error": r.error,
-            "seconds": r.seconds,
+            "source": f.source,
+            "file": f.name,
+            "sha256": f.sha256,
+            "rows_read": f.rows_read,
+            "rows_staged": staged.get(f.name, 0),
+            "rows_quarantined": quarantined.get(f.name, 0),
+            "file_error": f.error,
+            "seconds": f.seconds,
+            "validation_seconds": f.validation_seconds,
         }
         if row["rows_read"] != row["rows_staged"] + row["rows_quarantined"]:
-            raise AssertionError(f"{r.file}: rows read != staged + quarantined: {row}")
+            raise AssertionError(f"{f.name}: rows read != staged + quarantined: {row}")
         rows.append(row)
     return pl.DataFrame(rows, schema_overrides={"file_error": pl.Utf8})
 
 
 def quarantine_rows(failures: pl.DataFrame, year_be: int) -> pl.DataFrame:
-    """Failures with their messages, PII values masked (only their length shows)."""
+    """Failures with their messages; direct identifiers masked so only their length shows."""
     direct = {
-        (source.name, f.name)
+        f"{source.name}.{f.name}"
         for source in catalog.sources().values()
         for f in source.fields
         if f.pii == "direct"
-    }
-    is_direct = (
-        pl.struct("source", "column_name").map_elements(
-            lambda s: (s["source"], s["column_name"]) in direct, return_dtype=pl.Boolean
-        )
-        if failures.height
-        else pl.lit(False)
-    )
+    } | {f"{s}.{EXTRA_CELLS}" for s in catalog.sources()}
+    qualified = pl.col("source") + "." + pl.col("column_name").fill_null("")
     masked = failures.with_columns(
-        pl.when(is_direct)
+        pl.when(qualified.is_in(list(direct)))
         .then(pl.col("value").str.replace_all(r"\S", "*"))
         .otherwise(pl.col("value"))
         .alias("value")
     )
+    texts = {
+        lang: [
+            message(r, c or "", v, lang)
+            for r, c, v in masked.select("rule", "column_name", "value").iter_rows()
+        ]
+        for lang in ("en", "th")
+    }
     return masked.with_columns(
         pl.lit(year_be).alias("year_be"),
-        *(
-            pl.struct("rule", "column_name", "value")
-            .map_elements(
-                lambda s, lang=lang: message(s["rule"], s["column_name"] or "", s["value"], lang),
-                return_dtype=pl.Utf8,
-            )
-            .alias(f"message_{lang}")
-            for lang in ("en", "th")
-        ),
+        pl.Series("message_en", texts["en"], dtype=pl.Utf8),
+        pl.Series("message_th", texts["th"], dtype=pl.Utf8),
     )

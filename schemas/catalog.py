@@ -73,6 +73,7 @@ class Field:
     min: float | None = None
     max: float | None = None
     digits: int | None = None
+    pad_zeros: bool = False  # only codes that can start with 0; padding others fabricates codes
     allowed: dict[int, str] | None = None
 
     @property

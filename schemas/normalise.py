@@ -20,9 +20,14 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(out == "").then(None).otherwise(out)
 
 
+def whole_code(expr: pl.Expr) -> pl.Expr:
+    """A code that Excel turned into a number ('50010101.0') gets its digits back."""
+    return expr.str.replace(r"^(\d+)\.0+$", "${1}")
+
+
 def pad_code(expr: pl.Expr, digits: int) -> pl.Expr:
-    """Restore leading zeros that Excel dropped; a code like '1001.0' also loses its '.0'."""
-    whole = expr.str.replace(r"\.0+$", "")
+    """Restore leading zeros that Excel dropped, for codes that may start with 0."""
+    whole = whole_code(expr)
     return (
         pl.when(whole.str.contains(r"^\d+$") & (whole.str.len_chars() < digits))
         .then(whole.str.zfill(digits))
@@ -53,7 +58,9 @@ def normalise(text: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.Data
         clean_text(pl.col(f.name)).alias(f.name) for f in source.fields if f.name in text.columns
     )
     cleaned = cleaned.with_columns(
-        pad_code(pl.col(f.name), f.digits).alias(f.name)
+        (pad_code(pl.col(f.name), f.digits) if f.pad_zeros else whole_code(pl.col(f.name))).alias(
+            f.name
+        )
         for f in source.fields
         if f.digits is not None and f.name in cleaned.columns
     )

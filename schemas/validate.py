@@ -13,6 +13,9 @@ from schemas.catalog import Source
 from schemas.contracts import contract
 from schemas.normalise import be_date_to_ce, normalise
 
+# Cells beyond the header's last column; the reader puts them here so none is dropped unseen.
+EXTRA_CELLS = "__extra_cells__"
+
 FAILURE_SCHEMA = {"row_index": pl.UInt32, "column": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8}
 
 # pandera names its built-in checks after their call; quarantine readers see our rule names.
@@ -102,8 +105,14 @@ def map_abolished_areas(
 
 def _household_rules(typed: pl.DataFrame) -> list[pl.DataFrame]:
     sent = pl.coalesce("village_code_sent", "village_code")
-    wrong_district = pl.col("house_code").str.slice(0, 4) != sent.str.slice(0, 4)
-    return [rules.failures_where(typed, wrong_district, "house_code", "house_code_district")]
+    wrong_district = pl.col("house_code").str.contains(r"^\d{11}$") & (
+        pl.col("house_code").str.slice(0, 4) != sent.str.slice(0, 4)
+    )
+    village_zero = pl.col("village_code").str.contains(r"^\d{6}00$")
+    return [
+        rules.failures_where(typed, wrong_district, "house_code", "house_code_district"),
+        rules.failures_where(typed, village_zero, "village_code", "village_number"),
+    ]
 
 
 def _member_rules(typed: pl.DataFrame, reference_day: date) -> tuple[pl.DataFrame, list]:
@@ -132,6 +141,9 @@ def check_rows(
     """Normalise, type and validate rows read as text; ``text`` carries a ``row_index`` column."""
     typed, type_failures = normalise(text, source)
     found = [type_failures, contract_failures(typed, source)]
+    if EXTRA_CELLS in typed.columns:
+        spilled = pl.col(EXTRA_CELLS).is_not_null()
+        found.append(rules.failures_where(typed, spilled, EXTRA_CELLS, "extra_cells"))
     if "survey_year" in typed.columns:
         wrong_year = pl.col("survey_year") != year_be
         found.append(rules.failures_where(typed, wrong_year, "survey_year", "year_mismatch"))

@@ -57,10 +57,11 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str], encodi
 def write_landing(
     root: Path, year_be: int, households: list[dict], members: list[dict], name: str = "50"
 ) -> None:
+    """Write a household and a member file; an empty list writes no file of that kind."""
     folder = root / "bmn" / str(year_be)
-    write_csv(
-        folder / "households" / f"{name}_households.csv",
-        households,
-        sources()["bmn_household"].names,
-    )
-    write_csv(folder / "members" / f"{name}_members.csv", members, sources()["bmn_member"].names)
+    if households:
+        names = sources()["bmn_household"].names
+        write_csv(folder / "households" / f"{name}_households.csv", households, names)
+    if members:
+        names = sources()["bmn_member"].names
+        write_csv(folder / "members" / f"{name}_members.csv", members, names)
