@@ -1,0 +1,303 @@
+"""Alkire-Foster multidimensional poverty (MPI), grouped in Polars and as a scalar.
+
+For person i with 0/1 deprivations d_ij and indicator weights w_j (summing to 1), the
+deprivation score is c_i = sum_j w_j d_ij and the person is poor when c_i >= k. Then, with
+survey weights v_i and N = sum(v):
+
+* H  = sum(v poor) / N                              (headcount ratio)
+* M0 = sum(v poor c) / N  = H * A                   (adjusted headcount ratio)
+* A  = M0 / H                                       (intensity; null when nobody is poor)
+* h_j   = sum(v d_j) / N                            (uncensored headcount of indicator j)
+* h_j(k) = sum(v d_j poor) / N                      (censored headcount)
+* contribution_j = w_j h_j(k), which sums to M0;    contribution_share_j = w_j h_j(k) / M0.
+
+These are mpitb's (Stata, OPHI) and mpitbR's definitions. H, M0 and the headcounts are
+population-weighted means, so a parent area's values are the population-weighted means of its
+children's; A rolls up as sum(M0 pop) / sum(H pop), never as a mean of A (DOMAIN.md section 9).
+
+Cutoff tolerance: poor when c_i >= k - 1e-9 (``K_TOL``). Scores are sums of floats, and
+0.7 + 0.1 < 0.8 in floating point; mpitbR compares exactly and would call that person non-poor.
+
+Missing deprivation values (null/NaN), chosen with ``missing=``:
+
+* ``"error"`` (default): refuse with a ValueError giving the count per indicator;
+* ``"drop"``: leave the person out (listwise deletion, which is what mpitb's estimation sample and
+  mpitbR's examples, ``na.omit`` before ``mpitb.set``, do); ``dropped`` counts them;
+* ``"nondeprived"``: count a missing value as not deprived -- the TPMAP/OPHI "non-deprived if not
+  applicable" convention for BMN indicators whose scope excludes the person (NULL in the pipeline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from measures._weights import check_weights, value_col
+
+K_TOL = 1e-9
+WEIGHT_SUM_TOL = 1e-9
+Missing = Literal["error", "drop", "nondeprived"]
+_MISSING = ("error", "drop", "nondeprived")
+
+
+@dataclass(frozen=True)
+class MPIResult:
+    """Alkire-Foster results for one population; ``groups`` holds one MPIResult per group."""
+
+    H: float
+    A: float | None
+    M0: float
+    uncensored: dict[str, float]
+    censored: dict[str, float]
+    contribution: dict[str, float]
+    contribution_share: dict[str, float | None]
+    persons: int
+    population: float
+    dropped: int = 0
+    groups: dict[object, MPIResult] | None = field(default=None, repr=False)
+
+
+def _indicator(c: str) -> pl.Expr:
+    # NaN (how numpy spells a missing value) and null are the same thing here.
+    return value_col(c).fill_nan(None)
+
+
+def _spec(
+    indicators: Sequence[str], weights: Sequence[float] | Mapping[str, float], k: float
+) -> tuple[list[str], list[float]]:
+    names = list(indicators)
+    if not names:
+        raise ValueError("indicators is empty: an MPI needs at least one indicator")
+    if len(set(names)) != len(names):
+        raise ValueError(f"indicators has duplicate names: {names}")
+    if isinstance(weights, Mapping):
+        unknown = sorted(set(weights) - set(names))
+        absent = [c for c in names if c not in weights]
+        if unknown or absent:
+            raise ValueError(
+                f"weights must name each indicator once: unknown {unknown}, missing {absent}"
+            )
+        wts = [float(weights[c]) for c in names]
+    else:
+        wts = [float(v) for v in weights]
+        if len(wts) != len(names):
+            raise ValueError(f"{len(wts)} weights for {len(names)} indicators; they must match")
+    if not all(np.isfinite(wts)) or min(wts) <= 0:
+        raise ValueError(f"indicator weights must be positive numbers, got {wts}")
+    if abs(sum(wts) - 1.0) > WEIGHT_SUM_TOL:
+        raise ValueError(f"indicator weights must sum to 1, they sum to {sum(wts)!r}")
+    if not (0.0 < float(k) <= 1.0):
+        raise ValueError(f"poverty cutoff k must be in (0, 1], got {k}")
+    return names, wts
+
+
+def deprivation_score_expr(
+    indicators: Sequence[str],
+    weights: Sequence[float] | Mapping[str, float],
+    *,
+    missing_as_nondeprived: bool = False,
+) -> pl.Expr:
+    """Row-wise weighted deprivation score c_i = sum_j w_j d_ij (null if a d_ij is null,
+    unless ``missing_as_nondeprived``)."""
+    names, wts = _spec(indicators, weights, 1.0)
+    terms = []
+    for c, wj in zip(names, wts, strict=True):
+        d = _indicator(c)
+        terms.append(wj * (d.fill_null(0.0) if missing_as_nondeprived else d))
+    return pl.sum_horizontal(terms, ignore_nulls=False).alias("score")
+
+
+def _check_frame(
+    lf: pl.LazyFrame, names: list[str], w: str | None, by: list[str], missing: str
+) -> None:
+    schema = lf.collect_schema()
+    absent = [c for c in [*names, *([w] if w else []), *by] if c not in schema]
+    if absent:
+        raise ValueError(f"columns not in the frame: {absent}")
+    checks = []
+    for c in names:
+        d = _indicator(c)
+        checks.append(((d != 0) & (d != 1)).sum().alias(f"bad:{c}"))
+        checks.append(d.is_null().sum().alias(f"null:{c}"))
+    if w:
+        wv = value_col(w).fill_nan(None)
+        checks.append((wv.is_null() | (wv < 0)).sum().alias("badw"))
+    counts = lf.select(checks).collect().row(0, named=True)
+    bad = {c: counts[f"bad:{c}"] for c in names if counts[f"bad:{c}"]}
+    if bad:
+        raise ValueError(f"deprivation values must be 0 or 1; other values per indicator: {bad}")
+    nulls = {c: counts[f"null:{c}"] for c in names if counts[f"null:{c}"]}
+    if nulls and missing == "error":
+        raise ValueError(
+            f"missing deprivation values per indicator: {nulls}. Choose missing='drop' "
+            "(leave those persons out, as mpitb) or missing='nondeprived' "
+            "(not applicable = not deprived, as TPMAP)"
+        )
+    if w and counts["badw"]:
+        raise ValueError(f"weight column {w!r} has {counts['badw']} null, NaN or negative values")
+
+
+def mpi_frame(
+    df: pl.DataFrame | pl.LazyFrame,
+    indicators: Sequence[str],
+    weights: Sequence[float] | Mapping[str, float],
+    k: float,
+    *,
+    w: str | None = None,
+    by: str | Sequence[str] | None = None,
+    missing: Missing = "error",
+) -> pl.DataFrame:
+    """Alkire-Foster MPI per group of ``by`` (the whole frame when ``by`` is None).
+
+    ``df`` has one row per person, one 0/1 column per indicator (null = missing, see the module
+    doc), optional weight column ``w``. Returns one row per group, sorted by ``by``, with columns
+    ``persons`` (records used), ``dropped`` (records left out for missing values),
+    ``population`` (sum of weights), ``H``, ``A``, ``M0`` and for each indicator ``c``:
+    ``uncensored_c``, ``censored_c``, ``contribution_c`` (w_c h_c(k)) and
+    ``contribution_share_c`` (contribution / M0, null when M0 = 0).
+
+    The per-person score is computed once (``with_columns``), then plain group_by sums.
+    """
+    if missing not in _MISSING:
+        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
+    names, wts = _spec(indicators, weights, k)
+    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    lf = df.lazy()
+    _check_frame(lf, names, w, keys, missing)
+
+    complete = pl.all_horizontal([_indicator(c).is_not_null() for c in names])
+    if missing == "nondeprived":
+        complete = pl.repeat(True, pl.len())
+    base = value_col(w) if w else pl.repeat(1.0, pl.len())
+    d = {c: _indicator(c).fill_null(0.0) for c in names}
+    score = pl.sum_horizontal([wj * d[c] for c, wj in zip(names, wts, strict=True)])
+    lf = lf.with_columns(
+        pl.when(complete).then(base).otherwise(0.0).alias("_v"),
+        complete.alias("_complete"),
+        score.alias("_score"),
+    ).with_columns(
+        (pl.col("_v") * (pl.col("_score") >= k - K_TOL).cast(pl.Float64)).alias("_vpoor")
+    )
+    v, vpoor = pl.col("_v"), pl.col("_vpoor")
+    sums = [
+        pl.col("_complete").sum().cast(pl.Int64).alias("persons"),
+        (~pl.col("_complete")).sum().cast(pl.Int64).alias("dropped"),
+        v.sum().alias("population"),
+        vpoor.sum().alias("_poor"),
+        (vpoor * pl.col("_score")).sum().alias("_m0"),
+    ]
+    for c in names:
+        sums.append((v * d[c]).sum().alias(f"_u:{c}"))
+        sums.append((vpoor * d[c]).sum().alias(f"_c:{c}"))
+    agg = lf.group_by(keys).agg(sums).sort(keys) if keys else lf.select(sums)
+
+    pop = pl.col("population")
+    h, m0 = pl.col("_poor") / pop, pl.col("_m0") / pop
+    out = [
+        *keys,
+        "persons",
+        "dropped",
+        "population",
+        h.alias("H"),
+        pl.when(pl.col("_poor") > 0).then(pl.col("_m0") / pl.col("_poor")).alias("A"),
+        m0.alias("M0"),
+    ]
+    for c, wj in zip(names, wts, strict=True):
+        contribution = wj * pl.col(f"_c:{c}") / pop
+        out += [
+            (pl.col(f"_u:{c}") / pop).alias(f"uncensored_{c}"),
+            (pl.col(f"_c:{c}") / pop).alias(f"censored_{c}"),
+            contribution.alias(f"contribution_{c}"),
+            pl.when(pl.col("_m0") > 0)
+            .then(wj * pl.col(f"_c:{c}") / pl.col("_m0"))
+            .alias(f"contribution_share_{c}"),
+        ]
+    return agg.select(out).collect()
+
+
+def _deprivation_frame(
+    deprivations: object, indicators: Sequence[str] | None
+) -> tuple[pl.DataFrame, list[str]]:
+    if isinstance(deprivations, pl.DataFrame):
+        names = list(indicators) if indicators is not None else deprivations.columns
+        return deprivations.select(names), names
+    try:
+        arr = np.asarray(deprivations, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"deprivations must be a 0/1 table of numbers: {exc}") from exc
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"deprivations must be a non-empty 2-D table, got shape {arr.shape}")
+    names = (
+        list(indicators) if indicators is not None else [f"d{j + 1}" for j in range(arr.shape[1])]
+    )
+    if len(names) != arr.shape[1]:
+        raise ValueError(f"{len(names)} indicator names for {arr.shape[1]} columns")
+    return pl.DataFrame({c: arr[:, j] for j, c in enumerate(names)}), names
+
+
+def _result(row: dict, names: list[str]) -> MPIResult:
+    return MPIResult(
+        H=row["H"],
+        A=row["A"],
+        M0=row["M0"],
+        uncensored={c: row[f"uncensored_{c}"] for c in names},
+        censored={c: row[f"censored_{c}"] for c in names},
+        contribution={c: row[f"contribution_{c}"] for c in names},
+        contribution_share={c: row[f"contribution_share_{c}"] for c in names},
+        persons=row["persons"],
+        population=row["population"],
+        dropped=row["dropped"],
+    )
+
+
+def mpi(
+    deprivations: object,
+    weights: Sequence[float] | Mapping[str, float],
+    k: float,
+    w: Sequence[float] | np.ndarray | pl.Series | None = None,
+    groups: Sequence[object] | np.ndarray | pl.Series | None = None,
+    *,
+    missing: Missing = "error",
+    indicators: Sequence[str] | None = None,
+) -> MPIResult:
+    """Alkire-Foster MPI of one population (and of each group in ``groups``).
+
+    ``deprivations``: rows = persons, columns = indicators; a 2-D numpy array, a list of lists
+    or a Polars DataFrame (its columns are the indicators unless ``indicators`` picks some).
+    Unnamed columns are called d1, d2, ... ``weights``: one per indicator, summing to 1 (or a
+    mapping name -> weight). Computed by ``mpi_frame``; see the module doc for the formulas,
+    the cutoff tolerance and ``missing``. Matches the mpitbR vignette's toy example
+    (M0 0.35, H 0.6, A 0.583333 at k = 1/2).
+    """
+    frame, names = _deprivation_frame(deprivations, indicators)
+    n = frame.height
+    extra = {}
+    if w is not None:
+        extra["__w"] = check_weights(w, n, of="deprivations (persons)")
+    if groups is not None:
+        g = groups.to_list() if isinstance(groups, pl.Series) else np.asarray(groups).tolist()
+        if len(g) != n:
+            raise ValueError(f"groups has {len(g)} labels but there are {n} persons")
+        extra["__g"] = g
+    frame = frame.with_columns(pl.Series(k_, v_) for k_, v_ in extra.items())
+    wcol = "__w" if w is not None else None
+    overall = mpi_frame(frame, names, weights, k, w=wcol, missing=missing).row(0, named=True)
+    result = _result(overall, names)
+    if groups is None:
+        return result
+    per_group = mpi_frame(frame, names, weights, k, w=wcol, by="__g", missing=missing)
+    by_group = {row["__g"]: _result(row, names) for row in per_group.iter_rows(named=True)}
+    return replace(result, groups=by_group)
+
+
+__all__ = [
+    "K_TOL",
+    "MPIResult",
+    "deprivation_score_expr",
+    "mpi",
+    "mpi_frame",
+]

@@ -1,0 +1,177 @@
+"""Inequality measures on hand-built inputs: conventions, validation, the frame API."""
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+import measures as m
+
+
+def test_quantile_step_rule_examples():
+    # laeken: first x with F >= p; average with the next value when F == p exactly.
+    assert m.median([1, 2, 3, 4]) == 2.5
+    assert m.median([1, 2, 3]) == 2.0
+    assert m.quantile([1, 2, 3, 4, 5], 0.2) == 1.5
+    assert m.quantile([1, 2, 3, 4, 5], 0.3) == 2.0
+    assert m.quantile([3, 1, 2], 0.0) == 1.0
+    assert m.quantile([3, 1, 2], 1.0) == 3.0
+    # weighted: F = 0.25, 0.5, 1 -> the median sits exactly on a step: mean of 2 and 3
+    assert m.median([1, 2, 3], [1, 1, 2]) == 2.5
+    assert m.median([1, 2, 3], [1, 2, 1]) == 2.0
+    # zero weights are absent, even at p = 0 and p = 1
+    assert m.quantile([0, 5, 9, 100], 0.0, [0, 1, 1, 0]) == 5.0
+    assert m.quantile([0, 5, 9, 100], 1.0, [0, 1, 1, 0]) == 9.0
+
+
+def test_gini_hand_values():
+    assert m.gini([1, 1, 1]) == pytest.approx(0.0, abs=1e-15)
+    assert m.gini([0, 0, 0, 1]) == pytest.approx(0.75)  # (n - 1) / n for one owner of all
+    assert m.gini([1, 3], [3, 1]) == pytest.approx(m.gini([1, 1, 1, 3]))
+
+
+def test_zero_incomes():
+    # Theil counts 0 ln 0 as 0: half the people hold everything -> ln 2.
+    assert m.theil([0, 10]) == pytest.approx(math.log(2))
+    # MLD and Atkinson(eps >= 1) exclude zeros and say how many.
+    v = m.mld([0, 0, 1, 2], return_excluded=True)
+    assert v.excluded == 2
+    assert v.value == pytest.approx(m.mld([1, 2]))
+    a = m.atkinson([0, 1, 2], 1, return_excluded=True)
+    assert a == (pytest.approx(m.atkinson([1, 2], 1)), 1)
+    assert m.ge([0, 1, 2], -1, return_excluded=True).excluded == 1
+    # ... but Atkinson(eps < 1) and GE(alpha > 0) keep them.
+    assert m.atkinson([0, 1, 2], 0.5, return_excluded=True).excluded == 0
+    assert m.atkinson([0, 1, 2], 0.5) != pytest.approx(m.atkinson([1, 2], 0.5))
+    assert m.ge([0, 1, 2], 2) == pytest.approx(0.5 * (np.var([0, 1, 2]) / 1.0))
+
+
+def test_palma_and_shares_by_lorenz_interpolation():
+    # 1..10: top decile holds 10, bottom four deciles hold 1 + 2 + 3 + 4 = 10.
+    assert m.palma(range(1, 11)) == pytest.approx(1.0)
+    # Three people: bottom 40% = person 1 and 0.2 of person 2; top 10% = 0.3 of person 3.
+    assert m.palma([1, 2, 3]) == pytest.approx((0.3 * 3) / (1 + 0.2 * 2))
+    assert m.income_share([1, 2, 3], 0.0, 1.0) == pytest.approx(1.0)
+    assert m.income_share([5, 1], 0.0, 0.5) == pytest.approx(1 / 6)
+
+
+def test_qsr_is_laekens_ratio_of_group_means():
+    # q20 = 2.5 (tie), q80 = 8.5 (tie): mean(9, 10) / mean(1, 2)
+    assert m.quantile_share_ratio(range(1, 11)) == pytest.approx(9.5 / 1.5)
+    # With ties laeken compares means of {x <= q20} and {x > q80}, not exact 20% shares.
+    x = [1, 1, 1, 5, 5, 9]
+    assert m.quantile_share_ratio(x) == pytest.approx(9 / 1)
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "message"),
+    [
+        ([1, -2, 3], None, "negative values"),
+        ([1, float("nan")], None, "missing values"),
+        ([1, None], None, "missing values"),
+        ([], None, "empty"),
+        ([1, 2], [1], "must match"),
+        ([1, 2], [1, -1], "negative weights"),
+        ([1, 2], [0, 0], "sums to zero"),
+        ([[1, 2]], None, "one-dimensional"),
+        (["a", "b"], None, "numbers"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_error(x, w, message):
+    with pytest.raises(ValueError, match=message):
+        m.gini(x, w)
+
+
+def test_accepts_numpy_and_polars():
+    x = [3.0, 1.0, 2.0]
+    assert m.gini(np.array(x)) == m.gini(pl.Series(x)) == m.gini(x)
+
+
+def test_expressions_in_group_by_match_the_scalar_api():
+    rng = np.random.default_rng(7)
+    df = pl.DataFrame(
+        {
+            "area": rng.integers(0, 5, 300),
+            "income": rng.lognormal(8, 1, 300).round(),
+            "w": rng.integers(1, 6, 300).astype(float),
+        }
+    )
+    out = (
+        df.group_by("area")
+        .agg(
+            m.gini_expr("income", "w"),
+            m.theil_expr("income", "w"),
+            m.atkinson_expr("income", 2, "w"),
+            m.palma_expr("income", "w"),
+            m.qsr_expr("income", "w"),
+            m.median_expr("income", "w"),
+            m.mean_expr("income", "w"),
+        )
+        .sort("area")
+    )
+    for row in out.iter_rows(named=True):
+        sub = df.filter(pl.col("area") == row["area"])
+        x, w = sub["income"], sub["w"]
+        assert row["gini"] == pytest.approx(m.gini(x, w), rel=1e-12)
+        assert row["theil"] == pytest.approx(m.theil(x, w), rel=1e-12)
+        assert row["atkinson"] == pytest.approx(m.atkinson(x, 2, w), rel=1e-12)
+        assert row["palma"] == pytest.approx(m.palma(x, w), rel=1e-12)
+        assert row["qsr"] == pytest.approx(m.quantile_share_ratio(x, w), rel=1e-12)
+        assert row["median"] == m.median(x, w)
+        assert row["mean"] == pytest.approx(np.average(x, weights=w), rel=1e-12)
+
+
+def test_expressions_ignore_null_rows_and_null_out_negative_groups():
+    df = pl.DataFrame(
+        {
+            "g": [1, 1, 1, 1, 2, 2, 3, 3],
+            "x": [1.0, 2.0, None, 4.0, 1.0, -1.0, None, None],
+            "w": [1.0, 1.0, 1.0, None, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    out = df.group_by("g").agg(m.gini_expr("x", "w"), m.median_expr("x", "w")).sort("g")
+    assert out["gini"][0] == pytest.approx(m.gini([1, 2]))  # null x and null w rows ignored
+    assert out["median"][0] == 1.5
+    assert out["gini"][1] is None and out["median"][1] is None  # negative income: null
+    assert out["median"][2] is None  # nobody left: no quantile
+
+
+def test_zero_count_expr_reports_exclusions_per_group():
+    df = pl.DataFrame({"g": [1, 1, 1, 2], "x": [0.0, 0.0, 5.0, 3.0]})
+    out = df.group_by("g").agg(m.mld_expr("x"), m.zero_count_expr("x")).sort("g")
+    assert out["excluded"].to_list() == [2, 0]
+    assert out["mld"].to_list() == [pytest.approx(0.0), pytest.approx(0.0)]
+
+
+def test_ge_decomposition_frame_per_parent(ilocos):
+    df = ilocos
+    for alpha in (0, 1, 2):
+        by_province = m.ge_decomposition_frame(
+            df, "income", alpha, parent=["sex"], child="province"
+        )
+        for row in by_province.iter_rows(named=True):
+            sub = df.filter(pl.col("sex") == row["sex"])
+            d = m.ge_decomposition(sub["income"], sub["province"], alpha)
+            assert row["total"] == pytest.approx(d.total, rel=1e-12)
+            assert row["within"] == pytest.approx(d.within, rel=1e-12)
+            assert row["between"] == pytest.approx(d.between, rel=1e-12)
+            assert row["within"] + row["between"] == pytest.approx(row["total"], rel=1e-12)
+            assert row["population"] == sub.height
+    # The between part against an independent numpy computation of the Theil split.
+    x = df["income"].to_numpy()
+    g = df["province"].to_numpy()
+    mu = x.mean()
+    between = sum(
+        (g == p).mean() * (x[g == p].mean() / mu) * np.log(x[g == p].mean() / mu) for p in set(g)
+    )
+    assert m.ge_decomposition(x, g, 1).between == pytest.approx(between, rel=1e-12)
+
+
+def test_parameter_errors():
+    with pytest.raises(ValueError, match="p must be in"):
+        m.quantile([1, 2], 1.5)
+    with pytest.raises(ValueError, match="epsilon"):
+        m.atkinson([1, 2], -1)
+    with pytest.raises(ValueError, match="groups has 1 values"):
+        m.ge_decomposition([1, 2], [0], 1)

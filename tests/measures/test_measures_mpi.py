@@ -1,0 +1,99 @@
+"""Alkire-Foster MPI: cutoff tolerance, missing values, inputs, the grouped frame."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+import measures as m
+
+TOY = [[1, 0, 1, 0], [0, 1, 0, 0], [0, 1, 1, 1], [1, 0, 0, 0], [1, 0, 1, 0]]
+
+
+def test_cutoff_uses_a_tolerance():
+    weights = [0.7, 0.1, 0.2]
+    assert 0.7 + 0.1 < 0.8  # the score of a person deprived in the first two indicators
+    r = m.mpi([[1, 1, 0], [0, 0, 1]], weights, k=0.8)
+    assert (r.H, r.A) == pytest.approx((0.5, 0.8))
+    assert m.mpi([[1, 1, 0]], weights, k=0.9).H == 0.0
+
+
+def test_union_rule_is_k_equal_to_the_smallest_weight():
+    r = m.mpi(TOY, [0.25] * 4, k=0.25)
+    assert r.H == 1.0
+    assert r.censored == r.uncensored
+
+
+def test_nobody_poor_gives_null_intensity():
+    r = m.mpi([[0, 0], [1, 0]], [0.5, 0.5], k=1.0)
+    assert (r.H, r.M0, r.A) == (0.0, 0.0, None)
+    assert r.contribution_share == {"d1": None, "d2": None}
+
+
+def test_missing_values_must_be_decided():
+    d = [[1, None], [0, 1], [1, 1]]
+    with pytest.raises(ValueError, match=r"missing deprivation values.*'d2': 1"):
+        m.mpi(d, [0.5, 0.5], k=0.5)
+    dropped = m.mpi(d, [0.5, 0.5], k=0.5, missing="drop")
+    assert (dropped.persons, dropped.dropped) == (2, 1)
+    complete_only = m.mpi([[0, 1], [1, 1]], [0.5, 0.5], k=0.5)
+    assert pytest.approx((complete_only.H, complete_only.M0)) == (dropped.H, dropped.M0)
+    nondeprived = m.mpi(d, [0.5, 0.5], k=0.5, missing="nondeprived")
+    assert nondeprived.persons == 3
+    filled = m.mpi([[1, 0], [0, 1], [1, 1]], [0.5, 0.5], 0.5)
+    assert pytest.approx((filled.H, filled.M0)) == (nondeprived.H, nondeprived.M0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"deprivations": [[2, 0]]}, "0 or 1"),
+        ({"weights": [0.5, 0.6]}, "sum to 1"),
+        ({"weights": [1.0]}, "must match"),
+        ({"weights": [1.5, -0.5]}, "positive"),
+        ({"k": 0}, "cutoff"),
+        ({"k": 1.5}, "cutoff"),
+        ({"deprivations": [1, 0]}, "2-D"),
+        ({"missing": "zero"}, "missing must be"),
+        ({"w": [1, -1]}, "negative"),
+    ],
+)
+def test_bad_input_is_refused(kwargs, message):
+    args = {"deprivations": [[1, 0], [0, 1]], "weights": [0.5, 0.5], "k": 0.5} | kwargs
+    with pytest.raises(ValueError, match=message):
+        m.mpi(**args)
+
+
+def test_polars_frame_input_with_named_weights():
+    df = pl.DataFrame({"water": [1, 0, 1], "school": [1, 1, 0], "extra": ["x", "y", "z"]})
+    r = m.mpi(df, {"water": 0.5, "school": 0.5}, 1.0, indicators=["water", "school"])
+    assert pytest.approx([1 / 3]) == [r.H]
+    assert set(r.censored) == {"water", "school"}
+
+
+def test_mpi_frame_by_area_with_weights():
+    rng = np.random.default_rng(3)
+    n = 500
+    d = (rng.random((n, 3)) < 0.3).astype(int)
+    df = pl.DataFrame(
+        {
+            "i1": d[:, 0],
+            "i2": d[:, 1],
+            "i3": d[:, 2],
+            "area": rng.integers(0, 4, n),
+            "w": rng.integers(1, 9, n).astype(float),
+        }
+    )
+    weights = [0.5, 0.25, 0.25]
+    out = m.mpi_frame(df, ["i1", "i2", "i3"], weights, 0.5, w="w", by="area")
+    assert out["area"].to_list() == [0, 1, 2, 3]
+    for row in out.iter_rows(named=True):
+        sub = df.filter(pl.col("area") == row["area"])
+        score = sub.select(pl.col("i1") * 0.5 + pl.col("i2") * 0.25 + pl.col("i3") * 0.25)
+        score = score.to_series().to_numpy()
+        w = sub["w"].to_numpy()
+        poor = score >= 0.5
+        assert row["H"] == pytest.approx(np.average(poor, weights=w))
+        assert row["M0"] == pytest.approx(np.average(poor * score, weights=w))
+        assert row["censored_i2"] == pytest.approx(np.average(poor * sub["i2"], weights=w))
+        assert row["uncensored_i3"] == pytest.approx(np.average(sub["i3"], weights=w))
+        assert row["persons"] == sub.height and row["population"] == w.sum()
