@@ -49,7 +49,6 @@ CREATE TABLE IF NOT EXISTS core.ingest_ledger (
     rows_quarantined BIGINT NOT NULL,
     file_error VARCHAR,
     seconds DOUBLE,
-    validation_seconds DOUBLE,       -- of which normalising and checking rows
     loaded_at TIMESTAMP NOT NULL
 );
 
