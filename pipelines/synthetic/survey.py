@@ -1,0 +1,262 @@
+"""One survey year of one province: every answer of the household and member files.
+
+Answers follow from the fixed traits (traits.py), the person's age that year and the district's
+thresholds for that year. Questions outside a person's scope are left blank, as the catalog
+marks them optional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.synthetic import dates, deprivation, health, income
+from pipelines.synthetic.catalog import BE_OFFSET
+from pipelines.synthetic.model import ProvinceModel
+from pipelines.synthetic.traits import PersonTraits
+
+HOUSEHOLD_COLUMN = {code: i for i, code in enumerate(deprivation.HOUSEHOLD_INDICATORS)}
+PERSON_COLUMN = {code: i for i, code in enumerate(deprivation.PERSON_INDICATORS)}
+
+# Occupation codes 1-5 (agriculture, employee, own business, government, other): cumulative
+# shares for working-age and elderly workers, rural and urban (mueang) districts.
+OCCUPATION_CDF = {
+    (False, False): np.cumsum([0.42, 0.30, 0.14, 0.05, 0.09]),
+    (True, False): np.cumsum([0.15, 0.42, 0.22, 0.10, 0.11]),
+    (False, True): np.cumsum([0.60, 0.10, 0.18, 0.02, 0.10]),
+    (True, True): np.cumsum([0.30, 0.15, 0.35, 0.05, 0.15]),
+}
+DEPRIVED_WORKER_WITH_OCCUPATION = 0.2  # deprived on 4.1/4.2 by having no income, not no job
+
+# Grade 9 is completed at 14, 15 or 16 by disjoint slices of one uniform, so nobody completes
+# it twice; the rest never complete it.
+GRADE9_SLICES = {14: (0.00, 0.05), 15: (0.05, 0.85), 16: (0.85, 0.95)}
+
+
+@dataclass(frozen=True)
+class Blankable:
+    """An optional answer: `values` where `answered`, blank elsewhere."""
+
+    values: np.ndarray
+    answered: np.ndarray
+
+
+@dataclass
+class YearAnswers:
+    households: dict[str, np.ndarray]  # household file columns (present households only)
+    members: dict[str, np.ndarray | Blankable]  # member file columns
+    mpi_poor: np.ndarray  # per member row
+    target_poor: np.ndarray  # per member row
+
+
+@dataclass
+class _Person:
+    """Who the living members are in one year (row-aligned arrays)."""
+
+    age: np.ndarray
+    district: np.ndarray
+    traits: PersonTraits
+    thresholds: dict[str, np.ndarray]  # indicator -> (district, step)
+    step: int
+
+    def fails(self, code: str) -> np.ndarray:
+        threshold = self.thresholds[code][self.district, self.step]
+        return self.traits.propensity[:, PERSON_COLUMN[code]] < threshold
+
+    def between(self, low: int, high: int) -> np.ndarray:
+        return (self.age >= low) & (self.age <= high)
+
+
+def _abilities(model: ProvinceModel, p: _Person) -> dict[str, np.ndarray]:
+    age, t = p.age, p.traits
+    disabled = t.disability < model.disability_scale[p.district] * health.disability_weight(age)
+    chronic = t.chronic < model.chronic_scale[p.district] * health.chronic_weight(age)
+    work_limit = np.maximum(
+        np.select([age < 60, age < 75], [0.01, 0.08], 0.3), np.where(disabled, 0.6, 0.0)
+    )
+    care_limit = np.maximum(
+        np.select([age < 70, age < 80], [0.003, 0.04], 0.15), np.where(disabled, 0.35, 0.0)
+    )
+    return {
+        "disabled": disabled,
+        "chronic_illness": chronic,
+        "able_to_work": (age >= 15) & (t.work_limit >= work_limit),
+        "self_care": t.care_limit >= care_limit,
+    }
+
+
+def _education(p: _Person) -> dict[str, np.ndarray]:
+    """Schooling by age: kindergarten 3-5, compulsory 6-14, grade 9 around 15, then some go on."""
+    age, g9, s = p.age, p.traits.grade9, p.traits.schooling
+    fails_31, fails_32, fails_33 = p.fails("3.1"), p.fails("3.2"), p.fails("3.3")
+    completes = np.zeros(age.size, dtype=bool)
+    for at_age, (low, high) in GRADE9_SLICES.items():
+        completes |= (age == at_age) & (g9 >= low) & (g9 < high)
+    completes &= ~((age == 14) & fails_32)  # not enrolled, cannot complete
+    completed_before = g9 < np.select([age <= 14, age == 15, age == 16], [0.0, 0.05, 0.85], 0.95)
+    continues = ~fails_33
+    # Non-continuers (the 3.3 propensity) and a few dropouts are out of school after grade 9.
+    stays_in_school = continues & (s < 0.88)
+    choices = [
+        ((age == 2) & (s < 0.15), 1),
+        (p.between(3, 5), np.where(fails_31, 0, 1)),
+        (p.between(6, 13), np.where(fails_32, 0, 2)),
+        ((age == 14) & ~completes, np.where(fails_32, 0, 2)),
+        (completes, np.where(continues, 3, 0)),
+        (p.between(15, 17) & completed_before, np.where(stays_in_school, 3, 0)),
+        ((age == 15) & (g9 < 0.95), 2),  # completes at 16: still in grade 9
+        ((age == 18) & (s < 0.30), 4),
+        ((age == 18) & (s < 0.40), 3),
+        (p.between(19, 22) & (s < 0.30), 4),
+        (p.between(23, 25) & (s < 0.04), 4),
+    ]
+    schooling = np.select([c for c, _ in choices], [v for _, v in choices], 0)
+    return {
+        "schooling": schooling,
+        "completes": completes,
+        "continues": continues,
+        "fails_31": p.between(3, 5) & fails_31,
+        "fails_32": p.between(6, 14) & fails_32,
+        "fails_33": completes & fails_33,
+    }
+
+
+def _work(p: _Person, urban: np.ndarray, student: np.ndarray, ability: dict) -> dict:
+    age = p.age
+    in_41 = p.between(15, 59) & ~student & ability["able_to_work"]
+    in_42 = (age >= 60) & ability["self_care"]
+    works = in_41 | in_42
+    deprived = (in_41 & p.fails("4.1")) | (in_42 & p.fails("4.2"))
+    code = np.ones(age.size, dtype=np.int64)
+    for (is_urban, is_elderly), cdf in OCCUPATION_CDF.items():
+        group = (urban == is_urban) & ((age >= 60) == is_elderly)
+        code[group] = 1 + np.searchsorted(cdf, p.traits.occupation[group], side="right")
+    with_job = works & (~deprived | (p.traits.no_income < DEPRIVED_WORKER_WITH_OCCUPATION))
+    return {
+        "occupation": np.where(with_job, np.minimum(code, 5), 0),
+        "earner": works & ~deprived,
+        "deprived": deprived,
+    }
+
+
+def _litres(gap: np.ndarray, lowest: float, span: float, passing: float) -> np.ndarray:
+    """Litres per person a day, one decimal: below the criterion when the gap is negative."""
+    gap = gap.astype(np.float64)
+    short = np.floor(10 * (lowest + span * np.exp(np.minimum(gap, 0.0)))) / 10
+    enough = np.ceil(10 * passing * (1.0 + 0.45 * np.maximum(gap, 0.0))) / 10
+    return np.where(gap < 0, short, np.minimum(enough, 12 * passing))
+
+
+def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswers:
+    pop = model.population
+    step = year - model.first_year
+    alive = np.flatnonzero(pop.alive(year))
+    hh = pop.household[alive]
+    h_district = model.layout.district
+    p = _Person(
+        age=dates.age_on_reference_day(pop.birth[alive], year - BE_OFFSET).astype(np.int64),
+        district=h_district[hh],
+        traits=model.person_traits.take(alive),
+        thresholds=model.thresholds,
+        step=step,
+    )
+    age = p.age
+    size = np.bincount(hh, minlength=pop.n_households)
+
+    def household_gap(code: str) -> np.ndarray:
+        propensity = model.household_traits.propensity[:, HOUSEHOLD_COLUMN[code]]
+        return propensity - model.thresholds[code][h_district, step]
+
+    household_fails = {code: household_gap(code) < 0 for code in deprivation.HOUSEHOLD_INDICATORS}
+
+    ability = _abilities(model, p)
+    education = _education(p)
+    work = _work(p, model.urban[p.district], education["schooling"] >= 2, ability)
+
+    per_capita = income.per_capita_income(
+        model.household_traits.propensity[:, HOUSEHOLD_COLUMN[deprivation.INCOME_INDICATOR]],
+        model.thresholds[deprivation.INCOME_INDICATOR][h_district, step],
+        model.income_level,
+        (1.0 + model.income_growth[h_district]) ** step,
+        criterion,
+    )
+    has_earner = np.bincount(hh, weights=work["earner"], minlength=pop.n_households) > 0
+    items = income.split_items(per_capita * size, model.household_traits.income_shares, has_earner)
+    earned = items["income_main"] + items["income_secondary"]
+    income_year = income.personal_incomes(hh, work["earner"], p.traits.earning_weight, earned)
+
+    elderly, disabled = age >= 60, ability["disabled"]
+    # One cared_for answer serves both 5.1 and 5.2: disabled people answer by the disability
+    # rate (so 5.2 is exact), the other elderly by the elderly rate.
+    not_cared = np.where(disabled, p.fails("5.2"), elderly & p.fails("5.1"))
+    # Birth weight is fixed at birth: judged against the rate of the year the child was 0.
+    born_step = np.clip(year - age - model.first_year, 0, model.thresholds["1.1"].shape[1] - 1)
+    low_birth_weight = (
+        p.traits.propensity[:, PERSON_COLUMN["1.1"]]
+        < (model.thresholds["1.1"][p.district, born_step])
+    )
+    birth_weight = np.round(
+        np.where(low_birth_weight, p.traits.birth_weight_low, p.traits.birth_weight_high), -1
+    )
+    birth_weight = np.where(low_birth_weight, np.minimum(birth_weight, 2490), birth_weight)
+    fails_14, fails_34 = p.fails("1.4"), p.fails("3.4")
+
+    # MPI-poor: the union of the 17 indicators; household failures count for every member.
+    person_poor = (
+        ((age <= 1) & low_birth_weight)
+        | ((age >= 6) & fails_14)
+        | education["fails_31"]
+        | education["fails_32"]
+        | education["fails_33"]
+        | (p.between(15, 59) & fails_34)
+        | work["deprived"]
+        | not_cared
+    )
+    mpi_poor = np.logical_or.reduce(list(household_fails.values()))[hh] | person_poor
+    if model.card is None:
+        model.assign_cards(alive, p.district, age >= 18, mpi_poor)
+    card = model.card[alive]
+
+    house = np.flatnonzero(size > 0)
+    households = {
+        "survey_year": np.full(house.size, year),
+        "house_code": model.house_code[house],
+        "village_code": model.layout.village_code[house],
+        "members_declared": size[house],
+        **{name: values[house] for name, values in items.items()},
+        "food_safe": ~household_fails["1.2"][house],
+        "medicine_safe": ~household_fails["1.3"][house],
+        "housing_secure": ~household_fails["2.1"][house],
+        # Water amounts follow the propensity's distance from the threshold.
+        "drinking_water_lpd": _litres(household_gap("2.2")[house], 1.0, 3.9, 5.5),
+        "domestic_water_lpd": _litres(household_gap("2.3")[house], 10.0, 34.0, 50.0),
+        "home_hygienic": ~household_fails["2.4"][house],
+    }
+    completes = education["completes"]
+    members = {
+        "survey_year": np.full(alive.size, year),
+        "house_code": model.house_code[hh],
+        "member_no": pop.member_no[alive],
+        "citizen_id": model.citizen_id[alive],
+        "sex": pop.sex[alive],
+        "birth_date": pop.birth[alive],
+        "relation": pop.relations(year)[alive],
+        "birth_weight_g": Blankable(birth_weight, age <= 1),
+        "exercise": Blankable(~fails_14, age >= 6),
+        "schooling": education["schooling"],
+        "grade9_completed": Blankable(completes, p.between(14, 16)),
+        "continued_grade10": Blankable(education["continues"], completes),
+        "literate": Blankable(~fails_34, p.between(15, 59)),
+        "occupation": work["occupation"],
+        "income_year": income_year,
+        **ability,
+        "cared_for": Blankable(~not_cared, elderly | disabled),
+        "welfare_card": card,
+    }
+    return YearAnswers(
+        households=households,
+        members=members,
+        mpi_poor=mpi_poor,
+        target_poor=mpi_poor & (card == 2),
+    )
