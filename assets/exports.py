@@ -7,7 +7,11 @@ import polars as pl
 from assets.storage import ExportFolder
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
 
-MARTS = ("area_summary", "area_indicator")
+# Each mart's key, the order of rows in its files.
+MARTS = {
+    "area_summary": "level, area_code, age_band",
+    "area_indicator": "level, area_code, age_band, indicator_code",
+}
 LEVELS = ("country", "region", "province", "district", "subdistrict", "village")
 # Counts of people or households from 1 to SMALL_CELL - 1 are blanked in files for people.
 SMALL_CELL = 5
@@ -52,9 +56,9 @@ def area_files(
     folder = exports.folder(year_be)
     written = []
     with warehouse.connect() as con:
-        for mart in MARTS:
+        for mart, key in MARTS.items():
             frame = con.sql(
-                f"SELECT * FROM marts.{mart} WHERE year_be = $year ORDER BY ALL",
+                f"SELECT * FROM marts.{mart} WHERE year_be = $year ORDER BY {key}",
                 params={"year": year_be},
             ).pl()
             for level in LEVELS:

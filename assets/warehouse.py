@@ -28,8 +28,10 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # no progress bars: they would fill the run logs
         con = duckdb.connect(self.path)
         try:
+            con.execute("SET enable_progress_bar = false")
             con.execute(sql.load("schema"))
             yield con
         finally:

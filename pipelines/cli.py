@@ -100,7 +100,9 @@ def _connect_published(settings: Settings):
 
     if not settings.published.exists():
         raise SystemExit(f"no published warehouse at {settings.published}: run `chipao run` first")
-    return duckdb.connect(str(settings.published), read_only=True)
+    con = duckdb.connect(str(settings.published), read_only=True)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

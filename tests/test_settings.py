@@ -71,3 +71,21 @@ def test_no_module_changes_the_environment_when_imported():
         cwd=Path(__file__).parents[1],
         env={**os.environ, "CHIPAO_HOME": "/tmp/chipao-import-test"},
     )
+
+
+def test_pseudonyms_are_standard_hmac_sha256():
+    import hashlib
+    import hmac
+
+    ids = ["1101700203451", "3100600123456", "ก๑"]
+    for key in (b"k" * 32, b"a-long-key" * 10):  # longer than a SHA-256 block is hashed first
+        got = pseudonyms(pl.Series(ids), key, "person").to_list()
+        expected = [
+            int.from_bytes(
+                hmac.new(key, b"person\x00" + v.encode(), hashlib.sha256).digest()[:8],
+                "big",
+                signed=True,
+            )
+            for v in ids
+        ]
+        assert got == expected
