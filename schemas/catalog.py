@@ -180,3 +180,12 @@ def target_poor_rule(year_be: int) -> str:
 def age_reference_day() -> str:
     """Month-day (MM-DD) on which ages are counted in completed years."""
     return survey_rules()["age_reference_day"]
+
+
+def poverty_line(year_be: int, region_code: str) -> float:
+    """Monetary poverty line of the year and NSO region, baht per person per YEAR."""
+    lines = survey_rules()["poverty_line_monthly"]
+    if year_be not in lines["national"]:
+        raise KeyError(f"no national poverty line for {year_be}: add it to survey_rules.yaml")
+    scale = lines["regional"][region_code] / lines["national_in_regional_year"]
+    return 12.0 * lines["national"][year_be] * scale

@@ -232,3 +232,106 @@ JOIN core.dim_area AS s ON s.level = 'subdistrict' AND s.area_code = v.subdistri
 CREATE OR REPLACE MACRO area_level(gv, gs, gd, gp, gr) AS
     CASE WHEN gv = 0 THEN 'village' WHEN gs = 0 THEN 'subdistrict' WHEN gd = 0 THEN 'district'
          WHEN gp = 0 THEN 'province' WHEN gr = 0 THEN 'region' ELSE 'country' END;
+
+-- Measure marts (measures/): recomputed from the person records at every level, never averaged.
+-- rule: 'tpmap_union' (k = the smallest indicator weight: deprived on any indicator) or
+-- 'af_k33' (Alkire-Foster, k = 1/3); nested equal weights (schemas/catalog/dimensions.yaml).
+CREATE TABLE IF NOT EXISTS marts.area_mpi (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    k DOUBLE NOT NULL,
+    persons BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    poor_persons BIGINT NOT NULL,    -- persons with a deprivation score >= k
+    h DOUBLE NOT NULL,               -- headcount ratio H
+    a DOUBLE,                        -- intensity A among the poor (NULL when nobody is poor)
+    m0 DOUBLE NOT NULL               -- adjusted headcount ratio M0 = H x A
+);
+
+-- Per area and rule (age_band 'all' only): each indicator's and dimension's part of M0.
+CREATE TABLE IF NOT EXISTS marts.area_mpi_component (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    age_band VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    component_type VARCHAR NOT NULL, -- 'indicator' or 'dimension'
+    component VARCHAR NOT NULL,      -- indicator code (1.1 ...) or dimension code (health ...)
+    weight DOUBLE NOT NULL,
+    uncensored_headcount DOUBLE NOT NULL,
+    censored_headcount DOUBLE NOT NULL,
+    contribution DOUBLE NOT NULL,    -- weight x censored headcount; they add up to M0
+    contribution_share DOUBLE        -- contribution / M0 (NULL when M0 = 0)
+);
+
+-- line: 'nso' (NSO/NESDC line of the year and region) or 'bmn' (the BMN income criterion).
+CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    line VARCHAR NOT NULL,
+    persons BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    line_min DOUBLE NOT NULL,        -- baht per person per year; regions' lines differ
+    line_max DOUBLE NOT NULL,
+    poor_persons BIGINT NOT NULL,
+    fgt0 DOUBLE NOT NULL,            -- headcount ratio (poor when income < line)
+    fgt1 DOUBLE NOT NULL,            -- poverty gap
+    fgt2 DOUBLE NOT NULL,            -- squared poverty gap
+    watts DOUBLE                     -- zero incomes excluded (see area_inequality)
+);
+
+-- Per-capita household income, person-weighted.
+CREATE TABLE IF NOT EXISTS marts.area_inequality (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    persons BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    zero_incomes_excluded BIGINT NOT NULL, -- from MLD and Atkinson(1), Atkinson(2) only
+    mean_income DOUBLE,
+    median_income DOUBLE,
+    gini DOUBLE,
+    theil DOUBLE,
+    mld DOUBLE,
+    atkinson_05 DOUBLE,
+    atkinson_1 DOUBLE,
+    atkinson_2 DOUBLE,
+    palma DOUBLE,
+    s80_s20 DOUBLE
+);
+
+-- Theil T of an area = within its child areas + between them, exactly.
+CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    child_level VARCHAR NOT NULL,
+    child_areas BIGINT NOT NULL,
+    persons BIGINT NOT NULL,
+    theil DOUBLE,
+    within DOUBLE,
+    between DOUBLE,
+    between_share DOUBLE
+);

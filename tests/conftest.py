@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from pipelines.run import run_years
 from pipelines.settings import Settings, load_settings
+from pipelines.synthetic import generate
 
 TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 
@@ -33,3 +35,27 @@ def query() -> Callable[[Settings, str], list[tuple]]:
             return con.execute(sql, params or []).fetchall()
 
     return run
+
+
+TINY_YEARS = [2565, 2566]
+
+
+def _break_one_member(folder: Path) -> None:
+    """One member's ID gets a wrong check digit: that row must land in quarantine, not vanish,
+    and its household stays (the count declared still matches the rows delivered)."""
+    path = next((folder / "members").glob("*.csv"))
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    column = rows[0].index("citizen_id")
+    good = rows[1][column]
+    rows[1][column] = good[:12] + str((int(good[12]) + 1) % 10)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory) -> Settings:
+    """The tiny generated sample (one province, two years) through the whole pipeline."""
+    home = tmp_path_factory.mktemp("tiny")
+    generate("tiny", TINY_YEARS, seed=7, out=home / "landing")
+    _break_one_member(home / "landing" / "bmn" / "2566")
+    return run_pipeline(home, TINY_YEARS)

@@ -1,0 +1,5 @@
+-- Insert the frame registered as `incoming` into {table}, with each area's names and parent.
+INSERT INTO {table} BY NAME
+SELECT i.*, n.name_th, n.name_en, n.parent_code
+FROM incoming AS i
+JOIN core.area_names AS n USING (level, area_code)
