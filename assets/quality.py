@@ -6,7 +6,8 @@ to <exports>/<year_be>/data_docs/ and reports, per asset:
 
     core/fact_person      gx_contract     ERROR  a deterministic sample of up to 200,000 rows
     marts/area_summary    gx_contract     ERROR  keys, catalog codes and labels, rates in [0, 1]
-    marts/area_summary    gx_reconcile    ERROR  levels add up to the country, bands to 'all'
+    marts/area_summary    gx_reconcile    ERROR  levels add up to the country, bands to 'all',
+                                                 persons = person facts = distinct person keys
     marts/area_summary    gx_yoy_jumps    WARN   MPI-poor rate moved > bound since the last year
     marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (DOMAIN.md §7)
     marts/area_indicator  gx_contract     ERROR  keys, catalog codes, rates in [0, 1]
@@ -54,7 +55,9 @@ MART_KEYS = {
     AREA_INDICATOR: ["level", "area_code", "age_band", "indicator_code"],
 }
 RECONCILE_INDEX = ["check", "level", "age_band", "measure"]
-FLAG_INDEX = ["level", "area_code", "name_en"]
+FLAG_INDEX = ["level", "area_code", "name_th", "name_en"]
+YOY_LISTED = [*FLAG_INDEX, "previous_persons", "persons", "previous_rate", "rate", "change"]
+ALL_PASS_LISTED = [*FLAG_INDEX, "persons", "rate"]
 
 
 class QualityConfig(dg.Config):
@@ -89,7 +92,7 @@ SPECS = [
         RECONCILE,
         AREA_SUMMARY,
         "GX: each level adds up to the country, age bands add up to 'all', the country's "
-        "persons equal the year's person facts.",
+        "persons equal the year's person facts and their distinct person keys.",
     ),
     _spec(
         YOY_JUMPS,
@@ -118,17 +121,34 @@ SPECS = [
 ]
 
 
+def _key(asset: dg.AssetKey, check: str) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(asset, check)
+
+
+ALL_CHECKS = frozenset(_key(spec.asset_key, spec.name) for spec in SPECS)
+NEEDS = {  # what each check reads
+    _key(FACT_PERSON, CONTRACT): {"persons"},
+    _key(AREA_SUMMARY, CONTRACT): {"summary"},
+    _key(AREA_SUMMARY, RECONCILE): {"summary", "counts"},
+    _key(AREA_SUMMARY, YOY_JUMPS): {"yoy"},
+    _key(AREA_SUMMARY, ALL_PASS): {"all_pass"},
+    _key(AREA_INDICATOR, CONTRACT): {"indicator"},
+    _key(AREA_INDICATOR, RECONCILE): {"indicator", "summary"},
+}
+
+
 @dataclass(frozen=True)
 class YearData:
-    """What the checks of one survey year read from the warehouse."""
+    """What the checks of one survey year read from the warehouse (None: not asked for)."""
 
     year_be: int
-    person_rows: int
-    persons: pd.DataFrame  # all person facts of the year, or a sample of sample_rows
-    summary: pd.DataFrame
-    indicator: pd.DataFrame
-    yoy: pd.DataFrame  # sql/quality/yoy_jumps.sql
-    all_pass: pd.DataFrame  # sql/quality/all_pass_areas.sql
+    person_rows: int | None = None
+    person_keys: int | None = None  # distinct person keys of the year
+    persons: pd.DataFrame | None = None  # the person facts of the year, or a sample
+    summary: pd.DataFrame | None = None
+    indicator: pd.DataFrame | None = None
+    yoy: pd.DataFrame | None = None  # sql/quality/yoy_jumps.sql
+    all_pass: pd.DataFrame | None = None  # sql/quality/all_pass_areas.sql
 
 
 def _frame(
@@ -143,33 +163,40 @@ def _frame(
 def read_year(
     con: duckdb.DuckDBPyConnection,
     year_be: int,
-    sample_rows: int = SAMPLE_ROWS,
-    bound: float = YOY_BOUND,
-    min_persons: int = MIN_PERSONS,
+    config: QualityConfig | None = None,
+    checks: frozenset[dg.AssetCheckKey] = ALL_CHECKS,
 ) -> YearData:
+    """Read what ``checks`` need of one survey year."""
+    config = config or QualityConfig()
+    needs = set().union(*(NEEDS[c] for c in checks))
     year = {"year_be": year_be}
-    person_rows = con.execute(
-        "SELECT count(*) FROM core.fact_person WHERE year_be = $year_be", year
-    ).fetchall()[0][0]
-    # Deterministic: the rows with the smallest hash of the (pseudonymous) person key. Rows that
-    # share a key share its hash, so duplicated keys are sampled together and still show.
-    persons = _frame(
-        con,
-        "SELECT * FROM core.fact_person WHERE year_be = $year_be "
-        "ORDER BY hash(person_key), person_key, household_key LIMIT $rows",
-        {**year, "rows": sample_rows},
-    )
-    return YearData(
-        year_be=year_be,
-        person_rows=int(person_rows),
-        persons=persons,
-        summary=_frame(con, "SELECT * FROM marts.area_summary WHERE year_be = $year_be", year),
-        indicator=_frame(
-            con, "SELECT * FROM marts.area_indicator WHERE year_be = $year_be", year, True
-        ),
-        yoy=yoy_jumps(con, year_be, bound, min_persons),
-        all_pass=all_pass_areas(con, year_be, min_persons),
-    )
+    read: dict[str, Any] = {}
+    if needs & {"counts", "persons"}:
+        read["person_rows"], read["person_keys"] = con.execute(
+            "SELECT count(*), count(DISTINCT person_key) FROM core.fact_person "
+            "WHERE year_be = $year_be",
+            year,
+        ).fetchall()[0]
+    if "persons" in needs:
+        # Deterministic: the rows with the smallest hash of the (pseudonymous) person key. Rows
+        # that share a key share its hash, so duplicated keys are sampled together and show.
+        read["persons"] = _frame(
+            con,
+            "SELECT * FROM core.fact_person WHERE year_be = $year_be "
+            "ORDER BY hash(person_key), person_key, household_key LIMIT $rows",
+            {**year, "rows": config.sample_rows},
+        )
+    if "summary" in needs:
+        query = "SELECT * FROM marts.area_summary WHERE year_be = $year_be"
+        read["summary"] = _frame(con, query, year)
+    if "indicator" in needs:
+        query = "SELECT * FROM marts.area_indicator WHERE year_be = $year_be"
+        read["indicator"] = _frame(con, query, year, categorical=True)
+    if "yoy" in needs:
+        read["yoy"] = yoy_jumps(con, year_be, config.yoy_bound, config.min_persons)
+    if "all_pass" in needs:
+        read["all_pass"] = all_pass_areas(con, year_be, config.min_persons)
+    return YearData(year_be=year_be, **read)
 
 
 def yoy_jumps(
@@ -252,47 +279,81 @@ def _result(
 
 
 def run_checks(
-    data: YearData, docs_dir: Path, config: QualityConfig, log: Any = None
+    data: YearData,
+    docs_dir: Path,
+    config: QualityConfig,
+    log: Any = None,
+    checks: frozenset[dg.AssetCheckKey] = ALL_CHECKS,
 ) -> list[dg.AssetCheckResult]:
-    """Validate one survey year, write its Data Docs, return the asset check results."""
+    """Validate one survey year, write its Data Docs, return the results of ``checks``."""
     from schemas import expectations as gxe  # GX costs ~3 s to import: only when checks run
 
     session = gxe.Session(docs_dir)
+    outcomes: dict[dg.AssetCheckKey, Any] = {}
     seconds: dict[str, float] = {}
 
-    def run(frame: pd.DataFrame, suite: Any, index: list[str] | None = None, complete=False):
+    def run(asset, check, frame, suite, index=(), complete=False):
+        if _key(asset, check) not in checks:
+            return
         started = time.perf_counter()
-        outcome = session.validate(frame, suite, index or (), complete)
+        outcome = session.validate(frame(), suite, index, complete)
         seconds[suite.name] = round(time.perf_counter() - started, 2)
+        outcomes[_key(asset, check)] = outcome
         if log is not None:
             failed = "; ".join(outcome.names[:5]) or "all passed"
             log(f"{data.year_be} {suite.name}: {outcome.rows:,} rows, {failed}")
-        return outcome
 
-    person = run(gxe.derive_fact_person(data.persons), gxe.fact_person_suite())
-    summary = run(
-        gxe.derive_area_summary(data.summary),
+    run(
+        FACT_PERSON,
+        CONTRACT,
+        lambda: gxe.derive_fact_person(data.persons),
+        gxe.fact_person_suite(),
+    )
+    run(
+        AREA_SUMMARY,
+        CONTRACT,
+        lambda: gxe.derive_area_summary(data.summary),
         gxe.area_summary_suite(),
         MART_KEYS[AREA_SUMMARY],
     )
-    summary_counts = run(
-        gxe.summary_reconciliation(data.summary, data.person_rows),
+    run(
+        AREA_SUMMARY,
+        RECONCILE,
+        lambda: gxe.summary_reconciliation(data.summary, data.person_rows, data.person_keys),
         gxe.reconciliation_suite("marts.area_summary"),
         RECONCILE_INDEX,
     )
-    indicator = run(
-        gxe.derive_area_indicator(data.indicator),
+    run(
+        AREA_INDICATOR,
+        CONTRACT,
+        lambda: gxe.derive_area_indicator(data.indicator),
         gxe.area_indicator_suite(),
         MART_KEYS[AREA_INDICATOR],
     )
-    indicator_counts = run(
-        gxe.indicator_reconciliation(data.indicator, data.summary),
+    run(
+        AREA_INDICATOR,
+        RECONCILE,
+        lambda: gxe.indicator_reconciliation(data.indicator, data.summary),
         gxe.reconciliation_suite("marts.area_indicator"),
         RECONCILE_INDEX,
     )
-    # every flagged area in the Data Docs, by name
-    yoy = run(data.yoy, gxe.yoy_suite(config.yoy_bound), FLAG_INDEX, complete=True)
-    all_pass = run(data.all_pass, gxe.all_pass_suite(config.min_persons), FLAG_INDEX, True)
+    # the flags keep every unexpected row, so that the Data Docs name every flagged area
+    run(
+        AREA_SUMMARY,
+        YOY_JUMPS,
+        lambda: data.yoy,
+        gxe.yoy_suite(config.yoy_bound),
+        FLAG_INDEX,
+        complete=True,
+    )
+    run(
+        AREA_SUMMARY,
+        ALL_PASS,
+        lambda: data.all_pass,
+        gxe.all_pass_suite(config.min_persons),
+        FLAG_INDEX,
+        complete=True,
+    )
 
     started = time.perf_counter()
     index = session.write_data_docs()
@@ -301,68 +362,53 @@ def run_checks(
     pages = {o.suite: session.page(o.suite) for o in session.outcomes}
     docs = {"index": index, "pages": pages, "seconds": seconds}
 
-    jumps = data.yoy[data.yoy["jump"].astype(bool)]
-    passes = data.all_pass[data.all_pass["all_pass"].astype(bool)]
-    previous = data.yoy["previous_year_be"].iloc[0] if len(data.yoy) else None
-    sample = {
-        "person_rows_in_year": data.person_rows,
-        "sampled": data.person_rows > len(data.persons),
-        "sample_rule": f"up to {config.sample_rows:,} rows with the smallest hash(person_key)",
+    results = []
+    for key, outcome in outcomes.items():
+        extra: dict[str, Any] = {}
+        severity = dg.AssetCheckSeverity.ERROR
+        if key == _key(FACT_PERSON, CONTRACT):
+            extra = {
+                "person_rows_in_year": data.person_rows,
+                "sampled": data.person_rows > len(data.persons),
+                "sample_rule": f"up to {config.sample_rows:,} rows, smallest hash(person_key)",
+            }
+        elif key.name == YOY_JUMPS:
+            severity, extra = dg.AssetCheckSeverity.WARN, _yoy_metadata(data.yoy, config)
+        elif key.name == ALL_PASS:
+            severity, extra = dg.AssetCheckSeverity.WARN, _all_pass_metadata(data.all_pass, config)
+        results.append(_result(key.name, key.asset_key, outcome, docs, severity, **extra))
+    return results
+
+
+def _yoy_metadata(yoy: pd.DataFrame, config: QualityConfig) -> dict[str, Any]:
+    jumps = yoy[yoy["jump"].astype(bool)]
+    previous = yoy["previous_year_be"].iloc[0] if len(yoy) else None
+    return {
+        "previous_year_be": None if previous is None else int(previous),
+        "bound": config.yoy_bound,
+        "min_persons": config.min_persons,
+        "areas_compared": len(yoy),
+        "areas_flagged": len(jumps),
+        "flagged_by_level": _by_level(jumps),
+        "flagged_areas": _listed(jumps, YOY_LISTED),
     }
-    warn = dg.AssetCheckSeverity.WARN
-    return [
-        _result(CONTRACT, FACT_PERSON, person, docs, **sample),
-        _result(CONTRACT, AREA_SUMMARY, summary, docs),
-        _result(RECONCILE, AREA_SUMMARY, summary_counts, docs),
-        _result(
-            YOY_JUMPS,
-            AREA_SUMMARY,
-            yoy,
-            docs,
-            warn,
-            previous_year_be=None if previous is None else int(previous),
-            bound=config.yoy_bound,
-            min_persons=config.min_persons,
-            areas_compared=len(data.yoy),
-            areas_flagged=len(jumps),
-            flagged_by_level=_by_level(jumps),
-            flagged_areas=_listed(
-                jumps,
-                [
-                    "level",
-                    "area_code",
-                    "name_th",
-                    "name_en",
-                    "previous_persons",
-                    "persons",
-                    "previous_rate",
-                    "rate",
-                    "change",
-                ],
-            ),  # fmt: skip
-        ),
-        _result(
-            ALL_PASS,
-            AREA_SUMMARY,
-            all_pass,
-            docs,
-            warn,
-            min_persons=config.min_persons,
-            areas_eligible=len(data.all_pass),
-            areas_flagged=len(passes),
-            flagged_by_level=_by_level(passes),
-            flagged_areas=_listed(
-                passes, ["level", "area_code", "name_th", "name_en", "persons", "rate"]
-            ),
-        ),
-        _result(CONTRACT, AREA_INDICATOR, indicator, docs),
-        _result(RECONCILE, AREA_INDICATOR, indicator_counts, docs),
-    ]
+
+
+def _all_pass_metadata(areas: pd.DataFrame, config: QualityConfig) -> dict[str, Any]:
+    passes = areas[areas["all_pass"].astype(bool)]
+    return {
+        "min_persons": config.min_persons,
+        "areas_eligible": len(areas),
+        "areas_flagged": len(passes),
+        "flagged_by_level": _by_level(passes),
+        "flagged_areas": _listed(passes, ALL_PASS_LISTED),
+    }
 
 
 @dg.multi_asset_check(
     specs=SPECS,
     name="gx_quality",
+    can_subset=True,  # a run of one asset (or one check) runs only the checks selected
     pool=WRITER_POOL,
     description="Great Expectations on core/fact_person and the two marts of the survey year; "
     "Data Docs in the exports folder (<exports>/<year_be>/data_docs/index.html).",
@@ -374,14 +420,15 @@ def gx_quality(
     exports: ExportFolder,
 ) -> Iterator[dg.AssetCheckResult]:
     year_be = int(context.partition_key)
+    checks = frozenset(context.selected_asset_check_keys) & ALL_CHECKS
     started = time.perf_counter()
     with warehouse.connect() as con:
-        data = read_year(con, year_be, config.sample_rows, config.yoy_bound, config.min_persons)
+        data = read_year(con, year_be, config, checks)
     read_seconds = time.perf_counter() - started
     docs_dir = exports.folder(year_be) / DOCS_FOLDER
-    results = run_checks(data, docs_dir, config, log=context.log.info)
+    results = run_checks(data, docs_dir, config, context.log.info, checks)
     context.log.info(
-        f"{year_be}: read in {read_seconds:.1f}s, checked in "
+        f"{year_be}: {len(results)} checks; read in {read_seconds:.1f}s, checked in "
         f"{time.perf_counter() - started - read_seconds:.1f}s; Data Docs {docs_dir}/index.html"
     )
     yield from results

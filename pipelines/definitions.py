@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import bmn, exports, facts, marts, measure_marts, reference
+from assets import bmn, exports, facts, marts, measure_marts, quality, reference
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
@@ -17,6 +17,7 @@ ASSETS = [
     marts.area_indicator,
     measure_marts.measure_marts,
     exports.area_files,
+    quality.gx_quality,
 ]
 
 defs = dg.Definitions(

@@ -165,11 +165,15 @@ def derive_area_indicator(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary_reconciliation(summary: pd.DataFrame, person_rows: int | None = None) -> pd.DataFrame:
+def summary_reconciliation(
+    summary: pd.DataFrame, person_rows: int | None = None, person_keys: int | None = None
+) -> pd.DataFrame:
     """Counts of marts.area_summary (one year) that must agree, one row per comparison:
     each level's areas add up to the country (per age band and count), the age bands add up to
     'all' (per level and count; not households, which span age bands), and the country's persons
-    equal the year's person facts. Columns: check, level, age_band, measure, total, expected."""
+    equal the year's person facts (``person_rows``) and its distinct person keys
+    (``person_keys``: a person counted twice fails here, over the whole year, not a sample).
+    Columns: check, level, age_band, measure, total, expected."""
     counts = list(SUMMARY_ADDITIVE)
     rows: list[dict[str, Any]] = []
     country = summary[summary["level"] == "country"].groupby("age_band", observed=True)[counts]
@@ -191,6 +195,10 @@ def summary_reconciliation(summary: pd.DataFrame, person_rows: int | None = None
         total = country["persons"].get(ALL_AGES)
         check = "country_persons_equal_person_facts"
         rows.append(_row(check, "country", ALL_AGES, "persons", total, person_rows))
+    if person_keys is not None:
+        total = country["persons"].get(ALL_AGES)
+        check = "country_persons_equal_distinct_person_keys"
+        rows.append(_row(check, "country", ALL_AGES, "persons", total, person_keys))
     return _reconciliation_frame(rows)
 
 
@@ -453,10 +461,6 @@ class Outcome:
     @property
     def names(self) -> list[str]:
         return [f.expectation for f in self.failures]
-
-    @property
-    def types(self) -> list[str]:
-        return [f.type for f in self.failures]
 
     @property
     def statistics(self) -> dict[str, int]:

@@ -1,0 +1,359 @@
+"""Great Expectations checks (assets/quality.py, schemas/expectations.py) on hand-built data.
+
+Two survey years of four villages in one subdistrict (Chiang Mai, 500101), one person per
+household; a person is MPI-poor when the household is not food-safe (indicator 1.2):
+
+    village    persons  MPI-poor 2565  MPI-poor 2566
+    50010101     40       4 (10 %)      20 (50 %)    jumps 40 points: flagged in 2566
+    50010102     30       0             0            everybody passes: flagged both years
+    50010103     29      20             4            jumps 55 points, but under 30 persons
+    50010104     30       3             4            moves 3.3 points
+
+Above the villages nothing moves (24 + 3 = 27 and 28 of 129) and nobody passes everything.
+"""
+
+import os
+import socket
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.quality import ALL_PASS, CONTRACT, RECONCILE, YOY_JUMPS, QualityConfig, read_year
+from pipelines.definitions import ASSETS
+from pipelines.resources import build_resources
+from pipelines.run import run_years
+from tests.conftest import settings_for
+from tests.handmade import household, member, write_landing
+
+YEARS = (2565, 2566)
+JUMPS = "50010101"
+ALL_PASS_VILLAGE = "50010102"
+VILLAGES = {  # village: (persons, {year: MPI-poor persons})
+    JUMPS: (40, {2565: 4, 2566: 20}),
+    ALL_PASS_VILLAGE: (30, {2565: 0, 2566: 0}),
+    "50010103": (29, {2565: 20, 2566: 4}),
+    "50010104": (30, {2565: 3, 2566: 4}),
+}
+CHECKS = {
+    ("core", "fact_person"): [CONTRACT],
+    ("marts", "area_summary"): [CONTRACT, RECONCILE, YOY_JUMPS, ALL_PASS],
+    ("marts", "area_indicator"): [CONTRACT, RECONCILE],
+}
+
+
+def landing_rows(year_be: int) -> tuple[list[dict], list[dict]]:
+    households, members = [], []
+    serial = 0
+    for village, (persons, poor) in VILLAGES.items():
+        for n in range(persons):
+            serial += 1
+            food_safe = 0 if n < poor[year_be] else 1
+            households.append(
+                household(serial, survey_year=year_be, village_code=village, food_safe=food_safe)
+            )
+            members.append(member(serial, serial, survey_year=year_be))
+    return households, members
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """Both years through the real pipeline; the Dagster instance stays open for the checks."""
+    home = tmp_path_factory.mktemp("quality")
+    for year in YEARS:
+        write_landing(home / "landing", year, *landing_rows(year))
+    settings = settings_for(home)
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_years(settings, list(YEARS), instance, progress=lambda _: None)
+        yield settings, instance
+
+
+def evaluation(instance, asset: tuple[str, str], check: str, year: int):
+    key = dg.AssetCheckKey(dg.AssetKey(list(asset)), check)
+    records = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)
+    for record in records:  # newest first
+        if record.partition == str(year):
+            return record.event.dagster_event.event_specific_data
+    raise AssertionError(f"no evaluation of {asset}/{check} for {year}")
+
+
+def flagged_codes(result) -> list[str]:
+    return [r.data["area_code"] for r in result.metadata["flagged_areas"].value.records]
+
+
+@pytest.fixture(scope="module")
+def frames(pipeline):
+    """The 2566 marts and person facts as plain pandas frames, from the published snapshot."""
+    settings, _ = pipeline
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        return {
+            table: con.sql(f"SELECT * FROM {table} WHERE year_be = 2566").df()
+            for table in ("core.fact_person", "marts.area_summary", "marts.area_indicator")
+        }
+
+
+@pytest.fixture(scope="module")
+def gxe():
+    from schemas import expectations
+
+    return expectations
+
+
+# --- the checks in the pipeline ---------------------------------------------------------------
+
+
+def test_nothing_was_quarantined(pipeline, query):
+    settings, _ = pipeline
+    assert query(settings, "SELECT count(*) FROM core.quarantine") == [(0,)]
+    persons = query(
+        settings,
+        "SELECT year_be, persons, mpi_poor_persons FROM marts.area_summary "
+        "WHERE level = 'country' AND age_band = 'all' ORDER BY year_be",
+    )
+    assert persons == [(2565, 129, 27), (2566, 129, 28)]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_contract_and_reconcile_checks_pass_on_clean_data(pipeline, year):
+    _, instance = pipeline
+    for asset, checks in CHECKS.items():
+        for check in checks:
+            if check in (YOY_JUMPS, ALL_PASS):
+                continue
+            result = evaluation(instance, asset, check, year)
+            failed = result.metadata["failed_expectations"].value
+            assert result.passed, f"{asset}/{check} {year}: {failed}"
+            assert result.severity == dg.AssetCheckSeverity.ERROR
+            assert result.metadata["expectations_evaluated"].value >= 2
+            assert result.metadata["expectations_failed"].value == 0
+            assert result.metadata["unexpected_values"].value == 0
+
+
+def test_yoy_flags_exactly_the_village_that_jumped(pipeline):
+    _, instance = pipeline
+    result = evaluation(instance, ("marts", "area_summary"), YOY_JUMPS, 2566)
+    assert not result.passed
+    assert result.severity == dg.AssetCheckSeverity.WARN
+    assert flagged_codes(result) == [JUMPS]
+    assert result.metadata["areas_flagged"].value == 1
+    assert result.metadata["previous_year_be"].value == 2565
+    # compared: the 3 villages of 30+ persons and the 5 areas above them (129 persons)
+    assert result.metadata["areas_compared"].value == 8
+    row = result.metadata["flagged_areas"].value.records[0].data
+    assert (row["previous_rate"], row["rate"], row["change"]) == (0.1, 0.5, 0.4)
+    assert (row["name_th"], row["name_en"]) == ("หมู่ที่ 1 ต.ศรีภูมิ", "Village 1, Si Phum")
+
+
+def test_yoy_has_nothing_to_compare_in_the_first_year(pipeline):
+    _, instance = pipeline
+    result = evaluation(instance, ("marts", "area_summary"), YOY_JUMPS, 2565)
+    assert result.passed
+    assert result.metadata["areas_compared"].value == 0
+    assert result.metadata["previous_year_be"].value is None
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_all_pass_flags_exactly_the_village_where_everybody_passes(pipeline, year):
+    _, instance = pipeline
+    result = evaluation(instance, ("marts", "area_summary"), ALL_PASS, year)
+    assert not result.passed
+    assert result.severity == dg.AssetCheckSeverity.WARN
+    assert flagged_codes(result) == [ALL_PASS_VILLAGE]
+    assert result.metadata["flagged_by_level"].value == {"village": 1}
+    assert result.metadata["areas_eligible"].value == 8
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_data_docs_are_written_to_the_exports_folder(pipeline, year):
+    settings, instance = pipeline
+    index = settings.exports / str(year) / "data_docs" / "index.html"
+    assert index.is_file()
+    text = index.read_text(encoding="utf-8")
+    for suite in ("core.fact_person", "marts.area_summary", "marts.area_indicator"):
+        assert suite in text
+    result = evaluation(instance, ("marts", "area_summary"), YOY_JUMPS, year)
+    assert result.metadata["data_docs"].value == str(index)
+    page = result.metadata["data_docs_page"].value
+    assert page.startswith(str(index.parent)) and os.path.isfile(page)
+
+
+def test_person_facts_are_sampled_deterministically(pipeline):
+    settings, _ = pipeline
+    config = QualityConfig(sample_rows=50)
+    only = frozenset({dg.AssetCheckKey(dg.AssetKey(["core", "fact_person"]), CONTRACT)})
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        first = read_year(con, 2566, config, only)
+        again = read_year(con, 2566, config, only)
+    assert first.summary is None and first.indicator is None  # only what the check needs
+    assert first.person_rows == 129 and len(first.persons) == 50
+    assert first.persons["person_key"].tolist() == again.persons["person_key"].tolist()
+
+
+# --- validate: failures are named, a broken expectation never passes -------------------------
+
+
+def test_duplicate_key_fails_uniqueness(frames, gxe):
+    summary = frames["marts.area_summary"]
+    doubled = gxe.pd.concat([summary, summary.iloc[[0]]], ignore_index=True)
+    outcome = gxe.validate(gxe.derive_area_summary(doubled), gxe.area_summary_suite())
+    assert not outcome.success
+    assert outcome.names == [
+        "expect_compound_columns_to_be_unique(year, level, area_code, age_band)"
+    ]
+    assert outcome.failures[0].unexpected_count == 2
+
+
+def test_out_of_catalog_codes_fail(frames, gxe):
+    indicator = frames["marts.area_indicator"].copy()
+    indicator.loc[0, "indicator_code"] = "6.1"
+    outcome = gxe.validate(gxe.derive_area_indicator(indicator), gxe.area_indicator_suite())
+    assert "expect_column_values_to_be_in_set(indicator_code)" in outcome.names
+    assert outcome.failures[0].observed == ["6.1"]
+
+    summary = frames["marts.area_summary"].copy()
+    summary.loc[summary["level"] == "region", "area_code"] = "9"
+    summary.loc[summary["level"] == "village", "age_band"] = "65+"
+    outcome = gxe.validate(gxe.derive_area_summary(summary), gxe.area_summary_suite())
+    assert set(outcome.names) >= {
+        "expect_column_values_to_be_in_set(age_band)",
+        "expect_column_values_to_be_in_set(area_code_fits_level)",
+    }
+
+    persons = frames["core.fact_person"].copy()
+    persons.loc[0, "sex"] = 3
+    outcome = gxe.validate(gxe.derive_fact_person(persons), gxe.fact_person_suite())
+    assert outcome.names == ["expect_column_values_to_be_in_set(sex)"]
+
+
+def test_rate_above_one_fails(frames, gxe):
+    summary = frames["marts.area_summary"].copy()
+    village = (summary["area_code"] == JUMPS) & (summary["age_band"] == "all")
+    summary.loc[village, "mpi_poor_persons"] = summary.loc[village, "persons"] + 5
+    outcome = gxe.validate(
+        gxe.derive_area_summary(summary),
+        gxe.area_summary_suite(),
+        index_columns=["level", "area_code", "age_band"],
+    )
+    assert "expect_column_values_to_be_between(mpi_poor_rate)" in outcome.names
+    assert "expect_column_pair_values_a_to_be_greater_than_b(persons, mpi_poor_persons)" in (
+        outcome.names
+    )
+    rate = next(f for f in outcome.failures if f.columns == ("mpi_poor_rate",))
+    assert rate.observed == [45 / 40]
+    assert rate.examples[0]["area_code"] == JUMPS
+
+
+def test_counts_that_do_not_reconcile_fail(frames, gxe):
+    summary = frames["marts.area_summary"].copy()
+    village = (summary["area_code"] == JUMPS) & (summary["age_band"] == "22-59")
+    summary.loc[village, "persons"] += 1  # the village no longer adds up, nor do its bands
+    frame = gxe.summary_reconciliation(summary, len(frames["core.fact_person"]))
+    outcome = gxe.validate(
+        frame,
+        gxe.reconciliation_suite("marts.area_summary"),
+        index_columns=["check", "level", "age_band", "measure"],
+    )
+    assert outcome.names == ["expect_column_pair_values_to_be_equal(total, expected)"]
+    wrong = {(e["check"], e["level"], e["measure"]) for e in outcome.failures[0].examples}
+    assert wrong == {
+        ("level_adds_up_to_country", "village", "persons"),
+        ("age_bands_add_up_to_all", "village", "persons"),
+    }
+
+
+def test_a_person_counted_twice_fails_over_the_whole_year(frames, gxe):
+    summary = frames["marts.area_summary"]
+    rows = len(frames["core.fact_person"])
+    frame = gxe.summary_reconciliation(summary, person_rows=rows, person_keys=rows - 1)
+    outcome = gxe.validate(
+        frame, gxe.reconciliation_suite("marts.area_summary"), index_columns=["check"]
+    )
+    assert [e["check"] for e in outcome.failures[0].examples] == [
+        "country_persons_equal_distinct_person_keys"
+    ]
+
+
+def test_recounts_catch_a_wrong_union_rule(frames, gxe):
+    persons = frames["core.fact_person"].copy()
+    poor = persons.index[persons["mpi_poor"]][0]
+    persons.loc[poor, "mpi_poor"] = False
+    persons.loc[poor, "target_poor"] = False
+    outcome = gxe.validate(gxe.derive_fact_person(persons), gxe.fact_person_suite())
+    assert outcome.names == ["expect_column_pair_values_to_be_equal(mpi_poor, mpi_poor_expected)"]
+
+
+def test_an_expectation_that_raises_is_reported_failed_not_passed(frames, gxe):
+    suite = gxe.gx.ExpectationSuite(
+        name="broken",
+        expectations=[
+            gxe.E.ExpectColumnValuesToBeBetween(column="no_such_column", min_value=0),
+            gxe.E.ExpectTableRowCountToBeBetween(min_value=1),
+        ],
+    )
+    outcome = gxe.validate(frames["marts.area_summary"], suite)
+    assert not outcome.success
+    assert outcome.names == ["expect_column_values_to_be_between(no_such_column)"]
+    assert "no_such_column" in outcome.failures[0].error
+    # a suite run on a frame without its derived columns fails too, it never passes quietly
+    outcome = gxe.validate(frames["marts.area_summary"], gxe.area_summary_suite())
+    assert not outcome.success
+    assert all(f.error for f in outcome.failures)
+    assert "expect_column_values_to_be_between(mpi_poor_rate)" in outcome.names
+
+
+def test_validation_and_data_docs_stay_offline(frames, gxe, tmp_path, monkeypatch):
+    assert os.environ.get("GX_ANALYTICS_ENABLED") is None  # our imports set nothing
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network call attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    session = gxe.Session(tmp_path / "docs")
+    assert session.context.variables.analytics_enabled is False
+    summary = gxe.derive_area_summary(frames["marts.area_summary"])
+    assert session.validate(summary, gxe.area_summary_suite()).success
+    index = session.write_data_docs()
+    assert index == tmp_path / "docs" / "index.html" and index.is_file()
+    assert session.page("marts.area_summary").is_file()
+
+
+def test_success_with_a_recorded_exception_counts_as_failed(gxe):
+    from types import SimpleNamespace
+
+    suite = gxe.reconciliation_suite("marts.area_summary")  # two expectations
+    config = suite.expectations[1].configuration
+    raised = {"metric": {"raised_exception": True, "exception_message": "boom"}}
+    result = SimpleNamespace(
+        results=[
+            SimpleNamespace(
+                success=True, expectation_config=config, exception_info=raised, result={}
+            )
+        ]  # fmt: skip
+    )
+    outcome = gxe._outcome(suite, result, rows=3)
+    assert not outcome.success
+    assert outcome.names == [
+        "expect_column_pair_values_to_be_equal(total, expected)",
+        "expectations_not_evaluated",  # the row count expectation gave no result at all
+    ]
+    assert outcome.failures[0].error == "boom"
+
+
+def test_one_asset_runs_only_its_checks(pipeline):
+    """Materializing one asset (as from the UI) runs only that asset's checks. Runs last: it
+    rebuilds the 2565 Data Docs with that asset's suites only."""
+    settings, instance = pipeline
+    result = dg.materialize(
+        ASSETS,
+        selection="marts/area_summary",
+        partition_key="2565",
+        resources=build_resources(settings),
+        instance=instance,
+    )
+    ran = {
+        (e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations()
+    }
+    assert ran == {("marts/area_summary", c) for c in CHECKS[("marts", "area_summary")]}
+    index = (settings.exports / "2565" / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert "marts.area_summary_all_pass" in index and "core.fact_person" not in index
