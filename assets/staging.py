@@ -234,10 +234,8 @@ def stage_year(
             else:
                 first_by_hash[file.sha256] = name
                 _read(file, path)
-            log(
-                f"{name}: {file.rows_read:,} rows read"
-                + (f" — FILE ERROR: {file.error}" if file.error else "")
-            )
+            if file.error:
+                log(f"{name}: FILE ERROR: {file.error}")
             read.append(file)
 
     started = time.perf_counter()
@@ -260,7 +258,10 @@ def stage_year(
         [f.failures for f in read] + [h_failures, m_failures] + cross, FAILURE_COLUMNS
     ).cast(FAILURE_COLUMNS)
     ledger = _ledger(read, households, members, failures)
-    log(f"row rules checked in {validation_seconds:.2f}s")
+    log(
+        f"{len(read)} files, {sum(f.rows_read for f in read):,} rows read; "
+        f"rows normalised and checked in {validation_seconds:.2f}s"
+    )
     return StagedYear(households, members, failures, ledger, validation_seconds)
 
 

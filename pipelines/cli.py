@@ -96,13 +96,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _connect_published(settings: Settings):
-    import duckdb
+    from pipelines.query import NoWarehouse, connect_published
 
-    if not settings.published.exists():
-        raise SystemExit(f"no published warehouse at {settings.published}: run `chipao run` first")
-    con = duckdb.connect(str(settings.published), read_only=True)
-    con.execute("SET enable_progress_bar = false")
-    return con
+    try:
+        return connect_published(settings)
+    except NoWarehouse as err:
+        raise SystemExit(str(err)) from None
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

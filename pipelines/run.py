@@ -25,7 +25,9 @@ def _root_cause(error) -> str:
     return error.message.strip()
 
 
-def _materialize(selection, settings, instance, partition_key=None) -> dg.ExecuteInProcessResult:
+def _materialize(
+    selection, settings, instance, partition_key=None, log_level="INFO"
+) -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         ASSETS,
         selection=selection,
@@ -33,6 +35,8 @@ def _materialize(selection, settings, instance, partition_key=None) -> dg.Execut
         resources=build_resources(settings),
         instance=instance,
         raise_on_error=False,
+        # Dagster's step events are DEBUG: the console shows the assets' own progress lines
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     if not result.success:
         failures = [
@@ -49,14 +53,20 @@ def run_years(
     years: Sequence[int],
     instance: dg.DagsterInstance,
     progress: Callable[[str], None] = print,
-) -> None:
+    log_level: str = "INFO",
+) -> dict[int, dg.ExecuteInProcessResult]:
+    """Materialize the reference tables, then each survey year; the results by year."""
     started = time.perf_counter()
+    results = {}
     progress("reference tables: areas, abolished codes, catalogs ...")
-    _materialize(REFERENCE, settings, instance)
+    _materialize(REFERENCE, settings, instance, log_level=log_level)
     instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(y) for y in years])
     for n, year in enumerate(years, start=1):
         t0 = time.perf_counter()
         progress(f"survey year {year} ({n}/{len(years)}): ingest, facts, marts, exports ...")
-        _materialize(SURVEY_YEAR_ASSETS, settings, instance, partition_key=str(year))
+        results[year] = _materialize(
+            SURVEY_YEAR_ASSETS, settings, instance, partition_key=str(year), log_level=log_level
+        )
         progress(f"survey year {year} done in {time.perf_counter() - t0:.1f}s")
     progress(f"all done in {time.perf_counter() - started:.1f}s")
+    return results

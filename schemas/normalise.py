@@ -30,24 +30,27 @@ def clean_text(expr: pl.Expr, *, needs: frozenset[str] = frozenset({"thai", "edg
     return out
 
 
-def repairs_needed(text: pl.DataFrame, columns: list[str]) -> dict[str, frozenset[str]]:
-    """One scan of the frame: which repairs each column needs (see clean_text)."""
+def repairs_needed(text: pl.DataFrame, source: Source) -> dict[str, frozenset[str]]:
+    """One lazy scan of the frame: which repairs each column needs.
+
+    'thai' non-ASCII text (Thai digits, invisible characters), 'edges' blanks at either end or
+    empty cells, 'comma' thousands separators in numbers, 'dot' decimals in counts and codes.
+    """
     probes = []
-    for name in columns:
-        column = pl.col(name)
+    for f in (f for f in source.fields if f.name in text.columns):
+        column = pl.col(f.name)
+        # an ASCII blank or control character at either end, or an empty cell ("" <= " ")
+        edge = (column.str.head(1) <= " ") | (column.str.tail(1) <= " ")
         probes += [
-            (column.str.len_bytes() != column.str.len_chars()).any().alias(f"{name}\x00thai"),
-            (
-                (column.str.strip_chars().str.len_bytes() != column.str.len_bytes())
-                | (column.str.len_bytes() == 0)
-            )
-            .any()
-            .alias(f"{name}\x00edges"),
-            column.str.contains(",").any().alias(f"{name}\x00comma"),
-            column.str.contains(".", literal=True).any().alias(f"{name}\x00dot"),
+            (column.str.len_bytes() != column.str.len_chars()).any().alias(f"{f.name}\x00thai"),
+            edge.any().alias(f"{f.name}\x00edges"),
         ]
+        if f.type != "str":
+            probes.append(column.str.contains(",", literal=True).any().alias(f"{f.name}\x00comma"))
+        if f.type == "int" or f.digits:
+            probes.append(column.str.contains(".", literal=True).any().alias(f"{f.name}\x00dot"))
     found = text.lazy().select(probes).collect().row(0, named=True) if probes else {}
-    needs: dict[str, set[str]] = {name: set() for name in columns}
+    needs: dict[str, set[str]] = {f.name: set() for f in source.fields if f.name in text.columns}
     for label, present in found.items():
         name, repair = label.split("\x00")
         if present:
@@ -91,18 +94,23 @@ def normalise(text: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.Data
     the cells that did not parse, as (row_index, column, rule, value) with rule ``type``.
     """
     fields = [f for f in source.fields if f.name in text.columns]
-    needs = repairs_needed(text, [f.name for f in fields])
-    cleaned = text.with_columns(
-        clean_text(pl.col(f.name), needs=needs[f.name] - {"comma"}).alias(f.name)
-        for f in fields
-        if needs[f.name] - {"comma"}
-    )
-    cleaned = cleaned.with_columns(
-        (pad_code(pl.col(f.name), f.digits) if f.pad_zeros else whole_code(pl.col(f.name))).alias(
-            f.name
+    needs = repairs_needed(text, source)
+    text_repairs = {"thai", "edges"}
+    cleaned = (
+        text.lazy()
+        .with_columns(
+            clean_text(pl.col(f.name), needs=needs[f.name] & text_repairs).alias(f.name)
+            for f in fields
+            if needs[f.name] & text_repairs
         )
-        for f in fields
-        if f.digits is not None
+        .with_columns(
+            (
+                pad_code(pl.col(f.name), f.digits) if f.pad_zeros else whole_code(pl.col(f.name))
+            ).alias(f.name)
+            for f in fields
+            if f.digits is not None and (f.pad_zeros or "dot" in needs[f.name])
+        )
+        .collect()
     )
     numeric = [f for f in fields if f.type != "str"]
     typed_exprs = []
@@ -117,7 +125,7 @@ def normalise(text: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.Data
             typed_exprs.append(as_number.cast(pl.Int64, strict=False).alias(f.name))
         else:
             typed_exprs.append(as_number.alias(f.name))
-    typed = cleaned.with_columns(typed_exprs)
+    typed = cleaned.lazy().with_columns(typed_exprs).collect()
 
     # A cell is a type failure when it had text and has no number now; null counts are free,
     # so only columns that lost values are searched.

@@ -24,7 +24,7 @@ def settings_for(home: Path, **env: str) -> Settings:
 def run_pipeline(home: Path, years: list[int], **env: str) -> Settings:
     settings = settings_for(home, **env)
     with dg.DagsterInstance.ephemeral() as instance:
-        run_years(settings, years, instance, progress=lambda _: None)
+        run_years(settings, years, instance, progress=lambda _: None, log_level="WARNING")
     return settings
 
 

@@ -1,0 +1,102 @@
+"""The pipeline's speed targets, measured: `python -m pipelines.bench [--scale demo]`.
+
+Generates the sample (unless its landing folder is there), runs every asset for each year in
+process, and prints a table: each step's seconds per year, the share of staging spent
+normalising and validating rows, and the peak memory. Targets (issues 2-4): `make demo` under
+5 minutes with install; validation under 20 % of ingest; measure marts under 30 s at demo scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from assets.reference import area_rows, successor_rows
+from assets.staging import stage_year
+from assets.storage import LandingZone
+from pipelines.run import run_years
+from pipelines.settings import load_settings, parse_years
+from pipelines.synthetic import generate
+from schemas.validate import AreaRegister
+
+
+def _areas() -> AreaRegister:
+    import polars as pl
+
+    subdistricts = area_rows().filter(pl.col("level") == "subdistrict")["area_code"]
+    abolished = successor_rows().filter(pl.col("level") == "subdistrict")
+    pairs = abolished.select("area_code", "successor_code").iter_rows()
+    return AreaRegister(
+        subdistricts=frozenset(subdistricts),
+        successor={code: successor for code, successor in pairs if successor},
+        ambiguous=frozenset(abolished.filter(pl.col("successor_code").is_null())["area_code"]),
+    )
+
+
+def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
+    return {
+        event.step_key: event.event_specific_data.duration_ms / 1000
+        for event in result.all_events
+        if event.is_step_success
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="demo")
+    parser.add_argument("--years", default="2565-2567")
+    parser.add_argument("--home", help="CHIPAO_HOME to use (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    years = parse_years(args.years)
+    home = Path(args.home or tempfile.mkdtemp(prefix="chipao-bench-"))
+    settings = load_settings({"CHIPAO_HOME": str(home), "CHIPAO_KEY": "bench-" + "k" * 40})
+
+    t0 = time.perf_counter()
+    if not (settings.landing / "bmn").is_dir():
+        generate(args.scale, years, out=settings.landing)
+    generated = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with dg.DagsterInstance.ephemeral() as instance:
+        results = run_years(settings, years, instance, progress=lambda _: None, log_level="WARNING")
+    pipeline = time.perf_counter() - t0
+
+    year = years[-1]
+    files = LandingZone(root=str(settings.landing)).bmn_files(year)
+    t0 = time.perf_counter()
+    staged = stage_year(files, root=settings.landing, year_be=year, areas=_areas(), key=b"k" * 32)
+    staging = time.perf_counter() - t0
+
+    steps = {y: _step_seconds(r) for y, r in results.items()}
+    names = list(steps[year])
+    print(
+        f"\nChipao pipeline benchmark: scale {args.scale}, years {years[0]}-{years[-1]}, "
+        f"{staged.households.height:,} households and {staged.members.height:,} persons "
+        f"in {year}; CHIPAO_HOME {home}\n"
+    )
+    header = f"| {'step':32} | " + " | ".join(f"{y:>8}" for y in years) + " |"
+    print(header)
+    print("|" + "-" * 34 + "|" + "|".join("-" * 10 for _ in years) + "|")
+    for name in names:
+        cells = " | ".join(f"{steps[y].get(name, 0):8.2f}" for y in years)
+        print(f"| {name:32} | {cells} |")
+    total = " | ".join(f"{sum(steps[y].values()):8.2f}" for y in years)
+    print(f"| {'all steps (s)':32} | {total} |")
+    print("\n| measure | value |\n|---|---|")
+    print(f"| generate sample, all years (s) | {generated:.1f} |")
+    print(f"| pipeline, all years, Dagster included (s) | {pipeline:.1f} |")
+    print(f"| staging {year} outside Dagster (s) | {staging:.2f} |")
+    print(f"| of which normalising and validating rows (s) | {staged.validation_seconds:.2f} |")
+    print(f"| validation share of staging | {staged.validation_seconds / staging:.0%} |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| peak memory (MB) | {peak:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
