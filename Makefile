@@ -25,7 +25,7 @@ test: install
 
 dev: install
 	$(BIN)/chipao init
-	cd $(CURDIR) && DAGSTER_HOME=$(CHIPAO_HOME)/dagster $(BIN)/dg dev
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CHIPAO_HOME)/dagster dg dev
 
 bench: install
 	$(BIN)/python -m measures.bench
