@@ -1,5 +1,6 @@
 """BMN survey files: landing inventory (raw) and validated, pseudonymised rows (staging)."""
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -157,6 +158,7 @@ def staging_bmn(
     pseudonym_key: PseudonymKey,
     validation: ValidationPolicy,
 ):
+    started = time.perf_counter()
     year_be = int(context.partition_key)
     files = landing.bmn_files(year_be)
     if not any(files.values()):
@@ -190,11 +192,13 @@ def staging_bmn(
         insert_frame(con, "core.ingest_ledger", ledger)
         con.execute("COMMIT")
 
+    ingest_seconds = time.perf_counter() - started
     totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)
     top_rules = staged.failures.group_by("rule").len().sort("len", descending=True).head(5)
     context.log.info(
         f"{year_be}: {totals[0]:,} rows read, {totals[1]:,} staged, {totals[2]:,} quarantined; "
-        f"top rules: {dict(top_rules.iter_rows())}"
+        f"top rules: {dict(top_rules.iter_rows())}; validation took "
+        f"{staged.validation_seconds / ingest_seconds:.0%} of {ingest_seconds:.1f}s ingest"
     )
     yield dg.MaterializeResult(
         asset_key=["staging", "household"], metadata={"rows": households.height}
@@ -211,6 +215,9 @@ def staging_bmn(
             "rows_read": int(totals[0]),
             "rows_staged": int(totals[1]),
             "rows_quarantined": int(totals[2]),
+            "ingest_seconds": round(ingest_seconds, 2),
+            **{f"{step}_seconds": round(v, 2) for step, v in staged.timings.items()},
+            "validation_share": round(staged.validation_seconds / ingest_seconds, 3),
         },
     )
     balanced = (

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.normalise import ALL_REPAIRS
 from schemas.validate import EXTRA_CELLS
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -38,6 +39,7 @@ class TextTable:
     frame: pl.DataFrame  # all Utf8, plus row_index (1 = first data row under the header)
     encoding: str | None
     header_row: int  # 1-based line or sheet row of the header
+    repairs: frozenset[str] = ALL_REPAIRS  # what normalisation may need (schemas.normalise)
 
 
 def sha256_of(path: Path) -> str:
@@ -136,6 +138,23 @@ def read_csv_text(raw: bytes, expected: Iterable[str], encoding: str | None = No
     return _table(rows, expected, used)
 
 
+def possible_repairs(text: str) -> frozenset[str]:
+    """What the whole file's text rules out, found by fast substring tests: an ASCII file has
+    no Thai digits, a file without quotes no comma inside a cell, one without dots no '2.0'."""
+    repairs = set()
+    if not text.isascii():
+        repairs.add("thai")
+    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "\t")
+    ends = text[:1] + text[-4:].rstrip("\r\n")[-1:]  # no copy of the whole text
+    if " " in ends or any(b in text for b in blanks):
+        repairs.add("edges")
+    if '"' in text:
+        repairs.add("comma")
+    if "." in text:
+        repairs.add("dot")
+    return frozenset(repairs)
+
+
 def _fast_csv(text: str, encoding: str, header_row: int) -> TextTable:
     """Polars' reader for well-formed files: the common case, ten times faster than csv."""
     frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
@@ -145,7 +164,12 @@ def _fast_csv(text: str, encoding: str, header_row: int) -> TextTable:
     )
     frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
     frame = frame.with_row_index("row_index", offset=1)
-    return TextTable(frame.with_columns(pl.col("row_index").cast(pl.Int64)), encoding, header_row)
+    return TextTable(
+        frame.with_columns(pl.col("row_index").cast(pl.Int64)),
+        encoding,
+        header_row,
+        possible_repairs(text),
+    )
 
 
 def read_xlsx_text(path: Path, expected: Iterable[str], sheet: str | None = None) -> TextTable:

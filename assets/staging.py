@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +43,12 @@ class StagedYear:
     members: pl.DataFrame
     failures: pl.DataFrame  # FAILURE_COLUMNS
     ledger: pl.DataFrame  # per file: rows read, staged, quarantined, file error, seconds
-    validation_seconds: float = 0.0  # normalising and checking rows, cross-row rules aside
+    timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise
+
+    @property
+    def validation_seconds(self) -> float:
+        """Normalising and checking rows, and the rules across rows."""
+        return self.timings.get("validate", 0.0)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class _File:
     sha256: str
     rows_read: int = 0
     text: pl.DataFrame | None = None  # readable rows as text, with file lineage
+    repairs: frozenset[str] = frozenset()  # what normalising this file's text may need
     failures: pl.DataFrame | None = None  # file-level failures
     error: str | None = None
     seconds: float = 0.0
@@ -90,15 +96,16 @@ def _read(file: _File, path: Path) -> None:
     elif text.height == 0:
         file.error, file.failures = "no data rows", _file_failure(file, "no_rows", None)
     else:
-        file.text = text
+        file.text, file.repairs = text, table.repairs
 
 
 def _check_source(
     files: list[_File], source: catalog.Source, year_be: int, areas: AreaRegister, day: date
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series, float]:
     """Row rules over all readable files of a source at once (per-file calls cost 100 ms each).
 
-    Returns the rows that passed, the failures, and every delivered row's house code.
+    Returns the rows that passed, the failures, every delivered row's house code, and the
+    seconds spent normalising and checking.
     """
     texts = [f.text for f in files if f.text is not None]
     if not texts:
@@ -106,13 +113,19 @@ def _check_source(
             pl.DataFrame(schema=EMPTY_ROWS[source.name]),
             pl.DataFrame(schema=FAILURE_COLUMNS),
             pl.Series("house_code", [], pl.Utf8),
+            0.0,
         )
     text = pl.concat(texts, how="diagonal_relaxed").rename({"row_index": "file_row"})
     text = text.with_columns(
         pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns
     ).with_row_index("row_index")
     delivered = text.select(whole_code(clean_text(pl.col("house_code"))).alias("house_code"))
-    checked = check_rows(text, source, year_be=year_be, areas=areas, reference_day=day)
+    started = time.perf_counter()
+    possible = frozenset().union(*(f.repairs for f in files if f.text is not None))
+    checked = check_rows(
+        text, source, year_be=year_be, areas=areas, reference_day=day, possible_repairs=possible
+    )
+    seconds = time.perf_counter() - started
     rows = checked.rows.drop("row_index").rename({"file_row": "row_index"})
     failures = checked.failures.join(
         text.select("row_index", "file", "sha256", "file_row"), on="row_index"
@@ -121,7 +134,7 @@ def _check_source(
         pl.col("file_row").alias("row_index"), pl.col("column").alias("column_name"),
         "rule", "value",
     )  # fmt: skip
-    return rows, failures.cast(FAILURE_COLUMNS), delivered["house_code"].drop_nulls()
+    return rows, failures.cast(FAILURE_COLUMNS), delivered["house_code"].drop_nulls(), seconds
 
 
 def _flag(frame: pl.DataFrame, bad: pl.Expr, source: str, column: str, rule: str) -> pl.DataFrame:
@@ -137,10 +150,6 @@ def _flag(frame: pl.DataFrame, bad: pl.Expr, source: str, column: str, rule: str
     )
 
 
-def _drop(frame: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
-    return frame.join(failures.select("file", "row_index"), on=["file", "row_index"], how="anti")
-
-
 def _stack(frames: list[pl.DataFrame | None], schema: dict | None = None) -> pl.DataFrame:
     present = [f for f in frames if f is not None and f.height]
     if present:
@@ -148,31 +157,43 @@ def _stack(frames: list[pl.DataFrame | None], schema: dict | None = None) -> pl.
     return pl.DataFrame(schema=schema or {})
 
 
-def _cross_row_rules(
-    households: pl.DataFrame,
-    members: pl.DataFrame,
-    delivered: dict[str, pl.Series],
-    key: bytes,
-) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
-    """``delivered``: per source, the house code of every row delivered, valid or not."""
+def _pseudonymise(
+    households: pl.DataFrame, members: pl.DataFrame, delivered: dict[str, pl.Series], key: bytes
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series, pl.DataFrame]:
+    """Keys for every house code and citizen ID; the raw values are dropped before writing.
+
+    ``delivered``: per source, the house code of every row delivered, valid or not. Returns the
+    two frames with their keys, the keys of every household row delivered, and how many member
+    rows were delivered per household key.
+    """
     house_key = Pseudonymiser(key, "house")
     households = households.with_columns(house_key(households["house_code"]).alias("household_key"))
     members = members.with_columns(
         house_key(members["house_code"]).alias("household_key"),
         Pseudonymiser(key, "person")(members["citizen_id"]).alias("person_key"),
     )
-    any_household_row = house_key(delivered[HOUSEHOLD]).implode()
     member_rows = (
         house_key(delivered[MEMBER]).alias("household_key").to_frame()
         .group_by("household_key").len("delivered")
     )  # fmt: skip
+    return households, members, house_key(delivered[HOUSEHOLD]), member_rows
+
+
+def _cross_row_rules(
+    households: pl.DataFrame,
+    members: pl.DataFrame,
+    household_rows: pl.Series,
+    member_rows: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[pl.DataFrame]]:
+    """Rules across rows and files, in the order the module docstring gives."""
+    any_household_row = household_rows.implode()
     house = pl.col("household_key")
     failures: list[pl.DataFrame] = []
 
     def reject(frame, bad, source, column, rule) -> pl.DataFrame:
-        flagged = _flag(frame, bad, source, column, rule)
-        failures.append(flagged)
-        return _drop(frame, flagged)
+        marked = frame.with_columns(bad.fill_null(False).alias("_bad"))
+        failures.append(_flag(marked, pl.col("_bad"), source, column, rule))
+        return marked.filter(~pl.col("_bad")).drop("_bad")
 
     households = reject(
         households, ~house.is_first_distinct(), HOUSEHOLD, "house_code", "duplicate_household"
@@ -222,6 +243,7 @@ def stage_year(
     """Stage every household and member file of one survey year."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
+    started = time.perf_counter()
     read: list[_File] = []
     first_by_hash: dict[str, str] = {}
     for source_name, paths in files.items():
@@ -238,6 +260,7 @@ def stage_year(
                 log(f"{name}: FILE ERROR: {file.error}")
             read.append(file)
 
+    timings = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     checked = {
         name: _check_source(
@@ -246,23 +269,28 @@ def stage_year(
         for name, source in catalog.sources().items()
         if name in (HOUSEHOLD, MEMBER)
     }
-    validation_seconds = time.perf_counter() - started
-    (households, h_failures, h_codes), (members, m_failures, m_codes) = (
-        checked[HOUSEHOLD],
-        checked[MEMBER],
-    )
-    households, members, cross = _cross_row_rules(
+    households, h_failures, h_codes, h_seconds = checked[HOUSEHOLD]
+    members, m_failures, m_codes, m_seconds = checked[MEMBER]
+    # putting the files of a source together is reading; normalising and checking is validating
+    timings["validate"] = h_seconds + m_seconds
+    timings["read"] += time.perf_counter() - started - timings["validate"]
+    started = time.perf_counter()
+    households, members, household_rows, member_rows = _pseudonymise(
         households, members, {HOUSEHOLD: h_codes, MEMBER: m_codes}, key
     )
+    timings["pseudonymise"] = time.perf_counter() - started
+    started = time.perf_counter()
+    households, members, cross = _cross_row_rules(households, members, household_rows, member_rows)
+    timings["validate"] += time.perf_counter() - started
     failures = _stack(
         [f.failures for f in read] + [h_failures, m_failures] + cross, FAILURE_COLUMNS
     ).cast(FAILURE_COLUMNS)
     ledger = _ledger(read, households, members, failures)
     log(
-        f"{len(read)} files, {sum(f.rows_read for f in read):,} rows read; "
-        f"rows normalised and checked in {validation_seconds:.2f}s"
+        f"{len(read)} files, {sum(f.rows_read for f in read):,} rows read; seconds: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
     )
-    return StagedYear(households, members, failures, ledger, validation_seconds)
+    return StagedYear(households, members, failures, ledger, timings)
 
 
 def _ledger(

@@ -11,6 +11,9 @@ ARABIC_DIGITS = "0123456789"
 # Zero-width space, zero-width non-joiner/joiner, word joiner, BOM, no-break space.
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"]
 BE_OFFSET = 543
+# Repairs a column may need: Thai digits or invisible characters, blanks at the ends or empty
+# cells, thousands separators in numbers, decimals in counts and codes ('2.0', '50010101.0').
+ALL_REPAIRS = frozenset({"thai", "edges", "comma", "dot"})
 
 
 def clean_text(expr: pl.Expr, *, needs: frozenset[str] = frozenset({"thai", "edges"})) -> pl.Expr:
@@ -30,25 +33,27 @@ def clean_text(expr: pl.Expr, *, needs: frozenset[str] = frozenset({"thai", "edg
     return out
 
 
-def repairs_needed(text: pl.DataFrame, source: Source) -> dict[str, frozenset[str]]:
-    """One lazy scan of the frame: which repairs each column needs.
-
-    'thai' non-ASCII text (Thai digits, invisible characters), 'edges' blanks at either end or
-    empty cells, 'comma' thousands separators in numbers, 'dot' decimals in counts and codes.
-    """
+def repairs_needed(
+    text: pl.DataFrame, source: Source, possible: frozenset[str] = ALL_REPAIRS
+) -> dict[str, frozenset[str]]:
+    """One lazy scan of the frame: which of the ``possible`` repairs each column needs."""
     probes = []
     for f in (f for f in source.fields if f.name in text.columns):
         column = pl.col(f.name)
-        # an ASCII blank or control character at either end, or an empty cell ("" <= " ")
-        edge = (column.str.head(1) <= " ") | (column.str.tail(1) <= " ")
-        probes += [
-            (column.str.len_bytes() != column.str.len_chars()).any().alias(f"{f.name}\x00thai"),
-            edge.any().alias(f"{f.name}\x00edges"),
-        ]
+        checks = {
+            "thai": column.str.len_bytes() != column.str.len_chars(),
+            # an ASCII blank or control character at either end, or an empty cell ("" <= " ")
+            "edges": (column.str.head(1) <= " ") | (column.str.tail(1) <= " "),
+        }
         if f.type != "str":
-            probes.append(column.str.contains(",", literal=True).any().alias(f"{f.name}\x00comma"))
+            checks["comma"] = column.str.contains(",", literal=True)
         if f.type == "int" or f.digits:
-            probes.append(column.str.contains(".", literal=True).any().alias(f"{f.name}\x00dot"))
+            checks["dot"] = column.str.contains(".", literal=True)
+        probes += [
+            check.any().alias(f"{f.name}\x00{repair}")
+            for repair, check in checks.items()
+            if repair in possible
+        ]
     found = text.lazy().select(probes).collect().row(0, named=True) if probes else {}
     needs: dict[str, set[str]] = {f.name: set() for f in source.fields if f.name in text.columns}
     for label, present in found.items():
@@ -75,26 +80,33 @@ def pad_code(expr: pl.Expr, digits: int) -> pl.Expr:
 
 
 def be_date_to_ce(expr: pl.Expr) -> pl.Expr:
-    """'dd/mm/yyyy' in the Buddhist Era to a CE date; anything else, or no such day, is null."""
-    parts = expr.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-    year_ce = parts.struct.field("3").cast(pl.Int32, strict=False) - BE_OFFSET
-    iso = pl.format(
-        "{}-{}-{}",
+    """'dd/mm/yyyy' in the Buddhist Era to a CE date; anything else, or no such day, is null.
+
+    The year changes era before parsing: 29/02/2531 BE is 29 Feb 1988, a leap day that a
+    parser reading 2531 as the year would refuse.
+    """
+    parts = expr.str.split_exact("/", 2)
+    year_ce = parts.struct.field("field_2").cast(pl.Int32, strict=False) - BE_OFFSET
+    iso = pl.concat_str(
         year_ce.cast(pl.Utf8).str.zfill(4),
-        parts.struct.field("2").str.zfill(2),
-        parts.struct.field("1").str.zfill(2),
+        parts.struct.field("field_1").str.zfill(2),
+        parts.struct.field("field_0").str.zfill(2),
+        separator="-",
     )
-    return iso.str.to_date("%Y-%m-%d", strict=False)
+    well_formed = expr.str.count_matches("/", literal=True) == 2
+    return pl.when(well_formed).then(iso.str.to_date("%Y-%m-%d", strict=False))
 
 
-def normalise(text: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, pl.DataFrame]:
+def normalise(
+    text: pl.DataFrame, source: Source, possible: frozenset[str] = ALL_REPAIRS
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Clean and type a frame of text cells.
 
     Returns the typed frame (same rows, same order, cells that did not parse set to null) and
     the cells that did not parse, as (row_index, column, rule, value) with rule ``type``.
     """
     fields = [f for f in source.fields if f.name in text.columns]
-    needs = repairs_needed(text, source)
+    needs = repairs_needed(text, source, possible)
     text_repairs = {"thai", "edges"}
     cleaned = (
         text.lazy()

@@ -11,7 +11,7 @@ import polars as pl
 from schemas import rules
 from schemas.catalog import Source
 from schemas.contracts import contract
-from schemas.normalise import be_date_to_ce, normalise
+from schemas.normalise import ALL_REPAIRS, be_date_to_ce, normalise
 
 # Cells beyond the header's last column; the reader puts them here so none is dropped unseen.
 EXTRA_CELLS = "__extra_cells__"
@@ -137,9 +137,10 @@ def check_rows(
     year_be: int,
     areas: AreaRegister | None,
     reference_day: date,
+    possible_repairs: frozenset[str] = ALL_REPAIRS,
 ) -> Checked:
     """Normalise, type and validate rows read as text; ``text`` carries a ``row_index`` column."""
-    typed, type_failures = normalise(text, source)
+    typed, type_failures = normalise(text, source, possible_repairs)
     found = [type_failures, contract_failures(typed, source)]
     if EXTRA_CELLS in typed.columns:
         spilled = pl.col(EXTRA_CELLS).is_not_null()

@@ -396,3 +396,22 @@ def test_quarantine_masks_identifiers_and_explains_in_both_languages(tmp_path):
     assert "check digit" in by_column["citizen_id"]["message_en"]
     assert "เลขตรวจสอบ" in by_column["citizen_id"]["message_th"]
     assert by_column["sex"]["message_en"].startswith("sex = '9'")
+
+
+def test_blanks_around_values_in_a_plain_ascii_file(tmp_path):
+    households = [
+        household(1, members_declared=" 2", village_code="50010101 "),
+        household(2, members_declared=1, income_main="\t50000"),
+    ]
+    out = stage(tmp_path, households=households)
+    assert out.rules() == set() and out.households == 2
+
+
+def test_file_text_rules_out_repairs_it_cannot_need():
+    from assets.readers import possible_repairs
+
+    assert possible_repairs("a,b\n1,2\n") == frozenset()
+    assert possible_repairs("a,b\n1, 2\n") == {"edges"}
+    assert possible_repairs('a,b\n1," 2"\n') == {"edges", "comma"}
+    assert possible_repairs("a,b\n๑,2.0\n") == {"thai", "dot"}
+    assert possible_repairs("a,b\n1,2 ") == {"edges"}
