@@ -17,7 +17,7 @@ install: $(BIN)/chipao
 
 demo: install
 	$(BIN)/chipao init
-	$(BIN)/chipao generate --scale demo --years 2565-2567
+	$(BIN)/chipao generate --scale demo --years 2565-2567 --defects 0.001
 	$(BIN)/chipao run --years 2565-2567
 
 test: install

@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="demo")
     parser.add_argument("--years", default="2565-2567")
     parser.add_argument("--home", help="CHIPAO_HOME to use (default: a temporary folder)")
+    parser.add_argument("--defects", type=float, default=0.001, help="as make demo")
     args = parser.parse_args(argv)
     years = parse_years(args.years)
     home = Path(args.home or tempfile.mkdtemp(prefix="chipao-bench-"))
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     if not (settings.landing / "bmn").is_dir():
-        generate(args.scale, years, out=settings.landing)
+        generate(args.scale, years, out=settings.landing, defects=args.defects)
     generated = time.perf_counter() - t0
 
     t0 = time.perf_counter()

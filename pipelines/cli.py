@@ -47,6 +47,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         out=out,
         fmt=args.format,
         progress=print,
+        defects=args.defects,
     )
     print(summary)
     return 0
@@ -172,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2561, help="same seed, same bytes")
     p.add_argument("--out", help="landing folder (default: CHIPAO_HOME/landing)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument(
+        "--defects",
+        type=float,
+        default=0.0,
+        help="share of rows given one realistic defect, to see validation at work "
+        "(make demo uses 0.001); default 0: clean files",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("run", help="materialize every asset for the given survey years, in process")

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from pipelines.synthetic import calibration, catalog, deprivation, geography, model, survey, writer
+from pipelines.synthetic.defects import inject
 
 TINY_PROVINCE = "58"  # Mae Hong Son: 7 districts, the highest target-poor share in 2561
 TINY_HOUSEHOLDS = 2_000
@@ -71,6 +75,7 @@ class GenerationSummary:
     persons: dict[int, int] = field(default_factory=dict)
     mpi_poor: dict[int, int] = field(default_factory=dict)  # people failing any indicator
     target_poor: dict[int, int] = field(default_factory=dict)  # MPI-poor, verified card
+    defects: Counter = field(default_factory=Counter)  # injected defects by kind
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -86,6 +91,11 @@ class GenerationSummary:
                 f"  {year}: {self.households[year]:,} households, {self.persons[year]:,} persons,"
                 f" MPI-poor {self.mpi_poor[year] / persons:.1%},"
                 f" target poor {self.target_poor[year] / persons:.2%}"
+            )
+        if self.defects:
+            lines.append(
+                "  defects injected: "
+                + ", ".join(f"{kind} {n:,}" for kind, n in sorted(self.defects.items()))
             )
         return "\n".join(lines)
 
@@ -126,11 +136,13 @@ def generate(
     fmt: str = "csv",
     progress: Callable[[str], None] | None = None,
     provinces: Sequence[str] | None = None,
+    defects: float = 0.0,
 ) -> GenerationSummary:
     """Write synthetic BMN files under `out`; see README.md written there.
 
     `provinces` restricts generation to some province codes (tests, quick looks); a province's
-    data are the same whichever other provinces are generated.
+    data are the same whichever other provinces are generated. `defects` gives about that share
+    of rows one realistic defect (defects.py), for demos of the validation.
     """
     started = time.perf_counter()
     if fmt not in writer.FORMATS:
@@ -164,6 +176,10 @@ def generate(
         for year in chosen_years:
             answers = survey.answer_year(built, year, criteria[year])
             frames = writer.to_frames(year, province, answers)
+            if defects > 0:
+                rng = np.random.default_rng(np.random.SeedSequence([seed, int(province), year, 7]))
+                frames, injected = inject(frames, defects, rng)
+                summary.defects.update(injected)
             summary.files += writer.write_year(out, frames, fmt)
             summary.households[year] += frames.households.height
             summary.persons[year] += frames.members.height
@@ -189,6 +205,7 @@ def generate(
             provinces=chosen,
             fmt=fmt,
             calibration_source=calibration.SOURCE_NOTE,
+            defects=defects,
         )
     )
     summary.seconds = time.perf_counter() - started

@@ -1,0 +1,39 @@
+"""Injected defects meet exactly the rules they are meant to, and repairable ones are staged."""
+
+from collections import Counter
+
+import polars as pl
+
+from assets.staging import stage_year
+from assets.storage import LandingZone
+from pipelines.synthetic import generate
+from pipelines.synthetic.defects import DEFECTS
+from tests.validation.harness import areas
+
+EXPECTED_RULE = {
+    kind: rule for defects in DEFECTS.values() for kind, (_, _, rule) in defects.items()
+}
+
+
+def test_defects_are_quarantined_by_their_rule_or_repaired(tmp_path):
+    summary = generate("tiny", [2566], seed=3, out=tmp_path, defects=0.02)
+    assert sum(summary.defects.values()) > 100
+    files = LandingZone(root=str(tmp_path)).bmn_files(2566)
+    staged = stage_year(files, root=tmp_path, year_be=2566, areas=areas(), key=b"k" * 32)
+    rows_by_rule = Counter(
+        dict(
+            staged.failures.group_by("rule")
+            .agg(pl.struct("file", "row_index").n_unique())
+            .iter_rows()
+        )
+    )
+    for kind, rule in EXPECTED_RULE.items():
+        if rule is not None:
+            assert rows_by_rule[rule] == summary.defects[kind], kind
+    cascades = {"household_rejected", "household_without_members", "member_without_household"}
+    assert set(rows_by_rule) <= {r for r in EXPECTED_RULE.values() if r} | cascades
+    # repaired defects (Thai digits, zero-width spaces) leave their rows staged
+    read = staged.ledger["rows_read"].sum()
+    held = staged.ledger["rows_quarantined"].sum()
+    assert staged.households.height + staged.members.height == read - held
+    assert held < sum(summary.defects.values()) * 10  # cascades stay within their households
