@@ -7,10 +7,10 @@ CHIPAO_KEY_FILE); see README.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+import sql
 from pipelines.settings import Settings, load_settings, parse_years
 
 EPILOG = "Settings come from the environment: CHIPAO_HOME (default .chipao/ in the project)."
@@ -68,8 +68,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    # The Dagster instance lives under CHIPAO_HOME; set before dagster reads it.
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     import dagster as dg
 
     from assets.pseudonymise import MissingKeyError, load_key
@@ -81,8 +79,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except MissingKeyError as err:
         print(err, file=sys.stderr)
         return 2
-    prepare_dagster_home(settings.dagster_home)
-    with dg.DagsterInstance.get() as instance:
+    # The run history lives under CHIPAO_HOME/dagster, the DAGSTER_HOME of `make dev`.
+    home = prepare_dagster_home(settings.dagster_home)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         try:
             run_years(settings, years, instance)
         except RunFailed as err:
@@ -123,30 +122,34 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_ledger(settings: Settings) -> None:
+def _print_ledger(settings: Settings, every_file: bool = False) -> None:
+    """Per year and per file: rows read = staged + quarantined, with the top rules."""
     con = _connect_published(settings)
-    print("\nper file: rows read = staged + quarantined (top rules)")
-    rows = con.execute(
-        """
-        SELECT l.year_be, l.file, l.rows_read, l.rows_staged, l.rows_quarantined,
-               coalesce(l.file_error, (
-                   SELECT string_agg(rule || ' ' || n, ', ' ORDER BY n DESC)
-                   FROM (SELECT rule, count(DISTINCT row_index) AS n FROM core.quarantine q
-                         WHERE q.year_be = l.year_be AND q.file = l.file GROUP BY rule)
-               ), '') AS reasons
-        FROM core.ingest_ledger l ORDER BY l.year_be, l.file
-        """
-    ).fetchall()
-    for year, file, read, staged, quarantined, reasons in rows:
+    rows = con.execute(sql.load("reports/ingest_ledger")).fetchall()
+    print("\nrows read = staged + quarantined (top rules)")
+    for year in sorted({r[0] for r in rows}):
+        files = [r for r in rows if r[0] == year]
+        read, staged, held = (sum(r[i] for r in files) for i in (2, 3, 4))
         print(
-            f"  {year} {file}: {read:,} read, {staged:,} staged, {quarantined:,} quarantined"
-            + (f" ({reasons})" if reasons else "")
+            f"{year}: {len(files)} files, {read:,} rows read, {staged:,} staged, "
+            f"{held:,} quarantined"
         )
+        shown = [r for r in files if every_file or r[4] or r[5]]
+        for _, file, f_read, f_staged, f_held, reasons in shown:
+            print(
+                f"  {file}: {f_read:,} read, {f_staged:,} staged, {f_held:,} quarantined"
+                + (f" ({reasons})" if reasons else "")
+            )
+        if len(shown) < len(files):
+            print(
+                f"  ... and {len(files) - len(shown)} files with every row staged "
+                "(`chipao status --files` lists them)"
+            )
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings()
-    _print_ledger(settings)
+    _print_ledger(settings, every_file=args.files)
     return 0
 
 
@@ -193,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("status", help="per file: rows read, staged, quarantined, top rules")
+    p.add_argument("--files", action="store_true", help="list files with every row staged too")
     p.set_defaults(func=cmd_status)
     return parser
 
