@@ -75,7 +75,9 @@ def _read(file: _File, path: Path) -> None:
     source = catalog.sources()[file.source]
     started = time.perf_counter()
     try:
-        table = read_text(path, expected=source.names)
+        table = read_text(
+            path, expected=source.names, encoding=source.encoding, sheet=source.sheet
+        )
     except UnreadableFile as err:
         file.error, file.failures = str(err), _file_failure(file, "unreadable", str(err))
         return
@@ -339,11 +341,20 @@ def quarantine_rows(failures: pl.DataFrame, year_be: int) -> pl.DataFrame:
         .otherwise(pl.col("value"))
         .alias("value")
     )
+    # the column as people know it: its name and its label from the field catalog
+    labels = {
+        (source.name, f.name): {"en": f.label_en, "th": f.label_th}
+        for source in catalog.sources().values()
+        for f in source.fields
+    }
+
+    def column(source: str, name: str | None, lang: str) -> str:
+        label = labels.get((source, name or ""), {}).get(lang)
+        return f"{name} ({label})" if label else (name or "")
+
+    rows = list(masked.select("source", "rule", "column_name", "value").iter_rows())
     texts = {
-        lang: [
-            message(r, c or "", v, lang)
-            for r, c, v in masked.select("rule", "column_name", "value").iter_rows()
-        ]
+        lang: [message(r, column(s, c, lang), v, lang) for s, r, c, v in rows]
         for lang in ("en", "th")
     }
     return masked.with_columns(

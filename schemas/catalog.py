@@ -89,6 +89,8 @@ class Source:
     title_en: str
     key: tuple[str, ...]
     fields: tuple[Field, ...]
+    encoding: str | None = None  # a fixed text encoding for CSV; None detects
+    sheet: str | None = None  # the XLSX sheet to read; None reads the first
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -146,6 +148,8 @@ def sources() -> dict[str, Source]:
             title_en=spec["title_en"],
             key=tuple(spec["key"]),
             fields=tuple(Field(**f) for f in spec["fields"]),
+            encoding=spec.get("encoding"),
+            sheet=spec.get("sheet"),
         )
     return out
 

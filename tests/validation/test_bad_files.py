@@ -5,6 +5,7 @@ import csv
 import io
 
 import polars as pl
+import pytest
 import xlsxwriter
 
 from schemas.catalog import sources
@@ -395,7 +396,8 @@ def test_quarantine_masks_identifiers_and_explains_in_both_languages(tmp_path):
     assert by_column["sex"]["value"] == "9"  # not an identifier: shown to help the fix
     assert "check digit" in by_column["citizen_id"]["message_en"]
     assert "เลขตรวจสอบ" in by_column["citizen_id"]["message_th"]
-    assert by_column["sex"]["message_en"].startswith("sex = '9'")
+    assert by_column["sex"]["message_en"].startswith("sex (Sex) = '9'")
+    assert by_column["sex"]["message_th"].startswith("ช่อง sex (เพศ) = '9'")
 
 
 def test_blanks_around_values_in_a_plain_ascii_file(tmp_path):
@@ -415,3 +417,23 @@ def test_file_text_rules_out_repairs_it_cannot_need():
     assert possible_repairs('a,b\n1," 2"\n') == {"edges", "comma"}
     assert possible_repairs("a,b\n๑,2.0\n") == {"thai", "dot"}
     assert possible_repairs("a,b\n1,2 ") == {"edges"}
+
+
+def test_a_named_sheet_and_a_fixed_encoding_can_be_asked_for(tmp_path):
+    from assets.readers import UnreadableFile, read_text
+
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("หมายเหตุ").write_row(0, 0, ["notes only"])
+    sheet = book.add_worksheet("ครัวเรือน")
+    sheet.write_row(0, 0, H_COLUMNS)
+    sheet.write_row(1, 0, [base_households()[0][c] for c in H_COLUMNS])
+    book.close()
+    assert read_text(path, H_COLUMNS, sheet="ครัวเรือน").frame.height == 1
+    assert "house_code" not in read_text(path, H_COLUMNS).frame.columns  # first sheet by default
+
+    thai = tmp_path / "tis620.csv"
+    thai.write_bytes("house_code,ชื่อ\n50010000001,บ้าน\n".encode("cp874"))
+    assert read_text(thai, encoding="cp874").frame["ชื่อ"].to_list() == ["บ้าน"]
+    with pytest.raises(UnreadableFile, match="not valid utf-8"):
+        read_text(thai, encoding="utf-8")
