@@ -130,11 +130,13 @@ def normalise(
         digits = pl.col(f.name)
         if "comma" in needs[f.name]:  # thousands separators: 120,000
             digits = digits.str.replace_all(",", "")
+        if f.type == "int" and "dot" not in needs[f.name]:
+            typed_exprs.append(digits.cast(pl.Int64, strict=False).alias(f.name))
+            continue
         as_number = digits.cast(pl.Float64, strict=False)
-        if f.type == "int":
-            if "dot" in needs[f.name]:  # '2.0' is 2, '2.5' is no count
-                as_number = pl.when(as_number == as_number.round(0)).then(as_number)
-            typed_exprs.append(as_number.cast(pl.Int64, strict=False).alias(f.name))
+        if f.type == "int":  # '2.0' is 2, '2.5' is no count
+            whole = pl.when(as_number == as_number.round(0)).then(as_number)
+            typed_exprs.append(whole.cast(pl.Int64, strict=False).alias(f.name))
         else:
             typed_exprs.append(as_number.alias(f.name))
     typed = cleaned.lazy().with_columns(typed_exprs).collect()

@@ -40,9 +40,15 @@ def age_on(birth: pl.Expr, reference: date) -> pl.Expr:
 
 def failures_where(frame: pl.DataFrame, bad: pl.Expr, column: str, rule: str) -> pl.DataFrame:
     """The rows of ``frame`` where ``bad`` holds, as quarantine failures on ``column``."""
-    return frame.filter(bad.fill_null(False)).select(
-        pl.col("row_index"),
-        pl.lit(column).alias("column"),
-        pl.lit(rule).alias("rule"),
-        pl.col(column).cast(pl.Utf8).alias("value"),
+    # lazy, so that only the columns the rule reads are touched
+    return (
+        frame.lazy()
+        .filter(bad.fill_null(False))
+        .select(
+            pl.col("row_index"),
+            pl.lit(column).alias("column"),
+            pl.lit(rule).alias("rule"),
+            pl.col(column).cast(pl.Utf8).alias("value"),
+        )
+        .collect()
     )
