@@ -75,11 +75,7 @@ def _area_register(warehouse: Warehouse) -> AreaRegister:
         ).fetchall()
     if not subdistricts:
         raise dg.Failure("core.dim_area is empty: materialize the reference tables first.")
-    return AreaRegister(
-        subdistricts=frozenset(r[0] for r in subdistricts),
-        successor={code: succ for code, succ in abolished if succ},
-        ambiguous=frozenset(code for code, succ in abolished if not succ),
-    )
+    return AreaRegister.from_codes((r[0] for r in subdistricts), abolished)
 
 
 def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> dg.AssetCheckResult:

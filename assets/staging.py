@@ -75,9 +75,7 @@ def _read(file: _File, path: Path) -> None:
     source = catalog.sources()[file.source]
     started = time.perf_counter()
     try:
-        table = read_text(
-            path, expected=source.names, encoding=source.encoding, sheet=source.sheet
-        )
+        table = read_text(path, expected=source.names, encoding=source.encoding, sheet=source.sheet)
     except UnreadableFile as err:
         file.error, file.failures = str(err), _file_failure(file, "unreadable", str(err))
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +35,18 @@ class AreaRegister:
     subdistricts: frozenset[str]
     successor: dict[str, str]  # abolished subdistrict -> its single successor
     ambiguous: frozenset[str]  # abolished subdistricts with no single successor
+
+    @classmethod
+    def from_codes(
+        cls, subdistricts: Iterable[str], abolished: Iterable[tuple[str, str | None]]
+    ) -> AreaRegister:
+        """Current subdistrict codes, and (abolished code, single successor or None) pairs."""
+        pairs = list(abolished)
+        return cls(
+            subdistricts=frozenset(subdistricts),
+            successor={code: successor for code, successor in pairs if successor},
+            ambiguous=frozenset(code for code, successor in pairs if not successor),
+        )
 
 
 @dataclass(frozen=True)

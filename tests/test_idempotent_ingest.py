@@ -15,19 +15,24 @@ YEAR = 2566
 def _state(settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return {
-            "staged": con.execute("SELECT count(*), sum(income_main) FROM staging.household")
-            .fetchone(),
-            "facts": con.execute("SELECT count(*), sum(income_total) FROM core.fact_household")
-            .fetchone(),
-            "ledger": con.execute("SELECT file, sha256 FROM core.ingest_ledger ORDER BY file")
-            .fetchall(),
+            "staged": con.execute(
+                "SELECT count(*), sum(income_main) FROM staging.household"
+            ).fetchone(),
+            "facts": con.execute(
+                "SELECT count(*), sum(income_total) FROM core.fact_household"
+            ).fetchone(),
+            "ledger": con.execute(
+                "SELECT file, sha256 FROM core.ingest_ledger ORDER BY file"
+            ).fetchall(),
         }
 
 
 @pytest.fixture
 def loaded(tmp_path):
-    households = [household(1, members_declared=1, income_main=100000),
-                  household(2, members_declared=1, income_main=50000)]
+    households = [
+        household(1, members_declared=1, income_main=100000),
+        household(2, members_declared=1, income_main=50000),
+    ]
     members = [member(1, 1), member(2, 2)]
     write_landing(tmp_path / "landing", YEAR, households, members)
     return run_pipeline(tmp_path, [YEAR]), households, members

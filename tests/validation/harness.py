@@ -22,12 +22,8 @@ KEY = b"k" * 32
 def areas() -> AreaRegister:
     subdistricts = area_rows().filter(pl.col("level") == "subdistrict")["area_code"]
     abolished = successor_rows().filter(pl.col("level") == "subdistrict")
-    return AreaRegister(
-        subdistricts=frozenset(subdistricts),
-        successor={
-            c: s for c, s in abolished.select("area_code", "successor_code").iter_rows() if s
-        },
-        ambiguous=frozenset(abolished.filter(pl.col("successor_code").is_null())["area_code"]),
+    return AreaRegister.from_codes(
+        subdistricts, abolished.select("area_code", "successor_code").iter_rows()
     )
 
 
