@@ -10,11 +10,20 @@ import polars as pl
 from assets.readers import sha256_of
 from assets.staging import quarantine_rows, stage_year
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse, insert_frame
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
 from schemas.validate import AreaRegister
 
 LEDGER_CHECK = "rows_reconcile"
 SHARE_CHECK = "quarantine_share"
+NOT_STAGED = [
+    "house_code",
+    "citizen_id",
+    "birth_date",
+    "birth_date_ce",
+    "survey_year",
+    "sha256",
+    "delivered",
+]
 
 
 def _no_files_message(landing: LandingZone, year_be: int) -> str:
@@ -55,11 +64,7 @@ def landing_files(
             for p in paths
         ]
     )
-    with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM raw.landing_file WHERE year_be = ?", [year_be])
-        insert_frame(con, "raw.landing_file", frame)
-        con.execute("COMMIT")
+    warehouse.write(year_be, {"raw.landing_file": Rows(frame)})
     return dg.MaterializeResult(
         metadata={"files": frame.height, "bytes": int(frame["bytes"].sum())}
     )
@@ -171,22 +176,22 @@ def staging_bmn(
     ledger = staged.ledger.with_columns(
         pl.lit(year_be).alias("year_be"), pl.lit(datetime.now()).alias("loaded_at")
     )
-    households = staged.households.with_columns(pl.lit(year_be).alias("year_be"))
-    members = staged.members.with_columns(pl.lit(year_be).alias("year_be"))
-    with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        for table in (
-            "staging.household",
-            "staging.member",
-            "core.quarantine",
-            "core.ingest_ledger",
-        ):
-            con.execute(f"DELETE FROM {table} WHERE year_be = ?", [year_be])
-        insert_frame(con, "staging.household", households)
-        insert_frame(con, "staging.member", members)
-        insert_frame(con, "core.quarantine", quarantine)
-        insert_frame(con, "core.ingest_ledger", ledger)
-        con.execute("COMMIT")
+    # raw identifiers and what only validation needed stop here, by name
+    households = staged.households.drop(NOT_STAGED, strict=False).with_columns(
+        pl.lit(year_be).alias("year_be")
+    )
+    members = staged.members.drop(NOT_STAGED, strict=False).with_columns(
+        pl.lit(year_be).alias("year_be")
+    )
+    warehouse.write(
+        year_be,
+        {
+            "staging.household": Rows(households),
+            "staging.member": Rows(members),
+            "core.quarantine": Rows(quarantine),
+            "core.ingest_ledger": Rows(ledger),
+        },
+    )
 
     ingest_seconds = time.perf_counter() - started
     totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)

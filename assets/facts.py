@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse, count_year, replace_year
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, count_year, write
 from schemas import catalog
 
 
@@ -17,14 +17,14 @@ from schemas import catalog
 def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
     criterion = catalog.income_criterion(year_be)
-    with warehouse.connect() as con:
-        rows = replace_year(
-            con,
-            "core.fact_household",
-            year_be,
-            "core/fact_household",
-            {"income_criterion": criterion},
-        )
+    rows = warehouse.write(
+        year_be,
+        {
+            "core.fact_household": Rows(
+                sql="core/fact_household", params={"income_criterion": criterion}
+            )
+        },
+    )["core.fact_household"]
     return dg.MaterializeResult(metadata={"rows": rows, "income_criterion": criterion})
 
 
@@ -41,9 +41,11 @@ def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
     rule = catalog.target_poor_rule(year_be)
     with warehouse.connect() as con:
-        rows = replace_year(
-            con, "core.fact_person", year_be, "core/fact_person", {"target_rule": rule}
-        )
+        rows = write(
+            con,
+            year_be,
+            {"core.fact_person": Rows(sql="core/fact_person", params={"target_rule": rule})},
+        )["core.fact_person"]
         staged = count_year(con, "staging.member", year_be)
     if rows != staged:
         raise dg.Failure(

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse, replace_year
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 
 
 def _mart(name: str, description: str, deps: list[list[str]]) -> dg.AssetsDefinition:
@@ -17,7 +17,9 @@ def _mart(name: str, description: str, deps: list[list[str]]) -> dg.AssetsDefini
     def mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         year_be = int(context.partition_key)
         with warehouse.connect() as con:
-            rows = replace_year(con, f"marts.{name}", year_be, f"marts/{name}")
+            rows = write(con, year_be, {f"marts.{name}": Rows(sql=f"marts/{name}")})[
+                f"marts.{name}"
+            ]
             levels = dict(
                 con.execute(
                     f"SELECT level, count(*) FROM marts.{name} WHERE year_be = ? GROUP BY level",

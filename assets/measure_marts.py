@@ -9,7 +9,7 @@ import polars as pl
 
 import measures as m
 import sql
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from schemas import catalog
 
 LEVELS = {
@@ -279,19 +279,17 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 frames[name] = result
             timings[name] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        con.execute("BEGIN TRANSACTION")
-        for name, frame in frames.items():
-            con.execute(f"DELETE FROM marts.{name} WHERE year_be = ?", [year_be])
-            frame = frame.with_columns(
-                pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")
-            )
-            con.register("incoming", frame)
-            if name in NAMED:
-                con.execute(sql.load("measures/insert_named").format(table=f"marts.{name}"))
-            else:
-                con.execute(f"INSERT INTO marts.{name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
+        year = [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
+        write(
+            con,
+            year_be,
+            {
+                f"marts.{name}": Rows(
+                    frame.with_columns(year), sql="measures/insert_named" if name in NAMED else None
+                )
+                for name, frame in frames.items()
+            },
+        )
         timings["write"] = time.perf_counter() - t0
     context.log.info(
         f"{year_be}: {persons.height:,} persons; "

@@ -5,7 +5,7 @@ import geothai
 import polars as pl
 from geothai.abolished import abolished_areas
 
-from assets.warehouse import WRITER_POOL, Warehouse
+from assets.warehouse import WRITER_POOL, Rows, Warehouse
 from schemas import catalog
 
 COUNTRY = {"code": "TH", "name_th": "ประเทศไทย", "name_en": "Thailand"}
@@ -104,14 +104,7 @@ def reference_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
         "core.area_successor": successor_rows(),
     }
     tables["core.dim_age_band"], tables["core.dim_indicator"] = catalog_rows()
-    with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        for table, frame in tables.items():
-            con.execute(f"DELETE FROM {table}")
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
+    warehouse.write(None, {table: Rows(frame) for table, frame in tables.items()})
     counts = area_rows().group_by("level").len()
     context.log.info(f"areas per level: {dict(counts.iter_rows())}")
     for table, frame in tables.items():

@@ -1,15 +1,24 @@
-"""The DuckDB warehouse as a Dagster resource, and the one way to write a survey year."""
+"""The DuckDB warehouse as a Dagster resource, and the one way to write to it.
+
+Every write goes through ``write``: per table, delete the survey year (or, for reference
+tables, everything) and insert the new rows, all tables in one transaction that is rolled back
+on any error. A frame may only carry columns the table has: a misspelt column is an error, not
+a silently dropped value.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 import sql
 
@@ -17,6 +26,40 @@ import sql
 WRITER_POOL = "duckdb_writer"
 
 SURVEY_YEARS = dg.DynamicPartitionsDefinition(name="survey_year")
+
+# The DDL's own hash, stored in the file: a connection runs the DDL only when it changed.
+SCHEMA_HASH = hashlib.sha256(sql.load("schema").encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """New rows for one table: a frame inserted by column name, or an INSERT in sql/<sql>.sql.
+
+    With both, the frame is visible to the SQL as ``incoming`` and ``{table}`` in the SQL is the
+    target table (sql/measures/insert_named.sql adds area names that way).
+    """
+
+    frame: pl.DataFrame | None = None
+    sql: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or update the tables, once per change of sql/schema.sql rather than per connection."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    con.execute("CREATE TABLE IF NOT EXISTS core.schema_version (hash VARCHAR)")
+    (row,) = con.execute("SELECT max(hash) FROM core.schema_version").fetchall()
+    if row[0] == SCHEMA_HASH:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(sql.load("schema"))
+        con.execute("DELETE FROM core.schema_version")
+        con.execute("INSERT INTO core.schema_version VALUES (?)", [SCHEMA_HASH])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -26,16 +69,23 @@ class Warehouse(dg.ConfigurableResource):
     published_path: str
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the live file; a writing one first brings the tables up to date."""
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # no progress bars: they would fill the run logs
-        con = duckdb.connect(self.path)
+        con = duckdb.connect(self.path, read_only=read_only)
         try:
+            # no progress bars: they would fill the run logs
             con.execute("SET enable_progress_bar = false")
-            con.execute(sql.load("schema"))
+            if not read_only:
+                ensure_schema(con)
             yield con
         finally:
             con.close()
+
+    def write(self, year_be: int | None, tables: Mapping[str, Rows]) -> dict[str, int]:
+        """Replace one survey year of each table (every row when ``year_be`` is None)."""
+        with self.connect() as con:
+            return write(con, year_be, tables)
 
     def publish(self) -> Path:
         """Copy the live file to the snapshot atomically, so readers never see half a file."""
@@ -49,30 +99,56 @@ class Warehouse(dg.ConfigurableResource):
         return target
 
 
-def replace_year(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    year_be: int,
-    sql_name: str,
-    params: Mapping[str, Any] | None = None,
-) -> int:
-    """Delete one survey year of ``table`` and insert it again from ``sql/<sql_name>.sql``.
+def write(
+    con: duckdb.DuckDBPyConnection, year_be: int | None, tables: Mapping[str, Rows]
+) -> dict[str, int]:
+    """The one write path: delete and insert per table, all in one transaction.
 
-    One transaction: a failure leaves the old rows, a re-run gives the same rows.
+    Returns the rows each table holds for the year afterwards. On any error nothing is
+    changed and the error is raised again.
     """
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {table} WHERE year_be = $year_be", {"year_be": year_be})
-        con.execute(sql.load(sql_name), {"year_be": year_be, **(params or {})})
+        for table, rows in tables.items():
+            if year_be is None:
+                con.execute(f"DELETE FROM {table}")
+            else:
+                con.execute(f"DELETE FROM {table} WHERE year_be = ?", [year_be])
+            _insert(con, table, rows, year_be)
+        counts = {table: _count(con, table, year_be) for table in tables}
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:
         con.execute("ROLLBACK")
+        con.unregister("incoming")  # after the rollback: an aborted transaction refuses it
         raise
+    return counts
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, year_be: int | None) -> None:
+    if rows.frame is None:
+        # an INSERT … SELECT over the warehouse takes the year it fills as $year_be
+        year = {"year_be": year_be} if year_be is not None else {}
+        con.execute(sql.load(rows.sql).format(table=table), {**year, **rows.params})
+        return
+    extra = sorted(set(rows.frame.columns) - set(table_columns(con, table)))
+    if extra:
+        raise ValueError(f"{table} has no column(s) {', '.join(extra)}: declare them in schema.sql")
+    if rows.frame.height == 0:
+        return
+    statement = sql.load(rows.sql) if rows.sql else "INSERT INTO {table} BY NAME FROM incoming"
+    con.register("incoming", rows.frame)
+    con.execute(statement.format(table=table), dict(rows.params) or None)
+    con.unregister("incoming")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, year_be: int | None) -> int:
+    if year_be is None:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     return count_year(con, table, year_be)
 
 
 def count_year(con: duckdb.DuckDBPyConnection, table: str, year_be: int) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table} WHERE year_be = ?", [year_be]).fetchone()
+    (row,) = con.execute(f"SELECT count(*) FROM {table} WHERE year_be = ?", [year_be]).fetchall()
     return int(row[0])
 
 
@@ -84,15 +160,3 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         [schema, name],
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: Any) -> None:
-    """Insert a Polars frame by column name, keeping only the table's columns."""
-    if frame.height == 0:
-        return
-    keep = [c for c in table_columns(con, table) if c in frame.columns]
-    con.register("incoming", frame.select(keep))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    finally:
-        con.unregister("incoming")

@@ -4,7 +4,7 @@ rows whole; the same files again change nothing."""
 import duckdb
 import pytest
 
-import assets.bmn
+import assets.warehouse
 from pipelines.run import RunFailed
 from tests.conftest import run_pipeline
 from tests.handmade import household, member, write_landing
@@ -58,14 +58,14 @@ def test_a_failed_write_leaves_the_old_rows(loaded, tmp_path, monkeypatch):
     write_landing(tmp_path / "landing", YEAR, households, members)
     calls = []
 
-    def insert_then_fail(con, table, frame):
+    def insert_then_fail(con, table, rows, year_be):
         calls.append(table)
         if len(calls) == 2:  # households inserted, members not yet: a mix, were it committed
             raise OSError("disk full")
-        return original(con, table, frame)
+        return original(con, table, rows, year_be)
 
-    original = assets.bmn.insert_frame
-    monkeypatch.setattr(assets.bmn, "insert_frame", insert_then_fail)
+    original = assets.warehouse._insert
+    monkeypatch.setattr(assets.warehouse, "_insert", insert_then_fail)
     with pytest.raises(RunFailed, match="disk full"):
         run_pipeline(tmp_path, [YEAR])
     assert _state(settings) == before
