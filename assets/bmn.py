@@ -7,23 +7,13 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.readers import sha256_of
-from assets.staging import quarantine_rows, stage_year
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from ingest.staging import HOUSEHOLD, MEMBER, quarantine_rows, stage_year
 from schemas.validate import AreaRegister
 
 LEDGER_CHECK = "rows_reconcile"
 SHARE_CHECK = "quarantine_share"
-NOT_STAGED = [
-    "house_code",
-    "citizen_id",
-    "birth_date",
-    "birth_date_ce",
-    "survey_year",
-    "sha256",
-    "delivered",
-]
 
 
 def _no_files_message(landing: LandingZone, year_be: int) -> str:
@@ -32,41 +22,6 @@ def _no_files_message(landing: LandingZone, year_be: int) -> str:
         f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
         f"{folder}/households/ and {folder}/members/ (README, 'Input layout'). "
         f"`chipao generate` writes a synthetic sample there."
-    )
-
-
-@dg.asset(
-    key=["raw", "landing_file"],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="bmn",
-    description="Every landing file of the survey year, with its sha256 and size.",
-)
-def landing_files(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, landing: LandingZone
-) -> dg.MaterializeResult:
-    year_be = int(context.partition_key)
-    files = landing.bmn_files(year_be)
-    if not any(files.values()):
-        raise dg.Failure(_no_files_message(landing, year_be))
-    root = Path(landing.root)
-    frame = pl.DataFrame(
-        [
-            {
-                "year_be": year_be,
-                "source": source,
-                "file": str(p.relative_to(root)),
-                "sha256": sha256_of(p),
-                "bytes": p.stat().st_size,
-                "seen_at": datetime.now(),
-            }
-            for source, paths in files.items()
-            for p in paths
-        ]
-    )
-    warehouse.write(year_be, {"raw.landing_file": Rows(frame)})
-    return dg.MaterializeResult(
-        metadata={"files": frame.height, "bytes": int(frame["bytes"].sum())}
     )
 
 
@@ -115,23 +70,24 @@ def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
+            ["raw", "landing_file"],
+            deps=[["core", "dim_area"], ["core", "area_successor"]],
+            description="Every landing file of the survey year, with its sha256 and size.",
+        ),
+        dg.AssetSpec(
             ["staging", "household"],
-            deps=[["raw", "landing_file"], ["core", "dim_area"], ["core", "area_successor"]],
             description="Valid household rows, typed, house code pseudonymised.",
         ),
         dg.AssetSpec(
             ["staging", "member"],
-            deps=[["raw", "landing_file"]],
             description="Valid member rows, typed, IDs pseudonymised, age computed.",
         ),
         dg.AssetSpec(
             ["core", "quarantine"],
-            deps=[["raw", "landing_file"]],
             description="Every rejected row with its rule and message (EN/TH).",
         ),
         dg.AssetSpec(
             ["core", "ingest_ledger"],
-            deps=[["raw", "landing_file"]],
             description="Per file: rows read = staged + quarantined.",
         ),
     ],
@@ -170,24 +126,34 @@ def staging_bmn(
         year_be=year_be,
         areas=_area_register(warehouse),
         key=pseudonym_key.secret(),
+        work=Path(landing.staged),
+        workers=landing.workers,
         log=context.log.info,
     )
+    now = datetime.now()
+    year = [pl.lit(year_be).alias("year_be")]
+    inventory = pl.DataFrame(
+        [
+            {"source": p.source, "file": p.file, "sha256": p.sha256, "bytes": p.size}
+            for p in staged.parts
+        ]
+    ).with_columns(*year, pl.lit(now).alias("seen_at"))
     quarantine = quarantine_rows(staged.failures, year_be)
-    ledger = staged.ledger.with_columns(
-        pl.lit(year_be).alias("year_be"), pl.lit(datetime.now()).alias("loaded_at")
-    )
-    # raw identifiers and what only validation needed stop here, by name
-    households = staged.households.drop(NOT_STAGED, strict=False).with_columns(
-        pl.lit(year_be).alias("year_be")
-    )
-    members = staged.members.drop(NOT_STAGED, strict=False).with_columns(
-        pl.lit(year_be).alias("year_be")
-    )
+    ledger = staged.ledger.with_columns(*year, pl.lit(now).alias("loaded_at"))
     warehouse.write(
         year_be,
         {
-            "staging.household": Rows(households),
-            "staging.member": Rows(members),
+            "raw.landing_file": Rows(inventory),
+            **{
+                table: Rows(
+                    staged.held(source),
+                    sql="staging/insert_rows",
+                    params={"parts": staged.part_paths(source), "year_be": year_be},
+                )
+                if staged.part_paths(source)
+                else Rows()
+                for table, source in (("staging.household", HOUSEHOLD), ("staging.member", MEMBER))
+            },
             "core.quarantine": Rows(quarantine),
             "core.ingest_ledger": Rows(ledger),
         },
@@ -195,6 +161,10 @@ def staging_bmn(
 
     ingest_seconds = time.perf_counter() - started
     totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)
+    staged_rows = {
+        "staging.household": int(ledger.filter(pl.col("source") == HOUSEHOLD)["rows_staged"].sum()),
+        "staging.member": int(ledger.filter(pl.col("source") == MEMBER)["rows_staged"].sum()),
+    }
     top_rules = staged.failures.group_by("rule").len().sort("len", descending=True).head(5)
     context.log.info(
         f"{year_be}: {totals[0]:,} rows read, {totals[1]:,} staged, {totals[2]:,} quarantined; "
@@ -202,9 +172,11 @@ def staging_bmn(
         f"{staged.validation_seconds / ingest_seconds:.0%} of {ingest_seconds:.1f}s ingest"
     )
     yield dg.MaterializeResult(
-        asset_key=["staging", "household"], metadata={"rows": households.height}
+        asset_key=["raw", "landing_file"],
+        metadata={"files": inventory.height, "bytes": int(inventory["bytes"].sum())},
     )
-    yield dg.MaterializeResult(asset_key=["staging", "member"], metadata={"rows": members.height})
+    for table, rows in staged_rows.items():
+        yield dg.MaterializeResult(asset_key=table.split("."), metadata={"rows": rows})
     yield dg.MaterializeResult(
         asset_key=["core", "quarantine"],
         metadata={"rows": quarantine.height, "rows_quarantined": int(totals[2])},

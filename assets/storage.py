@@ -6,15 +6,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.pseudonymise import load_key
-from assets.readers import SUFFIXES
+from ingest.pseudonymise import load_key
+from ingest.readers import SUFFIXES
 
 # Each BMN survey year arrives as <landing>/bmn/<year_be>/{households,members}/*.csv|parquet
 BMN_FOLDERS = {"bmn_household": "households", "bmn_member": "members"}
 
 
 class LandingZone(dg.ConfigurableResource):
+    """Where files are delivered, and where their staged parts are kept (ingest/staging.py)."""
+
     root: str
+    staged: str | None = None  # required by the staging asset; listing files needs only root
+    workers: int = 1  # processes staging files in parallel
 
     def year_folder(self, year_be: int) -> Path:
         return Path(self.root) / "bmn" / str(year_be)

@@ -33,7 +33,8 @@ SCHEMA_HASH = hashlib.sha256(sql.load("schema").encode()).hexdigest()[:16]
 
 @dataclass(frozen=True)
 class Rows:
-    """New rows for one table: a frame inserted by column name, or an INSERT in sql/<sql>.sql.
+    """New rows for one table: a frame inserted by column name, or an INSERT in sql/<sql>.sql;
+    ``Rows()`` leaves the year empty.
 
     With both, the frame is visible to the SQL as ``incoming`` and ``{table}`` in the SQL is the
     target table (sql/measures/insert_named.sql adds area names that way).
@@ -125,6 +126,8 @@ def write(
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, year_be: int | None) -> None:
+    if rows.frame is None and rows.sql is None:
+        return  # Rows(): the year is emptied
     if rows.frame is None:
         # an INSERT … SELECT over the warehouse takes the year it fills as $year_be
         year = {"year_be": year_be} if year_be is not None else {}
@@ -133,7 +136,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, year_be: int
     extra = sorted(set(rows.frame.columns) - set(table_columns(con, table)))
     if extra:
         raise ValueError(f"{table} has no column(s) {', '.join(extra)}: declare them in schema.sql")
-    if rows.frame.height == 0:
+    if rows.frame.height == 0 and rows.sql is None:
         return
     statement = sql.load(rows.sql) if rows.sql else "INSERT INTO {table} BY NAME FROM incoming"
     con.register("incoming", rows.frame)

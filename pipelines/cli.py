@@ -21,7 +21,7 @@ def _settings() -> Settings:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from assets.pseudonymise import create_key_file
+    from ingest.pseudonymise import create_key_file
     from pipelines.instance import prepare_dagster_home
 
     settings = _settings()
@@ -70,7 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
     import dagster as dg
 
-    from assets.pseudonymise import MissingKeyError, load_key
+    from ingest.pseudonymise import MissingKeyError, load_key
     from pipelines.instance import prepare_dagster_home
     from pipelines.run import RunFailed, run_years
 

@@ -9,7 +9,6 @@ from pipelines.settings import load_settings
 
 ASSETS = [
     reference.reference_tables,
-    bmn.landing_files,
     bmn.staging_bmn,
     facts.fact_household,
     facts.fact_person,

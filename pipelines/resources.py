@@ -14,7 +14,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "warehouse": Warehouse(
             path=str(settings.warehouse), published_path=str(settings.published)
         ),
-        "landing": LandingZone(root=str(settings.landing)),
+        "landing": LandingZone(
+            root=str(settings.landing), staged=str(settings.staged), workers=settings.workers
+        ),
         "exports": ExportFolder(root=str(settings.exports)),
         "pseudonym_key": PseudonymKey(key=settings.key, key_file=str(settings.key_file)),
         "validation": ValidationPolicy(quarantine_share_limit=settings.quarantine_share_limit),

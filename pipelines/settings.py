@@ -42,6 +42,7 @@ class Settings:
     key_file: Path
     key: str | None  # pseudonymisation key given directly (CHIPAO_KEY), else read from key_file
     quarantine_share_limit: float
+    workers: int  # processes that stage files in parallel
 
     @property
     def landing(self) -> Path:
@@ -55,6 +56,11 @@ class Settings:
     def published(self) -> Path:
         """Read-only snapshot for analysts and reports; the live file is never opened by them."""
         return self.home / "published" / "warehouse.duckdb"
+
+    @property
+    def staged(self) -> Path:
+        """Per file, its validated and pseudonymised rows (Parquet): no raw identifier."""
+        return self.home / "staged"
 
     @property
     def exports(self) -> Path:
@@ -78,4 +84,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         key_file=Path(env.get("CHIPAO_KEY_FILE") or home / "pseudonym.key"),
         key=env.get("CHIPAO_KEY") or None,
         quarantine_share_limit=float(env.get("CHIPAO_QUARANTINE_SHARE", "0.05")),
+        # one staging process per core, at most four: the rules across files run in one anyway
+        workers=int(env.get("CHIPAO_WORKERS") or min(4, os.cpu_count() or 1)),
     )

@@ -134,7 +134,7 @@ def test_small_cells_are_suppressed_in_exports(run):
     assert frame["suppressed"].any()
 
 
-def test_no_raw_identifier_reaches_the_warehouse_or_the_exports(run):
+def test_no_raw_identifier_reaches_the_warehouse_the_staged_parts_or_the_exports(run):
     ids = set()
     for path in (run.landing / "bmn" / "2566" / "members").glob("*.csv"):
         frame = pl.read_csv(path, infer_schema=False)
@@ -150,6 +150,11 @@ def test_no_raw_identifier_reaches_the_warehouse_or_the_exports(run):
         p.read_text(encoding="utf-8-sig", errors="ignore") for p in run.exports.rglob("*.csv")
     )
     assert not [i for i in ids if i in exported]
+    staged = list(run.staged.rglob("*.parquet"))
+    assert staged, "the staged parts are where the scan expects them"
+    for path in staged:
+        text = str(pl.read_parquet(path).rows())
+        assert not [i for i in ids if i in text], f"{path.name} holds raw identifiers"
 
 
 def test_rerun_changes_nothing(run, query):

@@ -6,7 +6,7 @@ BE gives age A exactly.
 
 import pytest
 
-from assets.pseudonymise import pseudonyms
+from ingest.pseudonymise import pseudonyms
 from tests.conftest import TEST_KEY, run_pipeline
 from tests.handmade import citizen_id, household, member, write_landing
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.pseudonymise import MissingKeyError, create_key_file, load_key, pseudonyms
+from ingest.pseudonymise import MissingKeyError, create_key_file, load_key, pseudonyms
 from pipelines.settings import load_settings, parse_years
 
 

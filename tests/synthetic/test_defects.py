@@ -4,8 +4,8 @@ from collections import Counter
 
 import polars as pl
 
-from assets.staging import stage_year
 from assets.storage import LandingZone
+from ingest.staging import HOUSEHOLD, MEMBER, stage_year
 from pipelines.synthetic import generate
 from pipelines.synthetic.defects import DEFECTS
 from tests.validation.harness import areas
@@ -19,7 +19,9 @@ def test_defects_are_quarantined_by_their_rule_or_repaired(tmp_path):
     summary = generate("tiny", [2566], seed=3, out=tmp_path, defects=0.02)
     assert sum(summary.defects.values()) > 100
     files = LandingZone(root=str(tmp_path)).bmn_files(2566)
-    staged = stage_year(files, root=tmp_path, year_be=2566, areas=areas(), key=b"k" * 32)
+    staged = stage_year(
+        files, root=tmp_path, year_be=2566, areas=areas(), key=b"k" * 32, work=tmp_path / "staged"
+    )
     rows_by_rule = Counter(
         dict(
             staged.failures.group_by("rule")
@@ -35,5 +37,5 @@ def test_defects_are_quarantined_by_their_rule_or_repaired(tmp_path):
     # repaired defects (Thai digits, zero-width spaces) leave their rows staged
     read = staged.ledger["rows_read"].sum()
     held = staged.ledger["rows_quarantined"].sum()
-    assert staged.households.height + staged.members.height == read - held
+    assert staged.rows(HOUSEHOLD).height + staged.rows(MEMBER).height == read - held
     assert held < sum(summary.defects.values()) * 10  # cascades stay within their households

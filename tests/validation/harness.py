@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from assets.reference import area_rows, successor_rows
-from assets.staging import StagedYear, stage_year
 from assets.storage import LandingZone
+from ingest.staging import HOUSEHOLD, MEMBER, StagedYear, stage_year
 from schemas.validate import AreaRegister
 from tests.handmade import household, member, write_landing
 
@@ -52,11 +52,11 @@ class Outcome:
 
     @property
     def households(self) -> int:
-        return self.staged.households.height
+        return self.staged.rows(HOUSEHOLD).height
 
     @property
     def members(self) -> int:
-        return self.staged.members.height
+        return self.staged.rows(MEMBER).height
 
 
 def stage(
@@ -78,7 +78,9 @@ def stage(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     files = LandingZone(root=str(landing)).bmn_files(YEAR)
-    staged = stage_year(files, root=landing, year_be=YEAR, areas=areas(), key=KEY)
+    staged = stage_year(
+        files, root=landing, year_be=YEAR, areas=areas(), key=KEY, work=root / "staged"
+    )
     ledger = staged.ledger
     # nothing lost, ever: every file balances (stage_year asserts it too)
     assert (ledger["rows_read"] == ledger["rows_staged"] + ledger["rows_quarantined"]).all()

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from ingest.staging import HOUSEHOLD, MEMBER
 from schemas.catalog import sources
 from tests.handmade import citizen_id, house_code, household, member
 from tests.validation.harness import base_households, base_members, stage
@@ -45,7 +46,7 @@ def test_thai_digits_and_invisible_characters_are_normalised(tmp_path):
     ]
     out = stage(tmp_path, households=households)
     assert out.rules() == set()
-    row = out.staged.households.filter(pl.col("row_index") == 1).row(0, named=True)
+    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 1).row(0, named=True)
     assert (row["village_code"], row["members_declared"], row["income_main"]) == (
         "50010101",
         2,
@@ -60,7 +61,7 @@ def test_be_birth_dates_become_ages(tmp_path):
         member(2, 3),
     ]
     out = stage(tmp_path, members=members)
-    ages = dict(out.staged.members.select("row_index", "age").iter_rows())
+    ages = dict(out.staged.rows(MEMBER).select("row_index", "age").iter_rows())
     assert ages[1] == 35  # born 15 Aug 1987, counted on 31 March 2023
     assert ages[2] == 0
 
@@ -92,7 +93,7 @@ def test_abolished_subdistrict_maps_to_its_successor_and_keeps_the_code_sent(tmp
     members = with_members(member(3, 4, house_code=house_code(3, "1101")))
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == set()
-    row = out.staged.households.filter(pl.col("row_index") == 3).row(0, named=True)
+    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 3).row(0, named=True)
     assert (row["village_code"], row["village_code_sent"]) == ("11050103", "11010503")
 
 
@@ -384,7 +385,7 @@ def test_duplicate_household_row(tmp_path):
 
 
 def test_quarantine_masks_identifiers_and_explains_in_both_languages(tmp_path):
-    from assets.staging import quarantine_rows
+    from ingest.staging import quarantine_rows
 
     bad_id = citizen_id(2)[:12] + "0" if citizen_id(2)[12] != "0" else citizen_id(2)[:12] + "1"
     members = [member(1, 1), member(1, 2, citizen_id=bad_id, sex=9), member(2, 3)]
@@ -410,7 +411,7 @@ def test_blanks_around_values_in_a_plain_ascii_file(tmp_path):
 
 
 def test_file_text_rules_out_repairs_it_cannot_need():
-    from assets.readers import possible_repairs
+    from ingest.readers import possible_repairs
 
     assert possible_repairs("a,b\n1,2\n") == frozenset()
     assert possible_repairs("a,b\n1, 2\n") == {"edges"}
@@ -420,7 +421,7 @@ def test_file_text_rules_out_repairs_it_cannot_need():
 
 
 def test_a_named_sheet_and_a_fixed_encoding_can_be_asked_for(tmp_path):
-    from assets.readers import UnreadableFile, read_text
+    from ingest.readers import UnreadableFile, read_text
 
     path = tmp_path / "two.xlsx"
     book = xlsxwriter.Workbook(path)

@@ -1,0 +1,588 @@
+"""Stage one survey year of BMN files: one pseudonymised part per file, then the rules across files.
+
+Each delivered file is read once (hashed and parsed from the same bytes), normalised, validated
+and pseudonymised on its own, and written as Parquet parts beside a JSON manifest:
+
+    <work>/<year_be>/<fingerprint>/<stem>.rows.parquet       rows that passed, raw IDs replaced
+    <work>/<year_be>/<fingerprint>/<stem>.keys.parquet       the house key of every row delivered
+    <work>/<year_be>/<fingerprint>/<stem>.failures.parquet   failed (row, column, rule), masked
+    <work>/<year_be>/<fingerprint>/<stem>.json               rows read, file error, timings
+
+so memory is bounded by the largest file, not the year, and files can be staged by several
+processes. The fingerprint covers everything a part depends on besides the file (the key, the
+catalogs, the area register, this module's version): a file already staged under the same
+fingerprint is not read again, and one whose size and modification time did not change is not
+even opened. The rules that span files then run in DuckDB over the parts
+(sql/staging/cross_rules.sql), in this order, each on what the previous left: duplicate
+households; member count against the member file; members whose household is missing or
+rejected; one person in two households; the same person twice; households left without members.
+Every input row ends up either staged or in the failures, and the ledger says so per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from importlib.resources import files as package_files
+from multiprocessing import get_context
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import sql
+from ingest.pseudonymise import key_params, key_sql
+from ingest.readers import UnreadableFile, read_file
+from schemas import catalog
+from schemas.normalise import clean_text, whole_code
+from schemas.rules import rule_messages
+from schemas.validate import EXTRA_CELLS, AreaRegister, check_rows
+
+HOUSEHOLD, MEMBER = "bmn_household", "bmn_member"
+FAILURE_COLUMNS = {
+    "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
+    "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
+}  # fmt: skip
+# Replaced before anything is written: survey_year by the year of the folder, birth_date by age.
+REPLACED = ("survey_year", "birth_date")
+# Columns validation adds to the catalog's: where an abolished village code was mapped, the age.
+DERIVED = {HOUSEHOLD: ("village_code_sent",), MEMBER: ("age",)}
+KEYS = {
+    HOUSEHOLD: {"household_key": ("house_code", "house")},
+    MEMBER: {"household_key": ("house_code", "house"), "person_key": ("citizen_id", "person")},
+}
+
+
+def direct_identifiers(source: str) -> list[str]:
+    """Columns whose values are never written anywhere but the landing folder."""
+    return [f.name for f in catalog.sources()[source].fields if f.pii == "direct"]
+
+
+def staged_columns(source: str) -> list[str]:
+    """What a staged row carries: lineage, pseudonyms, the catalog's fields, derived columns."""
+    fields = [
+        f.name
+        for f in catalog.sources()[source].fields
+        if f.pii != "direct" and f.name not in REPLACED
+    ]
+    return ["file", "row_index", *KEYS[source], *fields, *DERIVED[source]]
+
+
+@dataclass(frozen=True)
+class YearContext:
+    """All that staging a file of the year needs; sent to worker processes as it is."""
+
+    year_be: int
+    areas: AreaRegister
+    key: bytes
+    reference_day: date
+    folder: Path  # <work>/<year_be>/<fingerprint>
+
+
+@dataclass
+class Part:
+    """One delivered file as staged: its manifest, saved beside its Parquet parts."""
+
+    source: str
+    file: str  # path relative to the landing root, as people see it
+    sha256: str
+    size: int
+    mtime_ns: int
+    rows_read: int = 0
+    rows_valid: int = 0
+    file_error: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, write
+    duplicate_of: str | None = None  # set per year: the earlier file with the same content
+
+    @property
+    def stem(self) -> str:
+        # content and name: two files with the same bytes each keep their own lineage
+        return f"{self.sha256[:32]}-{hashlib.sha256(self.file.encode()).hexdigest()[:8]}"
+
+    def path(self, folder: Path, kind: str) -> Path:
+        return folder / f"{self.stem}.{kind}.parquet"
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+@dataclass
+class StagedYear:
+    """The staged parts of a year and the outcome of every rule, ready to be loaded."""
+
+    folder: Path
+    parts: list[Part]  # every delivered file, in delivery order
+    failures: pl.DataFrame  # FAILURE_COLUMNS, identifiers masked
+    ledger: pl.DataFrame  # per file: rows read, staged, quarantined, file error, seconds
+    timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, ...
+    staged_files: int = 0  # files read this time; the others were staged already
+
+    @property
+    def validation_seconds(self) -> float:
+        """Normalising and checking rows, and the rules across rows."""
+        return self.timings.get("validate", 0.0)
+
+    def part_paths(self, source: str) -> list[str]:
+        """The row parts of the files whose rows count (not duplicates, not unreadable)."""
+        return [
+            str(p.path(self.folder, "rows"))
+            for p in self.parts
+            if p.source == source and p.duplicate_of is None and p.rows_valid
+        ]
+
+    def held(self, source: str) -> pl.DataFrame:
+        """(file, row_index) of the rows of ``source`` held by any rule."""
+        return (
+            self.failures.filter((pl.col("source") == source) & pl.col("row_index").is_not_null())
+            .select("file", "row_index")
+            .unique()
+        )
+
+    def rows(self, source: str) -> pl.DataFrame:
+        """The staged rows of a source, as the warehouse receives them (for tests, notebooks)."""
+        paths = self.part_paths(source)
+        if not paths:
+            return pl.DataFrame(schema={c: pl.Utf8 for c in staged_columns(source)})
+        with duckdb.connect() as con:
+            con.register("held", self.held(source))
+            return con.sql(
+                "FROM read_parquet($parts) ANTI JOIN held USING (file, row_index) "
+                "ORDER BY file, row_index",
+                params={"parts": paths},
+            ).pl()
+
+
+def fingerprint(key: bytes, areas: AreaRegister, reference_day: date) -> str:
+    """What a staged part depends on besides its file: the code and catalogs that make it, the
+    key, the area register, the reference day. The key enters only through a hash, so the
+    folder name says nothing of it."""
+    digest = hashlib.sha256()
+    for package, pattern in (("ingest", "*.py"), ("schemas", "*.py"), ("schemas", "catalog/*")):
+        for path in sorted(Path(str(package_files(package))).glob(pattern)):
+            digest.update(path.read_bytes())
+    digest.update(hashlib.sha256(key + b"\x00fingerprint").digest())
+    digest.update(" ".join(sorted(areas.subdistricts)).encode())
+    digest.update(json.dumps(sorted(areas.successor.items())).encode())
+    digest.update(" ".join(sorted(areas.ambiguous)).encode())
+    digest.update(reference_day.isoformat().encode())
+    return digest.hexdigest()[:16]
+
+
+def _failure(part: Part, rule: str, value: str | None) -> pl.DataFrame:
+    row = {"source": part.source, "file": part.file, "sha256": part.sha256, "row_index": None,
+           "column_name": None, "rule": rule, "value": value}  # fmt: skip
+    return pl.DataFrame([row], schema=FAILURE_COLUMNS)
+
+
+def mask(failures: pl.DataFrame) -> pl.DataFrame:
+    """Values of identifier columns, and cells beyond the header, keep only their length."""
+    direct = {f"{s}.{c}" for s in catalog.sources() for c in direct_identifiers(s)}
+    direct |= {f"{s}.{EXTRA_CELLS}" for s in catalog.sources()}
+    qualified = pl.col("source") + "." + pl.col("column_name").fill_null("")
+    return failures.with_columns(
+        pl.when(qualified.is_in(sorted(direct)))
+        .then(pl.col("value").str.replace_all(r"\S", "*"))
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+
+
+@contextmanager
+def _duckdb(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, params: dict, path: Path) -> None:
+    """COPY a query to ``path`` via a temporary name, so a part is there whole or not at all."""
+    partial = path.with_name(path.name + ".partial")
+    con.execute(f"COPY ({query}) TO '{partial}' (FORMAT parquet)", params)
+    partial.replace(path)
+
+
+def _save(part: Part, folder: Path, failures: pl.DataFrame) -> Part:
+    mask(failures).cast(FAILURE_COLUMNS).write_parquet(part.path(folder, "failures"))
+    manifest = folder / f"{part.stem}.json"
+    partial = manifest.with_name(manifest.name + ".partial")
+    partial.write_text(json.dumps(asdict(part)), encoding="utf-8")
+    partial.replace(manifest)  # last: a manifest means every part of the file is there
+    return part
+
+
+def load_part(folder: Path, stem: str) -> Part | None:
+    manifest = folder / f"{stem}.json"
+    if not manifest.is_file():
+        return None
+    return Part(**json.loads(manifest.read_text(encoding="utf-8")))
+
+
+def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | None = None) -> Part:
+    """Read, normalise, validate, pseudonymise and write one delivered file."""
+    source_name, path, name = task
+    source = catalog.sources()[source_name]
+    stat = path.stat()
+    started = time.perf_counter()
+    sha, table = read_file(
+        path, expected=source.names, encoding=source.encoding, sheet=source.sheet
+    )
+    part = Part(source_name, name, sha, stat.st_size, stat.st_mtime_ns)
+    known = load_part(ctx.folder, part.stem)
+    if known is not None:  # the same bytes under the same name, staged before: only re-dated
+        return replace(known, size=part.size, mtime_ns=part.mtime_ns)
+    part.timings["read"] = time.perf_counter() - started
+    if isinstance(table, UnreadableFile):
+        part.file_error = str(table)
+        return _save(part, ctx.folder, _failure(part, "unreadable", str(table)))
+    text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
+    part.rows_read, part.encoding, part.header_row = text.height, table.encoding, table.header_row
+    missing = [f.name for f in source.fields if f.required and f.name not in text.columns]
+    if missing:
+        part.file_error = f"missing required column(s): {', '.join(missing)}"
+        every_row = text.select(
+            pl.lit(source_name).alias("source"), "file", "sha256", "row_index",
+            pl.lit(missing[0]).alias("column_name"), pl.lit("missing_column").alias("rule"),
+            pl.lit(None, pl.Utf8).alias("value"),
+        )  # fmt: skip
+        return _save(part, ctx.folder, every_row)
+    if text.height == 0:
+        part.file_error = "no data rows"
+        return _save(part, ctx.folder, _failure(part, "no_rows", None))
+
+    started = time.perf_counter()
+    text = text.with_columns(
+        *(pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns),
+        pl.col("row_index").cast(pl.UInt32),  # as the validators number rows
+    )
+    checked = check_rows(
+        text,
+        source,
+        year_be=ctx.year_be,
+        areas=ctx.areas,
+        reference_day=ctx.reference_day,
+        possible_repairs=table.repairs,
+    )
+    rows = checked.rows.with_columns(
+        pl.lit(None, pl.Utf8).alias(c)
+        for c in DERIVED[source_name]
+        if c not in checked.rows.columns
+    )
+    # the house code of every row delivered, valid or not, counts for the rules across files
+    delivered = text.select(
+        "file", "row_index", whole_code(clean_text(pl.col("house_code"))).alias("house_code")
+    )
+    failures = checked.failures.select(
+        pl.lit(source_name).alias("source"), pl.lit(name).alias("file"),
+        pl.lit(sha).alias("sha256"), pl.col("row_index").cast(pl.Int64),
+        pl.col("column").alias("column_name"), "rule", "value",
+    )  # fmt: skip
+    part.rows_valid = rows.height
+    part.timings["validate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    purposes = {purpose for _, purpose in KEYS[source_name].values()}
+    params = key_params(ctx.key, *sorted(purposes))
+    keys = [
+        f"{key_sql(column, purpose)} AS {k}" for k, (column, purpose) in KEYS[source_name].items()
+    ]
+    plain = [
+        "row_index::BIGINT AS row_index" if c == "row_index" else c
+        for c in staged_columns(source_name)
+        if c not in KEYS[source_name]
+    ]
+    with _duckdb(threads) as con:
+        con.register("rows", rows)
+        con.register("delivered", delivered)
+        _write_parquet(
+            con,
+            f"SELECT {', '.join(keys)}, {', '.join(plain)} FROM rows",
+            params,
+            part.path(ctx.folder, "rows"),
+        )
+        house = {k: v for k, v in params.items() if k.startswith("house_")}
+        _write_parquet(
+            con,
+            f"SELECT file, row_index::BIGINT AS row_index, {key_sql('house_code', 'house')} "
+            "AS household_key "
+            "FROM delivered",
+            house,
+            part.path(ctx.folder, "keys"),
+        )
+    part.timings["pseudonymise"] = time.perf_counter() - started
+    return _save(part, ctx.folder, failures)
+
+
+def _files_index(folder: Path) -> dict[str, dict]:
+    index = folder / "index.json"
+    return json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+
+
+def _save_index(folder: Path, parts: list[Part]) -> None:
+    entries = {p.file: {"size": p.size, "mtime_ns": p.mtime_ns, "stem": p.stem} for p in parts}
+    (folder / "index.json").write_text(json.dumps(entries, indent=0), encoding="utf-8")
+
+
+def _unchanged(folder: Path, index: dict[str, dict], path: Path, name: str) -> Part | None:
+    """The part of a file whose size and modification time are those recorded: not opened."""
+    entry = index.get(name)
+    if entry is None:
+        return None
+    stat = path.stat()
+    if (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+        return None
+    return load_part(folder, entry["stem"])
+
+
+def _prune(year_folder: Path, current: Path, parts: list[Part]) -> None:
+    """Parts of files no longer delivered, and of other fingerprints, go: nothing stale stays."""
+    for other in year_folder.iterdir():
+        if other.is_dir() and other != current:
+            shutil.rmtree(other)
+    keep = {p.stem for p in parts}
+    for path in current.iterdir():
+        if path.name != "index.json" and path.name.split(".", 1)[0] not in keep:
+            path.unlink()
+
+
+def _stage_all(
+    tasks: list[tuple[str, Path, str]],
+    ctx: YearContext,
+    workers: int,
+    log: Callable[[str], None],
+) -> list[Part]:
+    """Stage the files, in worker processes when there are several; results in task order."""
+    if workers <= 1 or len(tasks) <= 1:
+        results = []
+        for n, task in enumerate(tasks, start=1):
+            results.append(stage_file(task, ctx))
+            log(f"staged {n}/{len(tasks)}: {task[2]} ({results[-1].rows_read:,} rows)")
+        return results
+    # spawn, not fork: Polars and DuckDB threads do not survive a fork; one DuckDB thread each
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
+        results = []
+        for n, (task, future) in enumerate(zip(tasks, futures, strict=True), start=1):
+            results.append(future.result())
+            log(f"staged {n}/{len(tasks)}: {task[2]} ({results[-1].rows_read:,} rows)")
+        return results
+
+
+def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataFrame:
+    """The rules across rows and files, over the parts (sql/staging/cross_rules.sql)."""
+    order = pl.DataFrame(
+        {"file": [p.file for p in staged.parts], "file_no": list(range(len(staged.parts))),
+         "sha256": [p.sha256 for p in staged.parts]},
+        schema={"file": pl.Utf8, "file_no": pl.Int64, "sha256": pl.Utf8},
+    )  # fmt: skip
+    con.register("order", order)
+    usable = [p for p in staged.parts if p.duplicate_of is None and p.rows_read]
+    views = {
+        "h_rows": ("rows", HOUSEHOLD, "file, row_index, household_key, members_declared"),
+        "m_rows": ("rows", MEMBER, "file, row_index, household_key, person_key"),
+        "h_keys": ("keys", HOUSEHOLD, "file, row_index, household_key"),
+        "m_keys": ("keys", MEMBER, "file, row_index, household_key"),
+    }
+    for view, (kind, source, columns) in views.items():
+        paths = [
+            str(p.path(staged.folder, kind))
+            for p in usable
+            if p.source == source and p.path(staged.folder, kind).is_file()
+        ]
+        if paths:
+            listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+            con.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM read_parquet([{listed}])"
+            )
+        else:
+            typed = {"file": "VARCHAR", "members_declared": "INTEGER"}
+            nulls = ", ".join(
+                f"NULL::{typed.get(c.strip(), 'BIGINT')} AS {c.strip()}" for c in columns.split(",")
+            )
+            con.execute(f"CREATE TEMP VIEW {view} AS SELECT {nulls} WHERE false")
+    con.execute(sql.load("staging/cross_rules"))
+    return con.sql(
+        "SELECT h.source, h.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
+        'FROM held AS h JOIN "order" AS o USING (file) ORDER BY h.step, o.file_no, h.row_index',
+    ).pl()
+
+
+def stage_year(
+    files: dict[str, list[Path]],
+    *,
+    root: Path,
+    year_be: int,
+    areas: AreaRegister,
+    key: bytes,
+    work: Path,
+    workers: int = 1,
+    log: Callable[[str], None] = lambda _: None,
+) -> StagedYear:
+    """Stage every household and member file of one survey year under ``work``."""
+    month, day = (int(x) for x in catalog.age_reference_day().split("-"))
+    reference_day = date(year_be - 543, month, day)
+    folder = work / str(year_be) / fingerprint(key, areas, reference_day)
+    folder.mkdir(parents=True, exist_ok=True)
+    ctx = YearContext(year_be, areas, key, reference_day, folder)
+    index = _files_index(folder)
+
+    started = time.perf_counter()
+    tasks, parts = [], {}
+    for source_name, paths in files.items():
+        for path in paths:
+            name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            known = _unchanged(folder, index, path, name)
+            if known is not None:
+                parts[name] = known
+            else:
+                tasks.append((source_name, path, name))
+    for part in _stage_all(tasks, ctx, workers, log):
+        parts[part.file] = part
+    ordered = [
+        parts[str(p.relative_to(root)) if p.is_relative_to(root) else str(p)]
+        for paths in files.values()
+        for p in paths
+    ]
+    staged = _year(folder, ordered)
+    staged.staged_files = len(tasks)
+    staged.timings["wall_parts"] = time.perf_counter() - started
+    _save_index(folder, ordered)
+    _prune(folder.parent, folder, ordered)
+    log(
+        f"{len(ordered)} files ({len(tasks)} read, {len(ordered) - len(tasks)} unchanged), "
+        f"{sum(p.rows_read for p in ordered):,} rows read; seconds: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in staged.timings.items())
+    )
+    return staged
+
+
+def _year(folder: Path, parts: list[Part]) -> StagedYear:
+    """Duplicates of whole files, the rules across files, and the ledger of the year."""
+    first_by_hash: dict[str, str] = {}
+    failures: list[pl.DataFrame] = []
+    for i, part in enumerate(parts):
+        if part.sha256 in first_by_hash:
+            original = first_by_hash[part.sha256]
+            parts[i] = part = replace(
+                part, duplicate_of=original, rows_read=0, rows_valid=0,
+                file_error=f"same content as {original}",
+            )  # fmt: skip
+            failures.append(_failure(part, "duplicate_file", original))
+        else:
+            first_by_hash[part.sha256] = part.file
+    timings: dict[str, float] = {}
+    for step in ("read", "validate", "pseudonymise"):
+        timings[step] = sum(p.timings.get(step, 0.0) for p in parts)
+    staged = StagedYear(folder, parts, pl.DataFrame(schema=FAILURE_COLUMNS), pl.DataFrame())
+    live = [p for p in parts if p.duplicate_of is None]
+    failures += [pl.read_parquet(p.path(folder, "failures")) for p in live]
+    started = time.perf_counter()
+    with _duckdb() as con:
+        failures.append(_cross_rules(con, staged))
+    timings["validate"] += time.perf_counter() - started
+    staged.failures = (
+        pl.concat([f.cast(FAILURE_COLUMNS) for f in failures if f.height], how="vertical")
+        if any(f.height for f in failures)
+        else pl.DataFrame(schema=FAILURE_COLUMNS)
+    )
+    staged.ledger = _ledger(parts, staged.failures)
+    staged.timings = timings
+    return staged
+
+
+def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
+    held = dict(
+        failures.filter(pl.col("row_index").is_not_null())
+        .group_by("file")
+        .agg(pl.col("row_index").n_unique())
+        .iter_rows()
+    )
+    held_valid = dict(  # rows that passed their file's rules and were held across files
+        failures.filter(
+            pl.col("rule").is_in(list(CROSS_FILE_RULES)) & pl.col("row_index").is_not_null()
+        )
+        .group_by("file")
+        .agg(pl.col("row_index").n_unique())
+        .iter_rows()
+    )
+    rows = []
+    for p in parts:
+        row = {
+            "source": p.source,
+            "file": p.file,
+            "sha256": p.sha256,
+            "rows_read": p.rows_read,
+            "rows_staged": p.rows_valid - held_valid.get(p.file, 0),
+            "rows_quarantined": held.get(p.file, 0),
+            "file_error": p.file_error,
+            "seconds": p.seconds,
+        }
+        if row["rows_read"] != row["rows_staged"] + row["rows_quarantined"]:
+            raise AssertionError(f"{p.file}: rows read != staged + quarantined: {row}")
+        rows.append(row)
+    schema = {"source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64,
+              "rows_staged": pl.Int64, "rows_quarantined": pl.Int64, "file_error": pl.Utf8,
+              "seconds": pl.Float64}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
+CROSS_FILE_RULES = (
+    "duplicate_household", "member_count_mismatch", "member_without_household",
+    "household_rejected", "person_in_two_households", "duplicate_member",
+    "household_without_members",
+)  # fmt: skip
+
+
+def quarantine_rows(failures: pl.DataFrame, year_be: int) -> pl.DataFrame:
+    """Failures with their messages in English and Thai; identifiers were masked when staged.
+
+    The column is named as people know it: its name and its label from the field catalog.
+    """
+    labels = pl.DataFrame(
+        [
+            {
+                "source": s.name,
+                "column_name": f.name,
+                "label_en": f.label_en,
+                "label_th": f.label_th,
+            }
+            for s in catalog.sources().values()
+            for f in s.fields
+        ]
+    )
+    templates = pl.DataFrame(
+        [
+            {"rule": r, "template_en": m["en"], "template_th": m["th"]}
+            for r, m in rule_messages().items()
+        ]
+    )
+    named = failures.join(labels, on=["source", "column_name"], how="left").join(
+        templates, on="rule", how="left"
+    )
+    texts = []
+    for lang in ("en", "th"):
+        label = pl.col(f"label_{lang}")
+        column = (
+            pl.when(label.is_not_null())
+            .then(pl.col("column_name") + " (" + label + ")")
+            .otherwise(pl.col("column_name").fill_null(""))
+        )
+        texts.append(
+            pl.col(f"template_{lang}")
+            .str.replace_all("{column}", column, literal=True)
+            .str.replace_all("{value}", pl.col("value").fill_null(""), literal=True)
+            .alias(f"message_{lang}")
+        )
+    return named.select(*FAILURE_COLUMNS, pl.lit(year_be).alias("year_be"), *texts)
