@@ -128,6 +128,7 @@ def staging_bmn(
         key=pseudonym_key.secret(),
         work=Path(landing.staged),
         workers=landing.workers,
+        memory_limit=landing.memory_limit,
         log=context.log.info,
     )
     now = datetime.now()

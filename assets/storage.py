@@ -19,6 +19,7 @@ class LandingZone(dg.ConfigurableResource):
     root: str
     staged: str | None = None  # required by the staging asset; listing files needs only root
     workers: int = 1  # processes staging files in parallel
+    memory_limit: str = "4GB"  # for DuckDB's rules across files
 
     def year_folder(self, year_be: int) -> Path:
         return Path(self.root) / "bmn" / str(year_be)

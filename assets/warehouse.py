@@ -68,6 +68,8 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     published_path: str
+    # DuckDB spills to disk beyond this, so that a national year fits beside everything else
+    memory_limit: str = "4GB"
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -77,6 +79,8 @@ class Warehouse(dg.ConfigurableResource):
         try:
             # no progress bars: they would fill the run logs
             con.execute("SET enable_progress_bar = false")
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{Path(self.path).parent / 'duckdb_spill'}'")
             if not read_only:
                 ensure_schema(con)
             yield con

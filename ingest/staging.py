@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from functools import cache
 from importlib.resources import files as package_files
 from multiprocessing import get_context
 from pathlib import Path
@@ -198,13 +199,24 @@ def mask(failures: pl.DataFrame) -> pl.DataFrame:
 
 
 @contextmanager
-def _duckdb(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(config={"threads": threads} if threads else {})
+def _duckdb(memory_limit: str, spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
         yield con
     finally:
         con.close()
+
+
+@cache
+def _file_connection(threads: int | None) -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per process for the files it stages: opening one costs more than
+    pseudonymising and writing a small file."""
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, params: dict, path: Path) -> None:
@@ -303,9 +315,10 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         for c in staged_columns(source_name)
         if c not in KEYS[source_name]
     ]
-    with _duckdb(threads) as con:
-        con.register("rows", rows)
-        con.register("delivered", delivered)
+    con = _file_connection(threads)
+    con.register("rows", rows)
+    con.register("delivered", delivered)
+    try:
         _write_parquet(
             con,
             f"SELECT {', '.join(keys)}, {', '.join(plain)} FROM rows",
@@ -321,6 +334,9 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
             house,
             part.path(ctx.folder, "keys"),
         )
+    finally:
+        con.unregister("rows")
+        con.unregister("delivered")
     part.timings["pseudonymise"] = time.perf_counter() - started
     return _save(part, ctx.folder, failures)
 
@@ -428,9 +444,13 @@ def stage_year(
     key: bytes,
     work: Path,
     workers: int = 1,
+    memory_limit: str = "4GB",
     log: Callable[[str], None] = lambda _: None,
 ) -> StagedYear:
-    """Stage every household and member file of one survey year under ``work``."""
+    """Stage every household and member file of one survey year under ``work``.
+
+    ``workers`` processes stage files in parallel; the rules across files run in one DuckDB
+    that spills to ``work``/spill beyond ``memory_limit``."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
     folder = work / str(year_be) / fingerprint(key, areas, reference_day)
@@ -455,7 +475,7 @@ def stage_year(
         for paths in files.values()
         for p in paths
     ]
-    staged = _year(folder, ordered)
+    staged = _year(folder, ordered, memory_limit)
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)
@@ -468,7 +488,7 @@ def stage_year(
     return staged
 
 
-def _year(folder: Path, parts: list[Part]) -> StagedYear:
+def _year(folder: Path, parts: list[Part], memory_limit: str) -> StagedYear:
     """Duplicates of whole files, the rules across files, and the ledger of the year."""
     first_by_hash: dict[str, str] = {}
     failures: list[pl.DataFrame] = []
@@ -489,7 +509,7 @@ def _year(folder: Path, parts: list[Part]) -> StagedYear:
     live = [p for p in parts if p.duplicate_of is None]
     failures += [pl.read_parquet(p.path(folder, "failures")) for p in live]
     started = time.perf_counter()
-    with _duckdb() as con:
+    with _duckdb(memory_limit, folder.parent.parent / "spill") as con:
         failures.append(_cross_rules(con, staged))
     timings["validate"] += time.perf_counter() - started
     staged.failures = (

@@ -12,10 +12,15 @@ from pipelines.settings import Settings
 def build_resources(settings: Settings) -> dict[str, Any]:
     return {
         "warehouse": Warehouse(
-            path=str(settings.warehouse), published_path=str(settings.published)
+            path=str(settings.warehouse),
+            published_path=str(settings.published),
+            memory_limit=settings.duckdb_memory,
         ),
         "landing": LandingZone(
-            root=str(settings.landing), staged=str(settings.staged), workers=settings.workers
+            root=str(settings.landing),
+            staged=str(settings.staged),
+            workers=settings.workers,
+            memory_limit=settings.duckdb_memory,
         ),
         "exports": ExportFolder(root=str(settings.exports)),
         "pseudonym_key": PseudonymKey(key=settings.key, key_file=str(settings.key_file)),

@@ -43,6 +43,7 @@ class Settings:
     key: str | None  # pseudonymisation key given directly (CHIPAO_KEY), else read from key_file
     quarantine_share_limit: float
     workers: int  # processes that stage files in parallel
+    duckdb_memory: str  # DuckDB's memory limit, beyond which it spills to CHIPAO_HOME
 
     @property
     def landing(self) -> Path:
@@ -86,4 +87,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quarantine_share_limit=float(env.get("CHIPAO_QUARANTINE_SHARE", "0.05")),
         # one staging process per core, at most four: the rules across files run in one anyway
         workers=int(env.get("CHIPAO_WORKERS") or min(4, os.cpu_count() or 1)),
+        duckdb_memory=env.get("CHIPAO_DUCKDB_MEMORY", "4GB"),
     )
