@@ -18,7 +18,7 @@ import dagster as dg
 
 from pipelines.run import run_years
 from pipelines.settings import load_settings, parse_years
-from pipelines.synthetic import generate
+from synthetic import generate
 
 
 def _ingest(result: dg.ExecuteInProcessResult) -> dict:

@@ -37,7 +37,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pipelines.synthetic import generate
+    from synthetic import generate
 
     out = Path(args.out) if args.out else _settings().landing
     summary = generate(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.synthetic import catalog
-from pipelines.synthetic.calibration import DistrictTargets
+from synthetic import catalog
+from synthetic.calibration import DistrictTargets
 
 # log of the median of the amount above the criterion for an average district (baht/person/yr)
 BASE_LOG_LEVEL = float(np.log(20_000.0))
