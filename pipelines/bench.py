@@ -363,7 +363,7 @@ def run_bench(
         households, members = files["bmn_household"], files["bmn_member"]
         progress(f"reference lines on the {len(households) + len(members)} files of {last} ...")
         try:
-            report.floor = duckdb_floor([*households, *members])
+            report.floor = duckdb_floor([households, members])
         except BaselineFailed as err:
             report.failures["floor"] = str(err)
         try:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
+import measures
 from pipelines import bench
+from pipelines.baselines import BaselineFailed, duckdb_floor, weighted_gini
 from pipelines.cli import build_parser, main
 from pipelines.definitions import defs
 
@@ -187,3 +190,18 @@ def test_bench_command_defaults_and_refusals(tmp_path, monkeypatch, capsys):
     assert len(err) == 2
     assert err[0].startswith("scale 'huge'") and "CE" in err[1]
     assert not (tmp_path / "bench").exists()
+
+
+def test_the_pandas_gini_is_the_measures_gini():
+    rng = np.random.default_rng(3)
+    x = np.round(rng.lognormal(10, 1, 500))
+    w = rng.integers(1, 8, 500).astype(float)
+    assert weighted_gini(x, w) == pytest.approx(measures.gini(x, w), abs=1e-12)
+    assert weighted_gini(np.array([1.0, 1.0]), np.array([1.0, 3.0])) == pytest.approx(0.0)
+
+
+def test_the_floor_reads_csv_and_parquet_only(tmp_path):
+    sheet = tmp_path / "households.xlsx"
+    sheet.write_bytes(b"")
+    with pytest.raises(BaselineFailed, match="CSV and Parquet"):
+        duckdb_floor([[sheet]])
