@@ -40,15 +40,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from synthetic import generate
 
     out = Path(args.out) if args.out else _settings().landing
-    summary = generate(
-        scale=args.scale,
-        years=parse_years(args.years),
-        seed=args.seed,
-        out=out,
-        fmt=args.format,
-        progress=print,
-        defects=args.defects,
-    )
+    try:
+        summary = generate(
+            scale=args.scale,
+            years=parse_years(args.years),
+            seed=args.seed,
+            out=out,
+            fmt=args.format,
+            progress=print,
+            defects=args.defects,
+        )
+    except ValueError as err:  # the generator's refusals of a scale, a year or a province
+        print(err, file=sys.stderr)
+        return 2
     print(summary)
     return 0
 
