@@ -35,7 +35,7 @@ from pipelines.run import run_years
 from pipelines.settings import PROJECT_ROOT, load_settings
 from synthetic import generate, parse_scale
 
-# The bench only ever reads synthetic files; a fixed key keeps its runs comparable.
+# Only synthetic files meet this key (prepare_sample refuses others); fixed, runs compare.
 BENCH_KEY = "chipao-bench-key-" + "0123456789abcdef" * 2
 SAMPLE_SECONDS = 0.05
 DOC = PROJECT_ROOT / "docs" / "performance.md"
@@ -185,20 +185,21 @@ def prepare_sample(
     scale: str, years: Sequence[int], landing: Path, progress: Callable[[str], None]
 ) -> float | None:
     """Generate the sample unless `landing` already holds these years of this scale; the
-    seconds it took, or None when the sample was reused."""
+    seconds it took, or None when the sample was reused. Delivered files are refused: the
+    bench pseudonymises with a key printed in its source."""
     wanted = parse_scale(scale).name
     present = LandingZone(root=str(landing)).years()
     recorded = _readme_scale(landing)
-    if present and recorded is not None and recorded != wanted:
+    if present and recorded is None:
+        raise BenchError(
+            f"{landing} holds files that `chipao generate` did not write (no SYNTHETIC "
+            "README.md): the bench runs on generated samples only; pass another --home"
+        )
+    if present and recorded != wanted:
         raise BenchError(f"{landing} holds a {recorded} sample, not {wanted}: pass another --home")
     missing = sorted(set(years) - set(present))
     if not missing:
         return None
-    if present and recorded is None:
-        raise BenchError(
-            f"{landing} has no years {missing} and is not a generated sample: pass --years "
-            f"among {present} or another --home"
-        )
     # A year of the panel depends on the years before it: regenerate them all together.
     chosen = sorted(set(years) | set(present))
     progress(f"generating the {wanted} sample for {chosen} in {landing} ...")

@@ -122,11 +122,12 @@ def test_a_sample_of_another_scale_is_refused(report, home):
         bench.prepare_sample("demo", [YEAR], home / "landing", print)
 
 
-def test_delivered_files_are_never_overwritten(tmp_path):
+def test_delivered_files_are_refused_and_left_alone(tmp_path):
     (tmp_path / "bmn" / "2565" / "households").mkdir(parents=True)
-    with pytest.raises(bench.BenchError, match="not a generated sample"):
-        bench.prepare_sample("tiny", [2566], tmp_path, print)
-    assert sorted(p.name for p in (tmp_path / "bmn").iterdir()) == ["2565"]
+    for years in ([2565], [2566]):
+        with pytest.raises(bench.BenchError, match="generated samples only"):
+            bench.prepare_sample("tiny", years, tmp_path, print)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["2565", "bmn", "households"]
 
 
 def test_peak_is_the_highest_sample_in_the_window():
