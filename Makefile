@@ -29,7 +29,7 @@ dev: install
 
 bench: install
 	$(BIN)/python -m measures.bench
-	$(BIN)/python -m pipelines.bench
+	$(BIN)/chipao bench --scale demo
 
 lint: install
 	$(BIN)/ruff check .

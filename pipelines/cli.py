@@ -37,18 +37,22 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pipelines.synthetic import generate
+    from synthetic import generate
 
     out = Path(args.out) if args.out else _settings().landing
-    summary = generate(
-        scale=args.scale,
-        years=parse_years(args.years),
-        seed=args.seed,
-        out=out,
-        fmt=args.format,
-        progress=print,
-        defects=args.defects,
-    )
+    try:
+        summary = generate(
+            scale=args.scale,
+            years=parse_years(args.years),
+            seed=args.seed,
+            out=out,
+            fmt=args.format,
+            progress=print,
+            defects=args.defects,
+        )
+    except ValueError as err:  # the generator's refusals of a scale, a year or a province
+        print(err, file=sys.stderr)
+        return 2
     print(summary)
     return 0
 
@@ -92,6 +96,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
         f"exports: {settings.exports}\nUI: make dev"
     )
+    return 0
+
+
+def _years_text(years) -> str:
+    years = sorted(years)
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        return f"{years[0]}-{years[-1]}"
+    return ",".join(str(y) for y in years)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines import bench
+    from pipelines.run import RunFailed
+    from synthetic import parse_scale
+
+    settings = _settings()
+    try:
+        scale = parse_scale(args.scale).name
+        years = parse_years(args.years) if args.years else settings.years
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    home = Path(args.home) if args.home else settings.home / "bench" / scale
+    try:
+        report = bench.run_bench(args.scale, years, home)
+    except bench.BenchError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except RunFailed as err:
+        print(f"run failed: {err}", file=sys.stderr)
+        return 1
+    section = bench.render(report, f"chipao bench --scale {scale} --years {_years_text(years)}")
+    print("\n" + section)
+    print(f"written to {bench.write_doc(section, report.scale)}")
     return 0
 
 
@@ -188,6 +226,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="materialize every asset for the given survey years, in process")
     p.add_argument("--years", help="BE survey years (default: every year in the landing folder)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "bench",
+        help="time each step on a generated sample, against DuckDB and pandas reference lines; "
+        "writes docs/performance.md",
+    )
+    p.add_argument("--scale", default="demo", help="as for generate (default demo)")
+    p.add_argument("--years", help="BE survey years (default: CHIPAO_YEARS)")
+    p.add_argument(
+        "--home",
+        help="where the sample is generated once and kept (default: CHIPAO_HOME/bench/<scale>)",
+    )
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("sql", help="run a query on the published warehouse, read-only")
     p.add_argument("query", help='DuckDB SQL, e.g. "FROM marts.area_summary LIMIT 5"')

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.run import run_years
 from pipelines.settings import Settings, load_settings
-from pipelines.synthetic import generate
+from synthetic import generate
 
 TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 

@@ -76,3 +76,11 @@ def test_sql_before_any_run_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
     with pytest.raises(SystemExit, match="chipao run"):
         main(["sql", "SELECT 1"])
+
+
+def test_generate_refuses_a_bad_scale_or_year_in_one_line(tmp_path, capsys):
+    assert main(["generate", "--scale", "huge", "--out", str(tmp_path)]) == 2
+    assert main(["generate", "--scale", "tiny", "--years", "2022", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[0].startswith("scale 'huge'") and "CE" in err[1]
+    assert not any(tmp_path.iterdir())

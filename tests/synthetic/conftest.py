@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.synthetic import generate
+from synthetic import generate
 from tests.synthetic.synthetic_checks import (
     CALIBRATION_FRACTION,
     CALIBRATION_PROVINCE,

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.synthetic import calibration
+from synthetic import calibration
 from tests.synthetic.synthetic_checks import INDICATORS, gini, person_flags, read_table, with_mpi
 
 HOUSEHOLD_LEVEL = {"1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "4.3"}

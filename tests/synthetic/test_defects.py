@@ -6,8 +6,8 @@ import polars as pl
 
 from assets.storage import LandingZone
 from ingest.staging import HOUSEHOLD, MEMBER, stage_year
-from pipelines.synthetic import generate
-from pipelines.synthetic.defects import DEFECTS
+from synthetic import generate
+from synthetic.defects import DEFECTS
 from tests.validation.harness import areas
 
 EXPECTED_RULE = {

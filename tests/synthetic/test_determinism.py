@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pipelines.synthetic import generate
+from synthetic import generate
 from tests.synthetic.synthetic_checks import YEARS, read_table
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pipelines.synthetic import generate, parse_scale, parse_years
+from synthetic import generate, parse_scale, parse_years
 from tests.synthetic.synthetic_checks import YEARS, catalog_fields, read_table
 
 TABLES = ("households", "members")

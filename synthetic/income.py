@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.synthetic import catalog
-from pipelines.synthetic.calibration import DistrictTargets
+from synthetic import catalog
+from synthetic.calibration import DistrictTargets
 
 # log of the median of the amount above the criterion for an average district (baht/person/yr)
 BASE_LOG_LEVEL = float(np.log(20_000.0))
@@ -20,7 +20,7 @@ SPREAD = 1.35  # sd of the log amount within a district
 POVERTY_SLOPE = 0.12  # log-level change per sd of the district's (log) MPI-poor share
 URBAN_PREMIUM = 0.30  # mueang districts
 # NSO regions (regions.yaml): incomes are higher in the Central region and the South than in
-# the North and Northeast (SES; the regional poverty lines of DOMAIN.md show the same order).
+# the North and Northeast (SES; the regional poverty lines in survey_rules.yaml agree).
 # Region, not TPMAP's MPI-poor share, sets most of the level, because some areas with few
 # MPI-poor are monetarily poor (e.g. Nong Bua Lam Phu in 2561).
 REGION_PREMIUM = {"2": 0.12, "3": -0.12, "4": -0.12, "5": 0.03}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.synthetic import dates
+from synthetic import dates
 
 MAX_AGE = 100
 MAX_HOUSEHOLD_SIZE = 20

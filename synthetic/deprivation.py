@@ -14,8 +14,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from pipelines.synthetic import catalog
-from pipelines.synthetic.calibration import DistrictTargets
+from synthetic import catalog
+from synthetic.calibration import DistrictTargets
 
 HOUSEHOLD_INDICATORS = ("1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "4.3")
 PERSON_INDICATORS = ("1.1", "1.4", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "5.1", "5.2")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.synthetic.calibration import DistrictTargets
+from synthetic.calibration import DistrictTargets
 
 NOT_REGISTERED, REGISTERED, VERIFIED = 0, 1, 2
 MIN_AGE = 18

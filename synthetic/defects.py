@@ -1,4 +1,4 @@
-"""Realistic defects in a share of the generated rows (DOMAIN.md §7), so that a demo shows the
+"""Realistic defects in a share of the generated rows, so that a demo shows the
 validation at work: some are repaired on the way in, the rest are quarantined with a rule.
 
 Each defect names the rule it should meet (None: normalisation repairs it, the row is staged).
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from pipelines.synthetic.writer import YearFrames
+from synthetic.writer import YearFrames
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 

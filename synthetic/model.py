@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.synthetic import (
+from synthetic import (
     dates,
     deprivation,
     geography,
@@ -22,8 +22,8 @@ from pipelines.synthetic import (
     traits,
     welfare,
 )
-from pipelines.synthetic.calibration import DistrictTargets
-from pipelines.synthetic.catalog import BE_OFFSET
+from synthetic.calibration import DistrictTargets
+from synthetic.catalog import BE_OFFSET
 
 # Streams of SeedSequence([seed, province]).spawn(); appending a stream keeps the others.
 STREAMS = ("layout", "roster", "panel", "households", "people", "newborns", "trends", "income")

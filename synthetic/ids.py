@@ -1,4 +1,4 @@
-"""Citizen IDs and house codes with the structure of the real ones (DOMAIN.md §6).
+"""Citizen IDs and house codes with the structure of the real ones.
 
 Citizen ID: type digit (1-8) + 4-digit district code + 7-digit serial + check digit.
 House code: 4-digit district code + 6-digit serial + check digit.

@@ -1,4 +1,4 @@
-"""Time synthetic generation: `python -m pipelines.synthetic.bench [--national 30 50]`.
+"""Time synthetic generation: `python -m synthetic.bench [--national 30 50]`.
 
 Runs demo scale (every province, 1 %) for the given years into a temporary folder and prints
 households, persons, files, bytes, seconds and the process's peak memory. With --national it
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.synthetic import calibration, generate, parse_years
+from synthetic import calibration, generate, parse_years
 
 
 def _peak_rss_mb() -> float:

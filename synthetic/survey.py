@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.synthetic import dates, deprivation, health, income
-from pipelines.synthetic.catalog import BE_OFFSET
-from pipelines.synthetic.model import ProvinceModel
-from pipelines.synthetic.traits import PersonTraits
+from synthetic import dates, deprivation, health, income
+from synthetic.catalog import BE_OFFSET
+from synthetic.model import ProvinceModel
+from synthetic.traits import PersonTraits
 
 HOUSEHOLD_COLUMN = {code: i for i, code in enumerate(deprivation.HOUSEHOLD_INDICATORS)}
 PERSON_COLUMN = {code: i for i, code in enumerate(deprivation.PERSON_INDICATORS)}

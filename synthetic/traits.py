@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pipelines.synthetic import deprivation
+from synthetic import deprivation
 
 INCOME_ITEMS = ("income_main", "income_secondary", "income_other", "income_own_produce")
 

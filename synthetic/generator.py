@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.synthetic import calibration, catalog, deprivation, geography, model, survey, writer
-from pipelines.synthetic.defects import inject
+from synthetic import calibration, catalog, deprivation, geography, model, survey, writer
+from synthetic.defects import inject
 
 TINY_PROVINCE = "58"  # Mae Hong Son: 7 districts, the highest target-poor share in 2561
 TINY_HOUSEHOLDS = 2_000

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.synthetic import dates, people
-from pipelines.synthetic.catalog import BE_OFFSET
+from synthetic import dates, people
+from synthetic.catalog import BE_OFFSET
 
 STILL_LIVING = 9999  # exit year of people who do not die within the panel
 

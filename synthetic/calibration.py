@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.synthetic import catalog
+from synthetic import catalog
 
 DATA_DIR = Path(__file__).resolve().with_name("tpmap_2561")
 COMMON_FILE = "amphoe_common.csv"
