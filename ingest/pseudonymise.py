@@ -67,10 +67,8 @@ def key_sql(column: str, purpose: str) -> str:
         f"sha256(${purpose}_opad || unhex(sha256(${purpose}_ipad || encode({column}::VARCHAR))))"
     )
     unsigned = f"('0x' || left({digest}, 16))::UBIGINT::HUGEINT"
-    return (
-        f"(CASE WHEN {column} IS NULL THEN NULL ELSE ({unsigned} - CASE WHEN {unsigned} "
-        f">= 9223372036854775808 THEN 18446744073709551616 ELSE 0 END)::BIGINT END)"
-    )
+    # two's complement without naming the digest twice (DuckDB would hash twice); NULL stays NULL
+    return f"((({unsigned} + {2**63}) % {2**64}) - {2**63})::BIGINT"
 
 
 def key_params(key: bytes, *purposes: str) -> dict[str, bytes]:

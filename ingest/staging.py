@@ -305,13 +305,15 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     part.timings["validate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    purposes = {purpose for _, purpose in KEYS[source_name].values()}
-    params = key_params(ctx.key, *sorted(purposes))
-    keys = [
-        f"{key_sql(column, purpose)} AS {k}" for k, (column, purpose) in KEYS[source_name].items()
+    params = key_params(ctx.key, "house", "person")
+    # each distinct house code is hashed once, for the rows and the delivered keys alike
+    keys = ["h.household_key"] + [
+        f"{key_sql(column, purpose)} AS {k}"
+        for k, (column, purpose) in KEYS[source_name].items()
+        if k != "household_key"
     ]
     plain = [
-        "row_index::BIGINT AS row_index" if c == "row_index" else c
+        "r.row_index::BIGINT AS row_index" if c == "row_index" else f"r.{c}"
         for c in staged_columns(source_name)
         if c not in KEYS[source_name]
     ]
@@ -319,19 +321,26 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     con.register("rows", rows)
     con.register("delivered", delivered)
     try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE house AS SELECT house_code, "
+            f"{key_sql('house_code', 'house')} AS household_key FROM "
+            "(SELECT house_code FROM rows UNION SELECT house_code FROM delivered) "
+            "WHERE house_code IS NOT NULL",
+            {k: v for k, v in params.items() if k.startswith("house_")},
+        )
+        person = {k: v for k, v in params.items() if k.startswith("person_")}
         _write_parquet(
             con,
-            f"SELECT {', '.join(keys)}, {', '.join(plain)} FROM rows",
-            params,
+            f"SELECT {', '.join(keys)}, {', '.join(plain)} FROM rows AS r "
+            "LEFT JOIN house AS h USING (house_code) ORDER BY r.row_index",
+            person if source_name == MEMBER else {},
             part.path(ctx.folder, "rows"),
         )
-        house = {k: v for k, v in params.items() if k.startswith("house_")}
         _write_parquet(
             con,
-            f"SELECT file, row_index::BIGINT AS row_index, {key_sql('house_code', 'house')} "
-            "AS household_key "
-            "FROM delivered",
-            house,
+            "SELECT d.file, d.row_index::BIGINT AS row_index, h.household_key "
+            "FROM delivered AS d LEFT JOIN house AS h USING (house_code) ORDER BY d.row_index",
+            {},
             part.path(ctx.folder, "keys"),
         )
     finally:
