@@ -458,8 +458,9 @@ def stage_year(
 ) -> StagedYear:
     """Stage every household and member file of one survey year under ``work``.
 
-    ``workers`` processes stage files in parallel; the rules across files run in one DuckDB
-    that spills to ``work``/spill beyond ``memory_limit``."""
+    ``workers`` processes stage files in parallel (spawned: a script that calls this with
+    workers > 1 needs the ``if __name__ == "__main__":`` guard); the rules across files run in
+    one DuckDB that spills to ``work``/spill beyond ``memory_limit``."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
     folder = work / str(year_be) / fingerprint(key, areas, reference_day)
