@@ -1,0 +1,1 @@
+"""Ingest: reading, validating and pseudonymising the delivered survey files, without Dagster."""
