@@ -6,7 +6,7 @@ from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
 
 REFERENCE = dg.AssetSelection.groups("reference")
-SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports")
+SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports", "publish")
 
 reference_job = dg.define_asset_job(
     "refresh_reference", selection=REFERENCE, description="Area hierarchy and catalogs."
@@ -15,7 +15,7 @@ survey_year_job = dg.define_asset_job(
     "refresh_survey_year",
     selection=SURVEY_YEAR_ASSETS,
     partitions_def=SURVEY_YEARS,
-    description="Ingest, facts, marts and exports of one survey year (BE).",
+    description="Ingest, facts, marts, exports and the published snapshot of one survey year (BE).",
 )
 
 
