@@ -54,13 +54,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.inputs import years_with_files
     from assets.storage import LandingZone
 
     settings = _settings()
     if args.years:
         years = parse_years(args.years)
     else:
-        years = tuple(LandingZone(root=str(settings.landing)).years())
+        years = tuple(years_with_files(LandingZone(root=str(settings.landing))))
         if not years:
             print(
                 f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
@@ -72,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from assets.pseudonymise import MissingKeyError, load_key
     from pipelines.instance import prepare_dagster_home
-    from pipelines.run import RunFailed, run_years
+    from pipelines.run import NoLandingFiles, RunFailed, run_years
 
     try:
         load_key(settings.key, settings.key_file)
@@ -83,7 +84,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     home = prepare_dagster_home(settings.dagster_home)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         try:
-            run_years(settings, years, instance)
+            run_years(settings, years, instance, force=args.force)
+        except NoLandingFiles as err:
+            print(err, file=sys.stderr)
+            return 2
         except RunFailed as err:
             print(f"run failed: {err}", file=sys.stderr)
             return 1
@@ -187,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="materialize every asset for the given survey years, in process")
     p.add_argument("--years", help="BE survey years (default: every year in the landing folder)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute every year, even those whose files and rules are unchanged since they "
+        "were published",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sql", help="run a query on the published warehouse, read-only")
