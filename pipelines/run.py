@@ -1,8 +1,9 @@
 """Run the pipeline in process: the reference tables, then each survey year that needs it.
 
 The runs are those of the code location's jobs (`refresh_reference`, `refresh_survey_year`), so
-they show in the UI as the schedule's do. A year whose inputs are unchanged since it was
-published is skipped (pipelines/plan.py) unless ``force``.
+they show in the UI as the schedule's do. Before anything, runs killed earlier are cleaned up
+(pipelines/recovery.py); a year whose inputs are unchanged since it was published is skipped
+(pipelines/plan.py) unless ``force``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,6 +21,7 @@ from assets.warehouse import SURVEY_YEARS
 from pipelines.definitions import ASSETS, JOBS
 from pipelines.jobs import reference_job, survey_year_job
 from pipelines.plan import plan_years
+from pipelines.recovery import process_tags, recover
 from pipelines.resources import build_resources
 from pipelines.settings import Settings
 
@@ -38,7 +41,7 @@ def explain(message: str, settings: Settings) -> str:
     """A failure's message on one line, and the one users cause themselves in their terms."""
     if "Could not set lock on file" in message and str(settings.warehouse) in message:
         holder = _HOLDER.search(message)
-        holder = f" ({holder[1]}, PID {holder[2]})" if holder else ""
+        holder = f" ({Path(holder[1]).name}, PID {holder[2]})" if holder else ""
         return (
             f"the live warehouse {settings.warehouse} is open in another program{holder}: close "
             f"it and run again; analysts read the published snapshot {settings.published} "
@@ -102,6 +105,8 @@ def run_years(
     ``force``); the results of the years run. ``progress`` gets one line per stage; ``listener``
     every log record of the runs (for a display)."""
     started = time.perf_counter()
+    for line in recover(instance):  # before anything waits for a slot a dead run holds
+        progress(line)
     landing = LandingZone(root=str(settings.landing))
     missing = [y for y in years if not any(landing.bmn_files(y).values())]
     if missing:
@@ -119,7 +124,7 @@ def run_years(
     results: dict[int, dg.ExecuteInProcessResult] = {}
     if todo:
         defs, run_config = _definitions(settings, log_level, listener)
-        tags: dict[str, str] = {}
+        tags = process_tags()
         progress("reference tables: areas, abolished codes, catalogs ...")
         _execute(defs, run_config, reference_job.name, settings, instance, tags)
         instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(p.year_be) for p in todo])
