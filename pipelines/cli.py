@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from assets.pseudonymise import MissingKeyError, load_key
+    from pipelines.display import RunDisplay
     from pipelines.instance import prepare_dagster_home
     from pipelines.run import NoLandingFiles, RunFailed, run_years
 
@@ -82,15 +83,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # The run history lives under CHIPAO_HOME/dagster, the DAGSTER_HOME of `make dev`.
     home = prepare_dagster_home(settings.dagster_home)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    failure = None
+    with dg.DagsterInstance.from_config(str(home)) as instance, RunDisplay() as display:
         try:
-            run_years(settings, years, instance, force=args.force)
+            # the display shows the steps; Dagster's own console lines (and their tracebacks)
+            # stay in the run log, which `make dev` shows
+            run_years(
+                settings,
+                years,
+                instance,
+                progress=display.line,
+                log_level="CRITICAL",
+                force=args.force,
+                listener=display,
+            )
         except NoLandingFiles as err:
-            print(err, file=sys.stderr)
-            return 2
+            failure = str(err), 2
         except RunFailed as err:
-            print(f"run failed: {err}", file=sys.stderr)
-            return 1
+            failure = f"run failed: {err}", 1
+    if failure:  # after the display has stopped drawing
+        print(failure[0], file=sys.stderr)
+        return failure[1]
     _print_ledger(settings)
     print(
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"

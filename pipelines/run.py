@@ -62,7 +62,7 @@ def _definitions(settings: Settings, log_level: str, listener: logging.Handler |
     loggers = {"console": dg.colored_console_logger}
     config: dict = {"console": {"config": {"log_level": log_level}}}
     if listener is not None:
-        logger = logging.Logger("chipao.run", level=logging.INFO)
+        logger = logging.Logger("chipao.run", level=logging.DEBUG)  # step events are DEBUG
         logger.addHandler(listener)
         loggers["listener"] = dg.LoggerDefinition(lambda _: logger)
         config["listener"] = {}
