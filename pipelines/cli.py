@@ -167,7 +167,33 @@ def _print_ledger(settings: Settings, every_file: bool = False) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings()
     _print_ledger(settings, every_file=args.files)
+    _print_published(settings)
     return 0
+
+
+def _print_published(settings: Settings) -> None:
+    """Per landing year: when its snapshot was published, and whether its files changed since
+    (what the next `chipao run` would recompute)."""
+    from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
+    from assets.storage import LandingZone
+
+    landing = LandingZone(root=str(settings.landing))
+    published = published_inputs(settings.published)
+    rules = rules_digest()
+    print("\npublished snapshot (the next `chipao run` recomputes what changed)")
+    for year in sorted(set(years_with_files(landing)) | set(published)):
+        done = published.get(year)
+        if done is None:
+            print(f"{year}: not published yet")
+            continue
+        if not any(landing.bmn_files(year).values()):
+            state = "its landing files are gone"
+        elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
+            state = "inputs unchanged"
+        else:
+            state = "inputs changed since"
+        when = f"{done.published_at:%Y-%m-%d %H:%M}"
+        print(f"{year}: published {when} ({done.files} files), {state}")
 
 
 def build_parser() -> argparse.ArgumentParser:

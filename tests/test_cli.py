@@ -57,6 +57,8 @@ def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "2566: 2 files" in out
     assert "citizen_id_check_digit 1" in out  # the one broken member, with its rule
+    for year in (2565, 2566):
+        assert f"{year}: published " in out and "(2 files), inputs unchanged" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):
