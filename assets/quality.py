@@ -10,7 +10,7 @@ the warehouse, run the suites of schemas/expectations.py on pandas frames, write
     marts/area_summary    gx_reconcile    ERROR  levels add up to the country, bands to 'all',
                                                  persons = person facts = distinct person keys
     marts/area_summary    gx_yoy_jumps    WARN   MPI-poor rate moved > bound since the last year
-    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (DOMAIN.md §7)
+    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (implausible)
     marts/area_indicator  gx_contract     ERROR  keys, catalog codes, rates in [0, 1]
     marts/area_indicator  gx_reconcile    ERROR  levels add up, one row per area and indicator
 
@@ -119,7 +119,7 @@ MART_SPECS = [
         ALL_PASS,
         AREA_SUMMARY,
         "Warning per area: 30+ persons and nobody MPI-poor, everyone passes every indicator "
-        "(DOMAIN.md §7: implausible).",
+        "(implausible, not impossible).",
     ),
     _spec(
         CONTRACT,
