@@ -22,14 +22,7 @@ from assets.inputs import (
     year_inputs,
 )
 from assets.publish import INPUTS_TAG, PARTITION_TAG, unpublished_years
-
-IN_PROGRESS = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
+from pipelines.recovery import UNFINISHED
 
 
 @dataclass(frozen=True)
@@ -78,5 +71,5 @@ def plan_years(
 
 def years_in_progress(instance: dg.DagsterInstance) -> set[int]:
     """Years with a run queued or under way: asking for another would only queue behind it."""
-    runs = instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS))
+    runs = instance.get_runs(dg.RunsFilter(statuses=UNFINISHED))
     return {int(r.tags[PARTITION_TAG]) for r in runs if r.tags.get(PARTITION_TAG, "").isdigit()}
