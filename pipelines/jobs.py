@@ -8,6 +8,7 @@ from assets.inputs import years_with_files
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS, Warehouse
 from pipelines.plan import plan_years, years_in_progress
+from pipelines.recovery import recover
 
 REFERENCE = dg.AssetSelection.groups("reference")
 SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports", "publish")
@@ -24,7 +25,10 @@ survey_year_job = dg.define_asset_job(
 
 
 def _changed(context, landing: LandingZone, warehouse: Warehouse, years: list[int]):
-    """The plans of ``years`` that need a run and have none under way."""
+    """The plans of ``years`` that need a run and have none under way (a killed `chipao run`
+    is not under way: it is failed first, as the next `chipao run` would)."""
+    for line in recover(context.instance):
+        context.log.info(line)
     busy = years_in_progress(context.instance)
     plans = plan_years(context.instance, landing, Path(warehouse.published_path), years)
     return [p for p in plans if p.changed and p.year_be not in busy]

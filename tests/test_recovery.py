@@ -25,14 +25,14 @@ def gone_pid() -> int:
     return process.pid
 
 
-def started_run(instance, tags) -> str:
+def started_run(instance, tags, year="2566") -> str:
     run_id = str(uuid.uuid4())
     instance.add_run(
         dg.DagsterRun(
             job_name="refresh_survey_year",
             run_id=run_id,
             status=dg.DagsterRunStatus.STARTED,
-            tags={"dagster/partition": "2566", **tags},
+            tags={"dagster/partition": year, **tags},
         )
     )
     return run_id

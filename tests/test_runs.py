@@ -4,7 +4,7 @@ and leaves no partition behind."""
 
 import hashlib
 import os
-import uuid
+from socket import gethostname as host
 
 import dagster as dg
 import pytest
@@ -18,10 +18,12 @@ from pipelines.definitions import ASSETS, JOBS
 from pipelines.instance import prepare_dagster_home
 from pipelines.jobs import landing_years, nightly_refresh
 from pipelines.plan import plan_years
+from pipelines.recovery import HOST_TAG, PID_TAG
 from pipelines.resources import build_resources
 from pipelines.run import NoLandingFiles, run_years
 from tests.conftest import TEST_KEY, run_pipeline, settings_for
 from tests.handmade import household, member, write_landing
+from tests.test_recovery import gone_pid, started_run
 
 YEARS = (2565, 2566)
 
@@ -159,15 +161,12 @@ def test_schedule_and_sensor_ask_only_for_the_years_that_changed(tmp_path):
         assert [r.run_key for r in tick.run_requests] == [f"{y}:{inputs[y]}" for y in (2566, 2567)]
         assert [list(r.partition_keys) for r in tick.dynamic_partitions_requests] == [["2567"]]
 
-        # a year with a run under way is not asked for again
+        # a year with a run under way is not asked for again; a killed `chipao run` is not
+        # under way: the evaluation fails it
         instance.add_dynamic_partitions("survey_year", ["2567"])
-        instance.add_run(
-            dg.DagsterRun(
-                job_name="refresh_survey_year",
-                run_id=str(uuid.uuid4()),
-                status=dg.DagsterRunStatus.STARTED,
-                tags={"dagster/partition": "2566"},
-            )
-        )
+        under_way = started_run(instance, {}, "2566")
+        killed = started_run(instance, {PID_TAG: str(gone_pid()), HOST_TAG: host()}, "2567")
         assert [r.partition_key for r in schedule().run_requests] == ["2567"]
+        assert instance.get_run_by_id(killed).status == dg.DagsterRunStatus.FAILURE
         assert [r.partition_key for r in sensor().run_requests] == ["2567"]
+        assert instance.get_run_by_id(under_way).status == dg.DagsterRunStatus.STARTED
