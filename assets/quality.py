@@ -1,19 +1,24 @@
 """Great Expectations on the core and mart tables of a survey year, run as Dagster asset checks.
 
-One multi-asset check, partitioned by survey year like the assets it checks, reads the year from
-the warehouse, runs the suites of schemas/expectations.py on pandas frames, writes the Data Docs
-to <exports>/<year_be>/data_docs/ and reports, per asset:
+Two multi-asset checks, partitioned by survey year like the assets they check, read the year from
+the warehouse, run the suites of schemas/expectations.py on pandas frames, write the Data Docs
+(`gx_facts` to <exports>/<year_be>/data_docs/fact_person/, `gx_quality` to
+<exports>/<year_be>/data_docs/) and report, per asset:
 
     core/fact_person      gx_contract     ERROR  a deterministic sample of up to 200,000 rows
     marts/area_summary    gx_contract     ERROR  keys, catalog codes and labels, rates in [0, 1]
     marts/area_summary    gx_reconcile    ERROR  levels add up to the country, bands to 'all',
                                                  persons = person facts = distinct person keys
     marts/area_summary    gx_yoy_jumps    WARN   MPI-poor rate moved > bound since the last year
-    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (DOMAIN.md §7)
+    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (implausible)
     marts/area_indicator  gx_contract     ERROR  keys, catalog codes, rates in [0, 1]
     marts/area_indicator  gx_reconcile    ERROR  levels add up, one row per area and indicator
 
-The two WARN checks are per-area findings, not contract violations: their metadata lists the
+The ERROR checks are blocking: when one fails, Dagster runs nothing downstream of its asset, so
+the marts are not built from person facts that broke their contract, and neither the exports nor
+the published snapshot are made from marts that did not pass. That is why the person facts have
+a check of their own: checked with the marts, the marts would wait for a check that waits for
+them. The two WARN checks are per-area findings, not contract violations: their metadata lists the
 flagged areas (the first 20) with names and rates. Nothing is written to the warehouse.
 
 Partitioned asset checks are a preview in Dagster 1.13 (AssetCheckSpec(partitions_def=...)): the
@@ -49,6 +54,7 @@ YOY_BOUND = 0.10  # a change of the MPI-poor rate beyond 10 percentage points is
 MIN_PERSONS = 30  # smaller areas are not flagged: their rates move by chance
 LISTED = 20  # flagged areas listed in the metadata
 DOCS_FOLDER = "data_docs"
+FACTS_DOCS = "fact_person"  # inside DOCS_FOLDER; a marts rebuild leaves sub-folders alone
 
 MART_KEYS = {
     AREA_SUMMARY: ["level", "area_code", "age_band"],
@@ -66,21 +72,30 @@ class QualityConfig(dg.Config):
     sample_rows: int = SAMPLE_ROWS
 
 
+BLOCKING = {CONTRACT, RECONCILE}  # ERROR severity; the flags (WARN) never hold anything back
+
+
 def _spec(name: str, asset: dg.AssetKey, description: str) -> dg.AssetCheckSpec:
     with warnings.catch_warnings():  # partitioned checks are a preview in Dagster 1.13
         warnings.simplefilter("ignore", dg.PreviewWarning)
         return dg.AssetCheckSpec(
-            name, asset=asset, partitions_def=SURVEY_YEARS, description=description
+            name,
+            asset=asset,
+            partitions_def=SURVEY_YEARS,
+            description=description,
+            blocking=name in BLOCKING,
         )
 
 
-SPECS = [
+FACT_SPECS = [
     _spec(
         CONTRACT,
         FACT_PERSON,
         "GX on a deterministic sample (up to 200,000 rows): unique person per year, codes in the "
         "catalogs, statuses 1/0/NULL, age band, deprivations and MPI-poor equal their recount.",
     ),
+]
+MART_SPECS = [
     _spec(
         CONTRACT,
         AREA_SUMMARY,
@@ -104,7 +119,7 @@ SPECS = [
         ALL_PASS,
         AREA_SUMMARY,
         "Warning per area: 30+ persons and nobody MPI-poor, everyone passes every indicator "
-        "(DOMAIN.md §7: implausible).",
+        "(implausible, not impossible).",
     ),
     _spec(
         CONTRACT,
@@ -119,6 +134,7 @@ SPECS = [
         "row per area, age band and catalog indicator.",
     ),
 ]
+SPECS = FACT_SPECS + MART_SPECS
 
 
 def _key(asset: dg.AssetKey, check: str) -> dg.AssetCheckKey:
@@ -405,13 +421,50 @@ def _all_pass_metadata(areas: pd.DataFrame, config: QualityConfig) -> dict[str, 
     }
 
 
+def _check_year(
+    context: dg.AssetCheckExecutionContext,
+    config: QualityConfig,
+    warehouse: Warehouse,
+    docs_dir: Path,
+) -> list[dg.AssetCheckResult]:
+    year_be = int(context.partition_key)
+    checks = frozenset(context.selected_asset_check_keys) & ALL_CHECKS
+    started = time.perf_counter()
+    with warehouse.connect() as con:
+        data = read_year(con, year_be, config, checks)
+    read_seconds = time.perf_counter() - started
+    results = run_checks(data, docs_dir, config, context.log.info, checks)
+    context.log.info(
+        f"{year_be}: {len(results)} checks; read in {read_seconds:.1f}s, checked in "
+        f"{time.perf_counter() - started - read_seconds:.1f}s; Data Docs {docs_dir}/index.html"
+    )
+    return results
+
+
 @dg.multi_asset_check(
-    specs=SPECS,
+    specs=FACT_SPECS,
+    name="gx_facts",
+    pool=WRITER_POOL,
+    description="Great Expectations on core/fact_person of the survey year, before the marts are "
+    "built from it; Data Docs in <exports>/<year_be>/data_docs/fact_person/index.html.",
+)
+def gx_facts(
+    context: dg.AssetCheckExecutionContext,
+    config: QualityConfig,
+    warehouse: Warehouse,
+    exports: ExportFolder,
+) -> Iterator[dg.AssetCheckResult]:
+    docs_dir = exports.folder(int(context.partition_key)) / DOCS_FOLDER / FACTS_DOCS
+    yield from _check_year(context, config, warehouse, docs_dir)
+
+
+@dg.multi_asset_check(
+    specs=MART_SPECS,
     name="gx_quality",
     can_subset=True,  # a run of one asset (or one check) runs only the checks selected
     pool=WRITER_POOL,
-    description="Great Expectations on core/fact_person and the two marts of the survey year; "
-    "Data Docs in the exports folder (<exports>/<year_be>/data_docs/index.html).",
+    description="Great Expectations on the two marts of the survey year; Data Docs in the "
+    "exports folder (<exports>/<year_be>/data_docs/index.html).",
 )
 def gx_quality(
     context: dg.AssetCheckExecutionContext,
@@ -419,16 +472,5 @@ def gx_quality(
     warehouse: Warehouse,
     exports: ExportFolder,
 ) -> Iterator[dg.AssetCheckResult]:
-    year_be = int(context.partition_key)
-    checks = frozenset(context.selected_asset_check_keys) & ALL_CHECKS
-    started = time.perf_counter()
-    with warehouse.connect() as con:
-        data = read_year(con, year_be, config, checks)
-    read_seconds = time.perf_counter() - started
-    docs_dir = exports.folder(year_be) / DOCS_FOLDER
-    results = run_checks(data, docs_dir, config, context.log.info, checks)
-    context.log.info(
-        f"{year_be}: {len(results)} checks; read in {read_seconds:.1f}s, checked in "
-        f"{time.perf_counter() - started - read_seconds:.1f}s; Data Docs {docs_dir}/index.html"
-    )
-    yield from results
+    docs_dir = exports.folder(int(context.partition_key)) / DOCS_FOLDER
+    yield from _check_year(context, config, warehouse, docs_dir)

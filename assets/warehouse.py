@@ -9,10 +9,12 @@ a silently dropped value.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +94,78 @@ class Warehouse(dg.ConfigurableResource):
         with self.connect() as con:
             return write(con, year_be, tables)
 
-    def publish(self) -> Path:
-        """Copy the live file to the snapshot atomically, so readers never see half a file."""
+    def publish(
+        self,
+        year_be: int,
+        *,
+        fingerprint: str,
+        files: int,
+        size: int,
+        run_id: str | None,
+        restore: Collection[int] = (),
+    ) -> Path:
+        """Record what the year was computed from, then replace the snapshot with a copy of the
+        live file, atomically: the copy is written beside the snapshot and renamed over it, so
+        readers see the old file or the new one, never half of one, and connections open on the
+        old file keep reading it. The years in ``restore`` were written to the live file by runs
+        that did not publish (a failed check, a crash): the copy gets their last published rows
+        back, or none, so that only what passed its checks is ever published."""
+        inputs = {"year_be": year_be, "fingerprint": fingerprint, "files": files, "bytes": size,
+                  "run_id": run_id, "published_at": datetime.now()}  # fmt: skip
         with self.connect() as con:
-            con.execute("CHECKPOINT")
+            write(con, year_be, {"core.year_input": Rows(pl.DataFrame([inputs]))})
+            con.execute("CHECKPOINT")  # the file alone then holds everything: no WAL to copy
         target = Path(self.published_path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
+        partial = target.with_name(target.name + ".partial")
+        # a WAL left by a crash would be replayed onto the fresh copy and corrupt it
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(self.path, partial)
-        partial.replace(target)
+        restore = sorted(set(restore) - {year_be})
+        if restore:
+            _restore_years(partial, target, restore)
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())  # on disk before the rename makes it the snapshot
+        os.replace(partial, target)
         return target
+
+
+def _restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
+    """In ``copy``, replace the rows of ``years`` by those of the published snapshot (by name,
+    the columns both have), or drop them when the snapshot has none."""
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        old = published.exists()
+        if old:
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(published)])
+        columns = con.execute(
+            "SELECT database_name, schema_name, table_name, "
+            "list(column_name ORDER BY column_index) FROM duckdb_columns() "
+            "JOIN duckdb_tables() USING (database_name, schema_name, table_name) "
+            "WHERE database_name IN (current_database(), 'old') GROUP BY ALL"
+        ).fetchall()
+        here = {(s, t): c for d, s, t, c in columns if d != "old"}
+        there = {(s, t): c for d, s, t, c in columns if d == "old"}
+        marks = ", ".join("?" for _ in years)
+        con.execute("BEGIN TRANSACTION")
+        for (schema, table), names in here.items():
+            if "year_be" not in names:
+                continue  # reference tables: the live ones are the ones the year was built on
+            con.execute(f"DELETE FROM {schema}.{table} WHERE year_be IN ({marks})", years)
+            common = [n for n in names if n in there.get((schema, table), [])]
+            if old and "year_be" in common:
+                listed = ", ".join(f'"{n}"' for n in common)
+                con.execute(
+                    f"INSERT INTO {schema}.{table} ({listed}) SELECT {listed} "
+                    f"FROM old.{schema}.{table} WHERE year_be IN ({marks})",
+                    years,
+                )
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def write(

@@ -58,13 +58,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.inputs import years_with_files
     from assets.storage import LandingZone
 
     settings = _settings()
     if args.years:
         years = parse_years(args.years)
     else:
-        years = tuple(LandingZone(root=str(settings.landing)).years())
+        years = tuple(years_with_files(LandingZone(root=str(settings.landing))))
         if not years:
             print(
                 f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
@@ -75,8 +76,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from ingest.pseudonymise import MissingKeyError, load_key
+    from pipelines.display import RunDisplay
     from pipelines.instance import prepare_dagster_home
-    from pipelines.run import RunFailed, run_years
+    from pipelines.run import NoLandingFiles, RunFailed, run_years
 
     try:
         load_key(settings.key, settings.key_file)
@@ -85,12 +87,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # The run history lives under CHIPAO_HOME/dagster, the DAGSTER_HOME of `make dev`.
     home = prepare_dagster_home(settings.dagster_home)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    failure = None
+    with dg.DagsterInstance.from_config(str(home)) as instance, RunDisplay() as display:
         try:
-            run_years(settings, years, instance)
+            # the display shows the steps; Dagster's own console lines (and their tracebacks)
+            # stay in the run log, which `make dev` shows
+            run_years(
+                settings,
+                years,
+                instance,
+                progress=display.line,
+                log_level="CRITICAL",
+                force=args.force,
+                listener=display,
+            )
+        except NoLandingFiles as err:
+            failure = str(err), 2
         except RunFailed as err:
-            print(f"run failed: {err}", file=sys.stderr)
-            return 1
+            failure = f"run failed: {err}", 1
+    if failure:  # after the display has stopped drawing
+        print(failure[0], file=sys.stderr)
+        return failure[1]
     _print_ledger(settings)
     print(
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
@@ -188,7 +205,33 @@ def _print_ledger(settings: Settings, every_file: bool = False) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings()
     _print_ledger(settings, every_file=args.files)
+    _print_published(settings)
     return 0
+
+
+def _print_published(settings: Settings) -> None:
+    """Per landing year: when its snapshot was published, and whether its files changed since
+    (what the next `chipao run` would recompute)."""
+    from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
+    from assets.storage import LandingZone
+
+    landing = LandingZone(root=str(settings.landing))
+    published = published_inputs(settings.published)
+    rules = rules_digest()
+    print("\npublished snapshot (the next `chipao run` recomputes what changed)")
+    for year in sorted(set(years_with_files(landing)) | set(published)):
+        done = published.get(year)
+        if done is None:
+            print(f"{year}: not published yet")
+            continue
+        if not any(landing.bmn_files(year).values()):
+            state = "its landing files are gone"
+        elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
+            state = "inputs unchanged"
+        else:
+            state = "inputs changed since"
+        when = f"{done.published_at:%Y-%m-%d %H:%M}"
+        print(f"{year}: published {when} ({done.files} files), {state}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -225,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="materialize every asset for the given survey years, in process")
     p.add_argument("--years", help="BE survey years (default: every year in the landing folder)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute every year, even those whose files and rules are unchanged since they "
+        "were published",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from assets import bmn, exports, facts, marts, measure_marts, quality, reference
+from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
 
-ASSETS = [
-    reference.reference_tables,
+# Everything a survey year computes; its snapshot is published after all of them.
+YEAR_ASSETS = [
     bmn.staging_bmn,
     facts.fact_household,
     facts.fact_person,
@@ -16,12 +16,19 @@ ASSETS = [
     marts.area_indicator,
     measure_marts.measure_marts,
     exports.area_files,
+]
+ASSETS = [
+    reference.reference_tables,
+    *YEAR_ASSETS,
+    publish.build_publish(YEAR_ASSETS),
+    quality.gx_facts,
     quality.gx_quality,
 ]
+JOBS = [reference_job, survey_year_job]
 
 defs = dg.Definitions(
     assets=ASSETS,
-    jobs=[reference_job, survey_year_job],
+    jobs=JOBS,
     schedules=[nightly_refresh],
     sensors=[landing_years],
     resources=build_resources(load_settings()),

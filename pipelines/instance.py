@@ -1,4 +1,5 @@
-"""The local Dagster instance under CHIPAO_HOME: telemetry off, one DuckDB writer at a time."""
+"""The local Dagster instance under CHIPAO_HOME: telemetry off, one DuckDB writer at a time, and
+run monitoring, so that a run whose process died does not hold the writer slot for ever."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
+# For runs the daemon launches (nightly schedule, landing sensor; `make dev`). The default run
+# launcher cannot tell whether a run's process is alive, so a run whose process died is failed
+# when it passes max_runtime_seconds (4 h: a demo year takes a minute, a national one should take
+# under an hour; raise it if yours take longer), and the duckdb_writer slot of an ended run is
+# freed a minute later. `chipao run` does not wait for that: it fails its own dead runs at start.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  cancel_timeout_seconds: 300
+  max_runtime_seconds: 14400
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
+  free_slots_after_run_end_seconds: 60
 """
 
 

@@ -1,12 +1,17 @@
-"""Jobs, the nightly schedule, and the sensor that registers new survey years."""
+"""Jobs, the nightly schedule, and the sensor that runs the survey years whose files changed."""
+
+from pathlib import Path
 
 import dagster as dg
 
+from assets.inputs import years_with_files
 from assets.storage import LandingZone
-from assets.warehouse import SURVEY_YEARS
+from assets.warehouse import SURVEY_YEARS, Warehouse
+from pipelines.plan import plan_years, years_in_progress
+from pipelines.recovery import recover
 
 REFERENCE = dg.AssetSelection.groups("reference")
-SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports")
+SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports", "publish")
 
 reference_job = dg.define_asset_job(
     "refresh_reference", selection=REFERENCE, description="Area hierarchy and catalogs."
@@ -15,8 +20,18 @@ survey_year_job = dg.define_asset_job(
     "refresh_survey_year",
     selection=SURVEY_YEAR_ASSETS,
     partitions_def=SURVEY_YEARS,
-    description="Ingest, facts, marts and exports of one survey year (BE).",
+    description="Ingest, facts, marts, exports and the published snapshot of one survey year (BE).",
 )
+
+
+def _changed(context, landing: LandingZone, warehouse: Warehouse, years: list[int]):
+    """The plans of ``years`` that need a run and have none under way (a killed `chipao run`
+    is not under way: it is failed first, as the next `chipao run` would)."""
+    for line in recover(context.instance):
+        context.log.info(line)
+    busy = years_in_progress(context.instance)
+    plans = plan_years(context.instance, landing, Path(warehouse.published_path), years)
+    return [p for p in plans if p.changed and p.year_be not in busy]
 
 
 @dg.schedule(
@@ -24,26 +39,49 @@ survey_year_job = dg.define_asset_job(
     execution_timezone="Asia/Bangkok",
     job=survey_year_job,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Bangkok time, refresh the latest survey year.",
+    description="Every night at 02:00 Bangkok time, run the survey years whose landing files "
+    "(or rules) changed since they were published; years without files are never picked.",
 )
-def nightly_refresh(context: dg.ScheduleEvaluationContext):
-    years = context.instance.get_dynamic_partitions(SURVEY_YEARS.name)
+def nightly_refresh(
+    context: dg.ScheduleEvaluationContext, landing: LandingZone, warehouse: Warehouse
+):
+    registered = set(context.instance.get_dynamic_partitions(SURVEY_YEARS.name))
+    years = [y for y in years_with_files(landing) if str(y) in registered]
     if not years:
         return dg.SkipReason(
-            "No survey year registered yet: run `chipao run` or add landing files."
+            "No survey year with landing files registered yet: run `chipao run` or add landing "
+            "files (the landing_years sensor registers them)."
         )
-    latest = max(years, key=int)
-    return dg.RunRequest(partition_key=latest)
+    plans = _changed(context, landing, warehouse, years)
+    if not plans:
+        return dg.SkipReason(f"inputs of {years} unchanged since they were published")
+    return [dg.RunRequest(partition_key=str(p.year_be), tags=p.tags) for p in plans]
 
 
 @dg.sensor(
+    job=survey_year_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Registers a survey year as a partition when its landing folder appears.",
+    description="Registers a survey year as a partition when its landing folder gets files, and "
+    "runs each year whose files changed since it was published.",
 )
-def landing_years(context: dg.SensorEvaluationContext, landing: LandingZone):
+def landing_years(context: dg.SensorEvaluationContext, landing: LandingZone, warehouse: Warehouse):
+    years = years_with_files(landing)
     known = set(context.instance.get_dynamic_partitions(SURVEY_YEARS.name))
-    new = [str(y) for y in landing.years() if str(y) not in known]
-    if not new:
-        return dg.SkipReason("no new survey year in the landing folder")
-    return dg.SensorResult(dynamic_partitions_requests=[SURVEY_YEARS.build_add_request(new)])
+    new = [str(y) for y in years if str(y) not in known]
+    plans = _changed(context, landing, warehouse, years)
+    if not new and not plans:
+        return dg.SkipReason("no landing file changed since its year was published")
+    return dg.SensorResult(
+        # one run per set of inputs: a year whose run failed is not launched again every five
+        # minutes for the same files (the nightly schedule retries it)
+        run_requests=[
+            dg.RunRequest(
+                partition_key=str(p.year_be),
+                run_key=f"{p.year_be}:{p.inputs.fingerprint}",
+                tags=p.tags,
+            )
+            for p in plans
+        ],
+        dynamic_partitions_requests=[SURVEY_YEARS.build_add_request(new)] if new else [],
+    )

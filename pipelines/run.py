@@ -1,21 +1,53 @@
-"""Materialize the assets in process: reference tables once, then each survey year in turn."""
+"""Run the pipeline in process: the reference tables, then each survey year that needs it.
+
+The runs are those of the code location's jobs (`refresh_reference`, `refresh_survey_year`), so
+they show in the UI as the schedule's do. Before anything, runs killed earlier are cleaned up
+(pipelines/recovery.py); a year whose inputs are unchanged since it was published is skipped
+(pipelines/plan.py) unless ``force``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import dagster as dg
 
+from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
-from pipelines.definitions import ASSETS
-from pipelines.jobs import REFERENCE, SURVEY_YEAR_ASSETS
+from pipelines.definitions import ASSETS, JOBS
+from pipelines.jobs import reference_job, survey_year_job
+from pipelines.plan import plan_years
+from pipelines.recovery import process_tags, recover
 from pipelines.resources import build_resources
 from pipelines.settings import Settings
 
 
 class RunFailed(RuntimeError):
     pass
+
+
+class NoLandingFiles(ValueError):
+    """Asked for survey years that have no landing files: nothing was run."""
+
+
+_HOLDER = re.compile(r"held in (\S+) \(PID (\d+)\)")
+
+
+def explain(message: str, settings: Settings) -> str:
+    """A failure's message on one line, and the one users cause themselves in their terms."""
+    if "Could not set lock on file" in message and str(settings.warehouse) in message:
+        holder = _HOLDER.search(message)
+        holder = f" ({Path(holder[1]).name}, PID {holder[2]})" if holder else ""
+        return (
+            f"the live warehouse {settings.warehouse} is open in another program{holder}: close "
+            f"it and run again; analysts read the published snapshot {settings.published} "
+            "(`chipao sql`, notebooks), which a run never locks"
+        )
+    return " ".join(message.split())
 
 
 def _root_cause(error) -> str:
@@ -25,22 +57,34 @@ def _root_cause(error) -> str:
     return error.message.strip()
 
 
-def _materialize(
-    selection, settings, instance, partition_key=None, log_level="INFO"
+def _definitions(settings: Settings, log_level: str, listener: logging.Handler | None):
+    """The code location's assets and jobs with this run's resources and loggers."""
+    loggers = {"console": dg.colored_console_logger}
+    config: dict = {"console": {"config": {"log_level": log_level}}}
+    if listener is not None:
+        logger = logging.Logger("chipao.run", level=logging.DEBUG)  # step events are DEBUG
+        logger.addHandler(listener)
+        loggers["listener"] = dg.LoggerDefinition(lambda _: logger)
+        config["listener"] = {}
+    defs = dg.Definitions(
+        assets=ASSETS, jobs=JOBS, resources=build_resources(settings), loggers=loggers
+    )
+    return defs, {"loggers": config}
+
+
+def _execute(
+    defs, run_config, job_name, settings, instance, tags, partition_key=None
 ) -> dg.ExecuteInProcessResult:
-    result = dg.materialize(
-        ASSETS,
-        selection=selection,
-        partition_key=partition_key,
-        resources=build_resources(settings),
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        run_config=run_config,
         instance=instance,
+        partition_key=partition_key,
+        tags=tags,
         raise_on_error=False,
-        # Dagster's step events are DEBUG: the console shows the assets' own progress lines
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     if not result.success:
         failures = [
-            f"{e.step_key}: {_root_cause(e.event_specific_data.error)}"
+            f"{e.step_key}: {explain(_root_cause(e.event_specific_data.error), settings)}"
             for e in result.all_events
             if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
         ]
@@ -54,19 +98,52 @@ def run_years(
     instance: dg.DagsterInstance,
     progress: Callable[[str], None] = print,
     log_level: str = "INFO",
+    force: bool = False,
+    listener: logging.Handler | None = None,
 ) -> dict[int, dg.ExecuteInProcessResult]:
-    """Materialize the reference tables, then each survey year; the results by year."""
+    """Materialize the reference tables, then each survey year that changed (every one when
+    ``force``); the results of the years run. ``progress`` gets one line per stage; ``listener``
+    every log record of the runs (for a display)."""
     started = time.perf_counter()
-    results = {}
-    progress("reference tables: areas, abolished codes, catalogs ...")
-    _materialize(REFERENCE, settings, instance, log_level=log_level)
-    instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(y) for y in years])
-    for n, year in enumerate(years, start=1):
-        t0 = time.perf_counter()
-        progress(f"survey year {year} ({n}/{len(years)}): ingest, facts, marts, exports ...")
-        results[year] = _materialize(
-            SURVEY_YEAR_ASSETS, settings, instance, partition_key=str(year), log_level=log_level
+    for line in recover(instance):  # before anything waits for a slot a dead run holds
+        progress(line)
+    landing = LandingZone(root=str(settings.landing))
+    missing = [y for y in years if not any(landing.bmn_files(y).values())]
+    if missing:
+        folder = settings.landing / "bmn" / str(missing[0])
+        raise NoLandingFiles(
+            f"no landing files for survey year {', '.join(map(str, missing))}: expected CSV, "
+            f"XLSX or Parquet files in {folder}/households/ and members/ (README, "
+            "'Input layout'); nothing was run"
         )
-        progress(f"survey year {year} done in {time.perf_counter() - t0:.1f}s")
+    plans = plan_years(instance, landing, settings.published, years)
+    todo = [p for p in plans if force or p.changed]
+    for plan in plans:
+        if plan not in todo:
+            progress(f"{plan.year_be}: {plan.reason}, skipped")
+    results: dict[int, dg.ExecuteInProcessResult] = {}
+    if todo:
+        defs, run_config = _definitions(settings, log_level, listener)
+        tags = process_tags()
+        progress("reference tables: areas, abolished codes, catalogs ...")
+        _execute(defs, run_config, reference_job.name, settings, instance, tags)
+        instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(p.year_be) for p in todo])
+        for n, plan in enumerate(todo, start=1):
+            t0 = time.perf_counter()
+            why = "--force" if force and not plan.changed else plan.reason
+            progress(
+                f"survey year {plan.year_be} ({n}/{len(todo)}, {why}): ingest, facts, marts, "
+                "checks, exports, publish ..."
+            )
+            results[plan.year_be] = _execute(
+                defs,
+                run_config,
+                survey_year_job.name,
+                settings,
+                instance,
+                {**tags, **plan.tags},
+                partition_key=str(plan.year_be),
+            )
+            progress(f"survey year {plan.year_be} done in {time.perf_counter() - t0:.1f}s")
     progress(f"all done in {time.perf_counter() - started:.1f}s")
     return results

@@ -335,3 +335,15 @@ CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
     between DOUBLE,
     between_share DOUBLE
 );
+
+-- What each published survey year was computed from (assets/inputs.py); written by the publish
+-- step, so the snapshot says which inputs it holds. A year whose fingerprint is unchanged is not
+-- recomputed.
+CREATE TABLE IF NOT EXISTS core.year_input (
+    year_be INTEGER NOT NULL,
+    fingerprint VARCHAR NOT NULL,    -- sha256 of the landing files' path, size, mtime and the rules
+    files INTEGER NOT NULL,
+    bytes BIGINT NOT NULL,
+    run_id VARCHAR,                  -- the Dagster run that published it
+    published_at TIMESTAMP NOT NULL
+);

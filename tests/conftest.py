@@ -21,10 +21,21 @@ def settings_for(home: Path, **env: str) -> Settings:
     return load_settings({"CHIPAO_HOME": str(home), "CHIPAO_KEY": TEST_KEY, **env})
 
 
-def run_pipeline(home: Path, years: list[int], **env: str) -> Settings:
+def run_pipeline(
+    home: Path,
+    years: list[int],
+    force: bool = False,
+    instance: dg.DagsterInstance | None = None,
+    **env: str,
+) -> Settings:
+    """Run ``years`` in process, in a fresh ephemeral Dagster instance unless one is given (the
+    run history is what tells a year whose last run did not publish)."""
     settings = settings_for(home, **env)
-    with dg.DagsterInstance.ephemeral() as instance:
-        run_years(settings, years, instance, progress=lambda _: None, log_level="WARNING")
+    if instance is not None:
+        run_years(settings, years, instance, lambda _: None, "WARNING", force=force)
+        return settings
+    with dg.DagsterInstance.ephemeral() as ephemeral:
+        run_years(settings, years, ephemeral, lambda _: None, "WARNING", force=force)
     return settings
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from pipelines.cli import build_parser, main
+from tests.handmade import household, member, write_landing
 
 
 def test_help_explains_each_command(capsys):
@@ -56,12 +57,14 @@ def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "2566: 2 files" in out
     assert "citizen_id_check_digit 1" in out  # the one broken member, with its rule
+    for year in (2565, 2566):
+        assert f"{year}: published " in out and "(2 files), inputs unchanged" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
     monkeypatch.delenv("CHIPAO_KEY", raising=False)
-    (tmp_path / "landing" / "bmn" / "2566").mkdir(parents=True)
+    write_landing(tmp_path / "landing", 2566, [household(1)], [member(1, 1)])
     assert main(["run"]) == 2
     assert "CHIPAO_KEY" in capsys.readouterr().err
 

@@ -2,10 +2,13 @@
 
 import dagster as dg
 
+from assets.publish import PUBLISHED
 from assets.warehouse import WRITER_POOL
-from pipelines.definitions import ASSETS, defs
+from pipelines.definitions import ASSETS, YEAR_ASSETS, defs
 from pipelines.instance import DAGSTER_YAML
 from pipelines.jobs import nightly_refresh
+from pipelines.resources import build_resources
+from tests.conftest import settings_for
 
 
 def test_definitions_load():
@@ -24,6 +27,49 @@ def test_definitions_load():
     } <= keys
 
 
+def test_the_ledger_and_the_gx_error_checks_block_and_the_flags_do_not():
+    specs = {
+        (spec.asset_key.to_user_string(), spec.name): spec
+        for asset in ASSETS
+        for spec in asset.check_specs
+    }
+    blocking = {key for key, spec in specs.items() if spec.blocking}
+    assert blocking == {
+        ("core/ingest_ledger", "rows_reconcile"),
+        ("core/fact_person", "gx_contract"),
+        ("marts/area_summary", "gx_contract"),
+        ("marts/area_summary", "gx_reconcile"),
+        ("marts/area_indicator", "gx_contract"),
+        ("marts/area_indicator", "gx_reconcile"),
+    }
+    assert ("marts/area_summary", "gx_yoy_jumps") in specs
+    assert ("core/ingest_ledger", "quarantine_share") in specs
+
+
+def test_publishing_waits_for_every_asset_and_every_blocking_check_of_the_year():
+    job = defs.resolve_job_def("refresh_survey_year")
+    graph = job.asset_layer.asset_graph
+    assert PUBLISHED in graph.get_all_asset_keys()
+    upstream = graph.get(PUBLISHED).parent_keys
+    assert upstream == {key for asset in YEAR_ASSETS for key in asset.keys}
+    # through those, every blocking check runs before it: the step that publishes is the last
+    inputs = job.graph.dependencies
+    published = next(node for node in inputs if node.name == "published__warehouse")
+    blocked_on = {
+        dep.output
+        for dep_def in inputs[published].values()
+        for dep in getattr(dep_def, "asset_check_dependencies", [])
+    }
+    assert blocked_on == {
+        "core__ingest_ledger_rows_reconcile",
+        "core__fact_person_gx_contract",
+        "marts__area_summary_gx_contract",
+        "marts__area_summary_gx_reconcile",
+        "marts__area_indicator_gx_contract",
+        "marts__area_indicator_gx_reconcile",
+    }
+
+
 def test_every_asset_that_writes_duckdb_is_in_the_single_writer_pool():
     for asset in ASSETS:
         for spec in asset.specs:
@@ -35,20 +81,17 @@ def test_writer_pool_is_limited_to_one_and_telemetry_off():
     assert "enabled: false" in DAGSTER_YAML
 
 
-def test_nightly_schedule_at_two_in_bangkok_refreshes_latest_year():
+def test_nightly_schedule_at_two_in_bangkok():
     assert nightly_refresh.cron_schedule == "0 2 * * *"
     assert nightly_refresh.execution_timezone == "Asia/Bangkok"
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("survey_year", ["2565", "2567", "2566"])
-        context = dg.build_schedule_context(
-            instance=instance, repository_def=defs.get_repository_def()
-        )
-        request = nightly_refresh.evaluate_tick(context).run_requests[0]
-        assert request.partition_key == "2567"
 
 
-def test_nightly_schedule_skips_when_no_year_is_registered():
+def test_nightly_schedule_skips_when_no_year_with_files_is_registered(tmp_path):
+    resources = build_resources(settings_for(tmp_path))
+    (tmp_path / "landing" / "bmn" / "2599").mkdir(parents=True)  # a folder without files
     with dg.instance_for_test() as instance:
-        result = nightly_refresh.evaluate_tick(dg.build_schedule_context(instance=instance))
-        assert not result.run_requests
-        assert "No survey year" in result.skip_message
+        instance.add_dynamic_partitions("survey_year", ["2599"])  # as older versions left it
+        context = dg.build_schedule_context(instance=instance, resources=resources)
+        result = nightly_refresh.evaluate_tick(context)
+    assert not result.run_requests
+    assert "No survey year with landing files" in result.skip_message

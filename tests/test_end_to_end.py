@@ -173,7 +173,7 @@ def test_rerun_changes_nothing(run, query):
         ]
 
     before = snapshot()
-    run_pipeline(run.home, [2566])
+    run_pipeline(run.home, [2566], force=True)
     assert snapshot() == before
 
 

@@ -1,0 +1,112 @@
+"""What a survey year is computed from, summed up in one fingerprint, and what was published.
+
+A year's fingerprint covers its landing files (relative path, size and mtime_ns, in name order)
+and the rules every year is computed with: the catalog YAML, the SQL and the version of the area
+register (geothai). The publish step stores it in `core.year_input` of the published snapshot; a
+run skips a year whose fingerprint is the one published. Stat, not content hashes: a no-change
+run must cost seconds at national scale, and a delivery that rewrites a file changes its mtime.
+Editing Python code is not seen: `chipao run --force` recomputes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+import schemas
+import sql
+
+RULE_FILES = (
+    (Path(schemas.__file__).parent / "catalog", "*.yaml"),
+    (Path(sql.__file__).parent, "**/*.sql"),
+)
+
+
+class Landing(Protocol):
+    root: str
+
+    def bmn_files(self, year_be: int) -> dict[str, list[Path]]: ...
+
+    def years(self) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class YearInputs:
+    year_be: int
+    files: tuple[tuple[str, int, int], ...]  # (path under the landing root, size, mtime_ns)
+    rules: str  # rules_digest()
+
+    @property
+    def fingerprint(self) -> str:
+        text = json.dumps(
+            {"year_be": self.year_be, "files": self.files, "rules": self.rules}, sort_keys=True
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def bytes(self) -> int:
+        return sum(size for _, size, _ in self.files)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A year as the published snapshot holds it."""
+
+    year_be: int
+    fingerprint: str
+    files: int
+    published_at: datetime
+    run_id: str | None
+
+
+def rules_digest() -> str:
+    """One hash of the catalogs, the SQL and the area register's version: a rule change
+    recomputes every year. Read afresh each time: a long-lived code server sees edits too."""
+    digest = hashlib.sha256()
+    for folder, pattern in RULE_FILES:
+        for path in sorted(folder.glob(pattern)):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    digest.update(f"geothai {metadata.version('geothai')}".encode())
+    return digest.hexdigest()
+
+
+def year_inputs(landing: Landing, year_be: int, rules: str | None = None) -> YearInputs:
+    """The files the ingest would read for the year (the same listing), and the rules."""
+    root = Path(landing.root)
+    files = []
+    for paths in landing.bmn_files(year_be).values():
+        for path in paths:
+            stat = path.stat()
+            files.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
+    return YearInputs(year_be, tuple(sorted(files)), rules or rules_digest())
+
+
+def years_with_files(landing: Landing) -> list[int]:
+    """Year folders holding at least one landing file: an empty folder is not a survey year."""
+    return [y for y in landing.years() if any(landing.bmn_files(y).values())]
+
+
+def published_inputs(snapshot: Path) -> dict[int, Published]:
+    """The years of the published snapshot with their fingerprints; none before a first publish
+    (or in a snapshot from before fingerprints were kept)."""
+    if not snapshot.exists():
+        return {}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE schema_name = 'core' AND table_name = 'year_input'"
+        ).fetchone()
+        if not found[0]:
+            return {}
+        rows = con.execute(
+            "SELECT year_be, fingerprint, files, published_at, run_id FROM core.year_input"
+        ).fetchall()
+    return {row[0]: Published(*row) for row in rows}

@@ -1,0 +1,109 @@
+"""The display of `chipao run`: every step of the year as it starts and ends, the ingest's progress
+lines, failures and what they held back; plain lines when the output is not a terminal."""
+
+import io
+import logging
+
+import dagster as dg
+import pytest
+from rich.console import Console
+
+import assets.bmn
+import assets.quality
+from ingest.progress import Throughput
+from pipelines.display import RunDisplay
+from pipelines.run import RunFailed, run_years
+from tests.conftest import settings_for
+from tests.handmade import household, member, write_landing
+from tests.test_publish import failing
+
+STEPS = [
+    "raw/landing_file",
+    "staging_bmn",
+    "core/fact_household",
+    "core/fact_person",
+    "gx_facts",
+    "measure_marts",
+    "gx_quality",
+    "exports/area_files",
+    "published/warehouse",
+]
+
+
+class Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def replay(records, display: RunDisplay) -> None:
+    with display:
+        for record in records:
+            display.handle(record)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """The log records of one good run of 2566 and of one whose reconciliation check fails."""
+    home = tmp_path_factory.mktemp("display")
+    households, members = [household(1), household(2)], [member(1, 1), member(2, 2)]
+    write_landing(home / "landing", 2566, households, members)
+    settings = settings_for(home)
+    original = assets.bmn.stage_year
+
+    def reporting(files, *, log, **kwargs):
+        """The ingest reporting its rows, as it will through ingest/progress.py."""
+        meter = Throughput("members", 2, log, interval=0)
+        meter.advance(1)
+        meter.advance(1)
+        return original(files, log=log, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch, dg.DagsterInstance.ephemeral() as instance:
+        patch.setattr(assets.bmn, "stage_year", reporting)
+        good, bad = Recorder(), Recorder()
+        run_years(settings, [2566], instance, lambda _: None, "CRITICAL", listener=good)
+        patch.setattr(assets.quality, "run_checks", failing(assets.quality.RECONCILE))
+        with pytest.raises(RunFailed):
+            run_years(settings, [2566], instance, lambda _: None, "CRITICAL", True, bad)
+    return good.records, bad.records
+
+
+def test_plain_lines_name_each_step_of_the_year_in_order(recorded):
+    out = io.StringIO()
+    replay(recorded[0], RunDisplay(file=out))
+    lines = out.getvalue().splitlines()
+    assert "\x1b" not in out.getvalue()  # no terminal control characters in a pipe
+    for step in STEPS:
+        started, done = f"2566 {step}: started", f"2566 {step}: done in "
+        assert started in lines
+        assert any(line.startswith(done) for line in lines), step
+        ends = [i for i, line in enumerate(lines) if line.startswith(done)]
+        assert lines.index(started) < ends[0]
+    assert lines[-1].startswith("2566 published/warehouse: done in ")
+    assert "reference_tables: started" in lines  # the reference run, which has no year
+    assert "2566 staging_bmn: members: 1/2 rows, " in "\n".join(lines)
+    assert any(line.startswith("2566 staging_bmn: members: 2/2 rows, ") for line in lines)
+
+
+def test_a_failed_check_shows_what_it_held_back(recorded):
+    out = io.StringIO()
+    replay(recorded[1], RunDisplay(file=out))
+    lines = out.getvalue().splitlines()
+    assert "2566 gx_quality: check marts/area_summary gx_reconcile did not pass (ERROR)" in lines
+    assert "2566 gx_quality: failed" in lines
+    for step in ("exports/area_files", "published/warehouse"):
+        assert f"2566 {step}: skipped (a step or blocking check before it failed)" in lines
+        assert f"2566 {step}: started" not in lines
+
+
+def test_on_a_terminal_it_draws_and_still_prints_each_step_once_ended(recorded):
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    replay(recorded[0], RunDisplay(console=console))
+    text = out.getvalue()
+    assert "\x1b" in text  # drawn
+    for step in STEPS:
+        assert f"2566 {step}: done in " in text
