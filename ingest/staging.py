@@ -39,6 +39,7 @@ import duckdb
 import polars as pl
 
 import sql
+from ingest.progress import Throughput
 from ingest.pseudonymise import key_params, key_sql
 from ingest.readers import UnreadableFile, read_file
 from schemas import catalog
@@ -388,21 +389,27 @@ def _stage_all(
     workers: int,
     log: Callable[[str], None],
 ) -> list[Part]:
-    """Stage the files, in worker processes when there are several; results in task order."""
+    """Stage the files, in worker processes when there are several; results in task order.
+
+    Progress goes to ``log`` as throughput lines (ingest/progress.py): files against the total,
+    with the time left, and rows read per second."""
+    files = Throughput("files", len(tasks), log, unit="files")
+    rows = Throughput("rows", None, log, unit="rows")
+
+    def done(part: Part) -> Part:
+        rows.advance(part.rows_read)
+        files.advance()
+        return part
+
     if workers <= 1 or len(tasks) <= 1:
-        results = []
-        for n, task in enumerate(tasks, start=1):
-            results.append(stage_file(task, ctx))
-            log(f"staged {n}/{len(tasks)}: {task[2]} ({results[-1].rows_read:,} rows)")
-        return results
-    # spawn, not fork: Polars and DuckDB threads do not survive a fork; one DuckDB thread each
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
-        results = []
-        for n, (task, future) in enumerate(zip(tasks, futures, strict=True), start=1):
-            results.append(future.result())
-            log(f"staged {n}/{len(tasks)}: {task[2]} ({results[-1].rows_read:,} rows)")
-        return results
+        results = [done(stage_file(task, ctx)) for task in tasks]
+    else:
+        # spawn, not fork: Polars and DuckDB threads do not survive a fork; one DuckDB thread each
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
+            results = [done(future.result()) for future in futures]
+    rows.finish()
+    return results
 
 
 def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataFrame:

@@ -21,8 +21,8 @@ from pipelines.definitions import defs
 
 YEAR = 2565
 COMMAND = f"chipao bench --scale tiny --years {YEAR}"
-# Steps that write files, not rows: the exports.
-FILE_STEPS = {"exports__area_files"}
+# Steps that write files, not rows: the exports and the published snapshot.
+FILE_STEPS = {"exports__area_files", "published__warehouse"}
 
 
 @pytest.fixture(scope="module")
