@@ -91,7 +91,8 @@ def test_nightly_schedule_skips_when_no_year_with_files_is_registered(tmp_path):
     (tmp_path / "landing" / "bmn" / "2599").mkdir(parents=True)  # a folder without files
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("survey_year", ["2599"])  # as older versions left it
-        context = dg.build_schedule_context(instance=instance, resources=resources)
-        result = nightly_refresh.evaluate_tick(context)
+        # closed before the instance: the context opens its own on the instance's ref
+        with dg.build_schedule_context(instance=instance, resources=resources) as context:
+            result = nightly_refresh.evaluate_tick(context)
     assert not result.run_requests
     assert "No survey year with landing files" in result.skip_message

@@ -126,21 +126,22 @@ def test_schedule_and_sensor_ask_only_for_the_years_that_changed(tmp_path):
             resources=resources,
         ).get_repository_def()
 
+        # each context closed before the instance: it opens its own on the instance's ref
         def schedule():
-            context = dg.build_schedule_context(
+            with dg.build_schedule_context(
                 instance=instance, repository_def=repository, resources=resources
-            )
-            return nightly_refresh.evaluate_tick(context)
+            ) as context:
+                return nightly_refresh.evaluate_tick(context)
 
         def sensor():
             # as the daemon does: the ref lets the new year's partition resolve in the same tick
-            context = dg.build_sensor_context(
+            with dg.build_sensor_context(
                 instance=instance,
                 instance_ref=instance.get_ref(),
                 repository_def=repository,
                 resources=resources,
-            )
-            return landing_years.evaluate_tick(context)
+            ) as context:
+                return landing_years.evaluate_tick(context)
 
         assert not schedule().run_requests and "unchanged" in schedule().skip_message
         assert not sensor().run_requests and not sensor().dynamic_partitions_requests
