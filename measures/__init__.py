@@ -62,7 +62,16 @@ from measures.inequality import (
     theil,
     theil_expr,
 )
-from measures.mpi import K_TOL, MPIResult, deprivation_score_expr, mpi, mpi_frame
+from measures.mpi import (
+    K_TOL,
+    MPIResult,
+    deprivation_score_expr,
+    mpi,
+    mpi_frame,
+    mpi_from_sums,
+    mpi_sums,
+    score_units,
+)
 from measures.poverty import fgt, fgt_expr, headcount, headcount_expr, watts, watts_expr
 from measures.variance import (
     Estimate,
@@ -114,14 +123,17 @@ __all__ = [
     "mld_expr",
     "mpi",
     "mpi_frame",
+    "mpi_from_sums",
     "mpi_linearized",
     "mpi_se",
+    "mpi_sums",
     "palma",
     "palma_expr",
     "qsr_expr",
     "quantile",
     "quantile_expr",
     "quantile_share_ratio",
+    "score_units",
     "theil",
     "theil_expr",
     "watts",
