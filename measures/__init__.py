@@ -72,7 +72,17 @@ from measures.mpi import (
     mpi_sums,
     score_units,
 )
-from measures.poverty import fgt, fgt_expr, headcount, headcount_expr, watts, watts_expr
+from measures.poverty import (
+    Ratio,
+    fgt,
+    fgt_expr,
+    fgt_parts,
+    headcount,
+    headcount_expr,
+    watts,
+    watts_expr,
+    watts_parts,
+)
 from measures.variance import (
     Estimate,
     MPIStandardErrors,
@@ -93,6 +103,7 @@ __all__ = [
     "GEDecomposition",
     "MPIResult",
     "MPIStandardErrors",
+    "Ratio",
     "WithExcluded",
     "atkinson",
     "atkinson_expr",
@@ -102,6 +113,7 @@ __all__ = [
     "fgt",
     "fgt_expr",
     "fgt_linearized",
+    "fgt_parts",
     "fgt_se",
     "ge",
     "ge_decomposition",
@@ -138,5 +150,6 @@ __all__ = [
     "theil_expr",
     "watts",
     "watts_expr",
+    "watts_parts",
     "zero_count_expr",
 ]
