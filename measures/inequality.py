@@ -15,12 +15,22 @@ Conventions (DOMAIN.md section 9):
 * Zero incomes: Theil T counts 0 * ln 0 as 0; MLD, GE(alpha <= 0) and Atkinson(eps >= 1) are
   undefined with zeros, so those records are excluded and counted (``zero_count_expr`` in a frame,
   ``return_excluded=True`` in the scalar API).
-* A group whose incomes are all zero has no defined inequality: the result is NaN.
+* Equal incomes, all zero included, have no inequality: GE and Atkinson are exactly 0. A group
+  whose incomes are all zero has nobody left for the measures that exclude zeros, and no income
+  to share for the Gini, Palma and S80/S20: those are NaN.
+* ``presorted=True`` (the rank-based measures: quantiles, Gini, income shares, Palma, S80/S20)
+  promises that within each group the rows already come in increasing income, nulls first
+  (``df.sort(x)`` before ``group_by``: a group keeps the order of its rows). The per-group sorts
+  are then skipped; the value is the same. ``ranks=`` goes further: the running sums come from
+  columns ``rank_frame`` added once, so the grouped ``agg`` only sums and picks rows.
+* The other measures (mean, GE, Atkinson) are functions of a few sums (``ge_parts``,
+  ``atkinson_parts``), which add up over disjoint groups: an area's value follows from its
+  villages' sums without reading the records again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -73,15 +83,99 @@ def mean_expr(x: Column, w: Column | None = None) -> pl.Expr:
     return guard((we * xe).sum() / we.sum(), x, w).alias("mean")
 
 
-def _first_above(xe: pl.Expr, we: pl.Expr, share: float) -> pl.Expr:
-    """Smallest x whose cumulative weight exceeds ``share`` of the total (a record of positive
-    weight). Clamped so that a group without positive weight yields a value, not an error."""
-    cw = we.sort_by(xe).cum_sum()
-    i = cw.search_sorted(share * we.sum(), side="right").first().cast(pl.Int64)
-    return xe.sort().get(pl.min_horizontal(i, pl.len().cast(pl.Int64) - 1))
+class Ranks(NamedTuple):
+    """Columns ``rank_frame`` adds to a frame sorted by group and then income. Given to the
+    rank-based builders (``ranks=``), they replace the per-group sorts and running sums, so a
+    grouped ``agg`` only sums, counts and picks rows."""
+
+    weight: str = "rank_weight"  # the row's weight as the measures count it (0: not counted)
+    cum_weight: str = "rank_cum_weight"  # weight of the group's rows up to this one, inclusive
+    cum_income: str = "rank_cum_income"  # their income, sum(w x)
+    tie_weight: str = "rank_tie_weight"  # cum_weight at the last row of the same income
+    tie_income: str = "rank_tie_income"
+    total_weight: str = "rank_total_weight"  # the group's weight, on each of its rows
 
 
-def quantile_expr(x: Column, p: float, w: Column | None = None) -> pl.Expr:
+RANKS = Ranks()
+
+
+class _Sorted(NamedTuple):
+    """A group's rows in increasing income, with running sums (see ``Ranks``)."""
+
+    x: pl.Expr
+    w: pl.Expr
+    cum_w: pl.Expr
+    cum_x: pl.Expr
+    tie_w: pl.Expr
+    tie_x: pl.Expr
+    total_w: pl.Expr
+
+
+def _sorted(x: Column, w: Column | None, presorted: bool, ranks: Ranks | None) -> _Sorted:
+    xe, we = prepared(x, w)
+    if ranks is not None:
+        r = [pl.col(c) for c in ranks]
+        return _Sorted(xe, r[0], r[1], r[2], r[3], r[4], r[5])
+    xs, ws = (xe, we) if presorted else (xe.sort(), we.sort_by(xe))
+    cum_w, cum_x = ws.cum_sum(), (ws * xs).cum_sum()
+    last = (xs != xs.shift(-1)).fill_null(True)
+    return _Sorted(
+        xs,
+        ws,
+        cum_w,
+        cum_x,
+        pl.when(last).then(cum_w).backward_fill(),
+        pl.when(last).then(cum_x).backward_fill(),
+        we.sum(),
+    )
+
+
+def rank_frame(
+    df: pl.DataFrame, x: str, w: str | None = None, *, by: str | Sequence[str], ranks: Ranks = RANKS
+) -> pl.DataFrame:
+    """``df`` (sorted by ``by`` and then ``x``, nulls first) with the columns of ``ranks``.
+
+    The running sums restart at each group of ``by``; the rank-based builders given
+    ``ranks=ranks`` then compute the same values as without, in one grouped ``agg`` that needs
+    no sorting. A group's last row always ends a run of equal incomes, so the backward fill that
+    carries a run's totals to its earlier rows never crosses into the next group.
+    """
+    keys = _as_list(by)
+    xe, we = prepared(x, w)
+    last = pl.any_horizontal(
+        (xe != xe.shift(-1)).fill_null(True),
+        *((pl.col(k) != pl.col(k).shift(-1)).fill_null(True) for k in keys),
+    )
+    with_sums = df.with_columns(
+        we.alias(ranks.weight),
+        we.cum_sum().over(keys).alias(ranks.cum_weight),
+        (we * xe).cum_sum().over(keys).alias(ranks.cum_income),
+        we.sum().over(keys).alias(ranks.total_weight),
+        last.alias("_rank_last"),
+    )
+    last_row = pl.col("_rank_last")
+    return with_sums.with_columns(
+        pl.when(last_row).then(pl.col(ranks.cum_weight)).backward_fill().alias(ranks.tie_weight),
+        pl.when(last_row).then(pl.col(ranks.cum_income)).backward_fill().alias(ranks.tie_income),
+    ).drop("_rank_last")
+
+
+def _first_above(s: _Sorted, share: float) -> pl.Expr:
+    """Position of the first row whose cumulative weight exceeds ``share`` of the total (a
+    record of positive weight). Clamped so that a group without positive weight yields a row,
+    not an error."""
+    i = (s.cum_w <= share * s.total_w).sum().cast(pl.Int64)
+    return pl.min_horizontal(i, pl.len().cast(pl.Int64) - 1)
+
+
+def quantile_expr(
+    x: Column,
+    p: float,
+    w: Column | None = None,
+    *,
+    presorted: bool = False,
+    ranks: Ranks | None = None,
+) -> pl.Expr:
     """Weighted quantile by laeken's step rule (``laeken::weightedQuantile``).
 
     Sort x; with cumulative weight shares F_i, take the first x_i with F_i >= p; if F_i equals p
@@ -95,35 +189,106 @@ def quantile_expr(x: Column, p: float, w: Column | None = None) -> pl.Expr:
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be in [0, 1], got {p}")
-    xe, we = prepared(x, w)
-    lo = _first_above(xe, we, max(p - QUANTILE_TIE_TOL, 0.0))
+    s = _sorted(x, w, presorted, ranks)
+    lo = s.x.get(_first_above(s, max(p - QUANTILE_TIE_TOL, 0.0)))
     if p + QUANTILE_TIE_TOL < 1.0:
-        value = (lo + _first_above(xe, we, p + QUANTILE_TIE_TOL)) / 2
+        value = (lo + s.x.get(_first_above(s, p + QUANTILE_TIE_TOL))) / 2
     else:
         value = lo
-    return guard(pl.when(we.sum() > 0).then(value), x, w).alias("quantile")
+    return guard(pl.when(s.w.sum() > 0).then(value), x, w).alias("quantile")
 
 
-def median_expr(x: Column, w: Column | None = None) -> pl.Expr:
+def median_expr(
+    x: Column, w: Column | None = None, *, presorted: bool = False, ranks: Ranks | None = None
+) -> pl.Expr:
     """Weighted median: ``quantile_expr(x, 0.5, w)`` (laeken's ``weightedMedian``)."""
-    return quantile_expr(x, 0.5, w).alias("median")
+    return quantile_expr(x, 0.5, w, presorted=presorted, ranks=ranks).alias("median")
 
 
-def gini_expr(x: Column, w: Column | None = None) -> pl.Expr:
+def gini_expr(
+    x: Column, w: Column | None = None, *, presorted: bool = False, ranks: Ranks | None = None
+) -> pl.Expr:
     """Gini coefficient, Lorenz-trapezoid form.
 
     G = 1 - sum_i p_i (L_i + L_{i-1}), records sorted by x, p_i = w_i / sum(w) and L_i the
-    cumulative income share. Algebraically identical to laeken's
+    cumulative income share; computed as 1 - sum_i w_i (2 C_i - w_i x_i) / (sum(w) sum(w x))
+    with C_i = sum_{j <= i} w_j x_j. Algebraically identical to laeken's
     ``(2 sum(w x C) - sum(w^2 x)) / (sum(w) sum(w x)) - 1`` and to the World Bank PIP engine's
     ``md_compute_gini``; equal to the Gini of the frequency-expanded sample, invariant to the
     order of tied incomes. Matches R ineq ``Gini(x)`` (corr = FALSE) without weights.
     """
-    xe, we = prepared(x, w)
-    ws = we.sort_by(xe)
-    share = (ws * xe.sort()) / (we * xe).sum()
-    lorenz = share.cum_sum()
-    value = 1.0 - (ws * (2.0 * lorenz - share)).sum() / we.sum()
+    s = _sorted(x, w, presorted, ranks)
+    income = s.w * s.x
+    value = 1.0 - (s.w * (2.0 * s.cum_x - income)).sum() / (s.w.sum() * income.sum())
     return guard(value, x, w).alias("gini")
+
+
+class GEParts(NamedTuple):
+    """What GE(alpha) and the Atkinson index of a group are functions of. ``population``,
+    ``income`` and ``power`` are sums, ``lowest`` and ``highest`` a minimum and a maximum: all
+    add up over disjoint groups (sum, sum, sum, min, max), so an area's values follow from its
+    villages' parts without reading the records again."""
+
+    population: pl.Expr  # sum(w) of the records the measure counts
+    income: pl.Expr  # sum(w x)
+    power: pl.Expr  # sum(w x^alpha); alpha = 0: sum(w ln x); alpha = 1: sum(w x ln x); x > 0
+    lowest: pl.Expr  # the smallest and largest income counted
+    highest: pl.Expr
+
+
+def ge_parts(x: Column, alpha: float, w: Column | None = None) -> GEParts:
+    """The parts GE(alpha) is computed from (``ge_from_parts``). For alpha <= 0 records with
+    x = 0 are left out of all of them."""
+    alpha = float(alpha)
+    xe, we = prepared(x, w, positive=alpha <= 0)
+    used = (we > 0) & (xe > 0)  # keeps ln 0 and 0^alpha (alpha < 0) out of the sums
+    if alpha == 0:
+        term = xe.log()
+    elif alpha == 1:
+        term = xe * xe.log()
+    else:
+        term = xe.pow(alpha)
+    counted = pl.when(we > 0).then(xe)
+    return GEParts(
+        we.sum(),
+        (we * xe).sum(),
+        pl.when(used).then(we * term).otherwise(0.0).sum(),
+        counted.min(),
+        counted.max(),
+    )
+
+
+def _from_parts(parts: GEParts, alpha: float, value: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``value`` of m = sum(w r^alpha) / sum(w) (alpha = 0: sum(w ln r) / sum(w); 1: sum(w r
+    ln r) / sum(w)), r = x / mean, with m from the sums. When everybody counted has the same
+    income, r = 1 and m is taken as such: exactly no inequality, where the sums would leave a
+    rounding residue of ~1e-16 ln(mean) (and 0 / 0 for an all-zero group)."""
+    population, income, power = parts.population, parts.income, parts.power
+    mean = income / population
+    if alpha == 0:
+        m = power / population - mean.log()
+    elif alpha == 1:
+        m = power / income - mean.log()
+    else:
+        m = power / (population * mean.pow(alpha))
+    at_one = 0.0 if alpha in (0, 1) else 1.0  # m when r = 1 for everybody
+    equal = parts.lowest == parts.highest  # null when nobody is counted: m is then NaN
+    return pl.when(equal).then(value(pl.lit(at_one))).otherwise(value(m))
+
+
+def ge_from_parts(alpha: float, parts: GEParts) -> pl.Expr:
+    """GE(alpha) from ``ge_parts``; with mean = sum(w x) / sum(w), r = x / mean:
+
+    * alpha = 0: -(sum(w ln x) / sum(w) - ln(mean))             = -sum(w ln r) / sum(w)
+    * alpha = 1: sum(w x ln x) / sum(w x) - ln(mean)             = sum(w r ln r) / sum(w)
+    * otherwise: (sum(w x^alpha) / (sum(w) mean^alpha) - 1) / (alpha (alpha - 1))
+    """
+    alpha = float(alpha)
+    if alpha == 0:
+        return _from_parts(parts, alpha, lambda m: -m)
+    if alpha == 1:
+        return _from_parts(parts, alpha, lambda m: m)
+    return _from_parts(parts, alpha, lambda m: (m - 1.0) / (alpha * (alpha - 1.0)))
 
 
 def ge_expr(x: Column, alpha: float, w: Column | None = None) -> pl.Expr:
@@ -135,20 +300,9 @@ def ge_expr(x: Column, alpha: float, w: Column | None = None) -> pl.Expr:
 
     For alpha <= 0 records with x = 0 are excluded (``zero_count_expr`` counts them). Same
     definition as R ineq ``entropy(x, parameter)``; GE(1) is PySAL ``inequality.theil.Theil``.
+    Computed from the sums of ``ge_parts`` (``ge_from_parts``).
     """
-    alpha = float(alpha)
-    xe, we = prepared(x, w, positive=alpha <= 0)
-    total = we.sum()
-    r = xe / ((we * xe).sum() / total)
-    used = (we > 0) & (xe > 0)  # keeps ln 0 and 0^alpha (alpha < 0) out of the sums
-    if alpha == 0:
-        value = -pl.when(used).then(we * r.log()).otherwise(0.0).sum() / total
-    elif alpha == 1:
-        value = pl.when(used).then(we * r * r.log()).otherwise(0.0).sum() / total
-    else:
-        mean_pow = pl.when(used).then(we * r.pow(alpha)).otherwise(0.0).sum() / total
-        value = (mean_pow - 1.0) / (alpha * (alpha - 1.0))
-    return guard(value, x, w).alias("ge")
+    return guard(ge_from_parts(alpha, ge_parts(x, alpha, w)), x, w).alias("ge")
 
 
 def theil_expr(x: Column, w: Column | None = None) -> pl.Expr:
@@ -161,6 +315,32 @@ def mld_expr(x: Column, w: Column | None = None) -> pl.Expr:
     return ge_expr(x, 0.0, w).alias("mld")
 
 
+def _epsilon(epsilon: float) -> float:
+    eps = float(epsilon)
+    if eps < 0:
+        raise ValueError(f"epsilon must be >= 0, got {epsilon}")
+    return eps
+
+
+def atkinson_parts(x: Column, epsilon: float, w: Column | None = None) -> GEParts:
+    """The parts A(eps) is computed from: ``ge_parts`` of alpha = 1 - eps (for eps >= 1
+    records with x = 0 are left out)."""
+    eps = _epsilon(epsilon)
+    return ge_parts(x, 1.0 - eps, w) if eps != 1 else ge_parts(x, 0.0, w)
+
+
+def atkinson_from_parts(epsilon: float, parts: GEParts) -> pl.Expr:
+    """A(eps) from ``atkinson_parts``, mean = sum(w x) / sum(w), r = x / mean:
+
+    * eps = 1: 1 - exp(sum(w ln x) / sum(w) - ln(mean))          = 1 - exp(sum(w ln r) / sum(w))
+    * else:    1 - (sum(w x^(1-eps)) / (sum(w) mean^(1-eps)))^(1/(1-eps))
+    """
+    eps = _epsilon(epsilon)
+    if eps == 1:
+        return _from_parts(parts, 0.0, lambda m: 1.0 - m.exp())
+    return _from_parts(parts, 1.0 - eps, lambda m: 1.0 - m.pow(1.0 / (1.0 - eps)))
+
+
 def atkinson_expr(x: Column, epsilon: float, w: Column | None = None) -> pl.Expr:
     """Atkinson index A(eps) = 1 - (equally distributed equivalent income) / mean:
 
@@ -168,30 +348,27 @@ def atkinson_expr(x: Column, epsilon: float, w: Column | None = None) -> pl.Expr
     * else:     1 - (sum(w r^(1-eps)) / sum(w))^(1/(1-eps)),   r = x / mean
 
     For eps >= 1 records with x = 0 are excluded. Matches R ineq ``Atkinson`` and PySAL
-    ``inequality.atkinson``.
+    ``inequality.atkinson``. Computed from ``atkinson_parts`` (``atkinson_from_parts``).
     """
-    eps = float(epsilon)
-    if eps < 0:
-        raise ValueError(f"epsilon must be >= 0, got {epsilon}")
-    xe, we = prepared(x, w, positive=eps >= 1)
-    total = we.sum()
-    r = xe / ((we * xe).sum() / total)
-    used = (we > 0) & (xe > 0)
-    if eps == 1:
-        value = 1.0 - (pl.when(used).then(we * r.log()).otherwise(0.0).sum() / total).exp()
-    else:
-        mean_pow = pl.when(used).then(we * r.pow(1.0 - eps)).otherwise(0.0).sum() / total
-        value = 1.0 - mean_pow.pow(1.0 / (1.0 - eps))
+    value = atkinson_from_parts(epsilon, atkinson_parts(x, epsilon, w))
     return guard(value, x, w).alias("atkinson")
 
 
-def _bottom_income(xs: pl.Expr, ws: pl.Expr, total_w: pl.Expr, p: float) -> pl.Expr:
+def _bottom_income(s: _Sorted, p: float) -> pl.Expr:
     """Income held by the poorest share p of the population, splitting the record at the cut."""
-    before = ws.cum_sum() - ws
-    return (xs * (p * total_w - before).clip(0.0, ws)).sum()
+    before = s.cum_w - s.w
+    return (s.x * (p * s.total_w - before).clip(0.0, s.w)).sum()
 
 
-def income_share_expr(x: Column, lower: float, upper: float, w: Column | None = None) -> pl.Expr:
+def income_share_expr(
+    x: Column,
+    lower: float,
+    upper: float,
+    w: Column | None = None,
+    *,
+    presorted: bool = False,
+    ranks: Ranks | None = None,
+) -> pl.Expr:
     """Share of total income held by the population between ranks ``lower`` and ``upper``.
 
     Read off the piecewise-linear Lorenz curve: L(upper) - L(lower), a record straddling a
@@ -200,27 +377,33 @@ def income_share_expr(x: Column, lower: float, upper: float, w: Column | None = 
     """
     if not 0.0 <= lower <= upper <= 1.0:
         raise ValueError(f"need 0 <= lower <= upper <= 1, got {lower}, {upper}")
-    xe, we = prepared(x, w)
-    xs, ws = xe.sort(), we.sort_by(xe)
-    total_w = we.sum()
-    held = _bottom_income(xs, ws, total_w, upper) - _bottom_income(xs, ws, total_w, lower)
-    return guard(held / (we * xe).sum(), x, w).alias("income_share")
+    s = _sorted(x, w, presorted, ranks)
+    held = _bottom_income(s, upper) - _bottom_income(s, lower)
+    return guard(held / (s.w * s.x).sum(), x, w).alias("income_share")
 
 
-def palma_expr(x: Column, w: Column | None = None) -> pl.Expr:
+def palma_expr(
+    x: Column, w: Column | None = None, *, presorted: bool = False, ranks: Ranks | None = None
+) -> pl.Expr:
     """Palma ratio: income share of the richest 10% over that of the poorest 40%.
 
     Shares are read off the Lorenz curve as in ``income_share_expr``:
     (1 - L(0.9)) / L(0.4).
     """
-    xe, we = prepared(x, w)
-    xs, ws = xe.sort(), we.sort_by(xe)
-    total_w = we.sum()
-    top = (we * xe).sum() - _bottom_income(xs, ws, total_w, 0.9)
-    return guard(top / _bottom_income(xs, ws, total_w, 0.4), x, w).alias("palma")
+    s = _sorted(x, w, presorted, ranks)
+    top = (s.w * s.x).sum() - _bottom_income(s, 0.9)
+    return guard(top / _bottom_income(s, 0.4), x, w).alias("palma")
 
 
-def qsr_expr(x: Column, w: Column | None = None, low: float = 0.2, high: float = 0.8) -> pl.Expr:
+def qsr_expr(
+    x: Column,
+    w: Column | None = None,
+    low: float = 0.2,
+    high: float = 0.8,
+    *,
+    presorted: bool = False,
+    ranks: Ranks | None = None,
+) -> pl.Expr:
     """Quintile share ratio S80/S20 as laeken ``qsr`` (Eurostat definition).
 
     With q_low, q_high the weighted quantiles (``quantile_expr``):
@@ -230,25 +413,80 @@ def qsr_expr(x: Column, w: Column | None = None, low: float = 0.2, high: float =
 
     Shortcut: {x <= q} and {x > q} are the same sets with q replaced by ``lo`` (the first x with
     F > p - tol; see ``quantile_expr``), because at a tie no positive-weight income lies between
-    lo and hi. Evaluating ``lo`` only halves the cost.
+    lo and hi. Evaluating ``lo`` only halves the cost. In increasing income, {x <= lo} is every
+    row up to the last one with lo's income, so its weight and income are running sums read at
+    that row (``tie_weight``, ``tie_income``) and {x > lo} is the rest.
     """
     if not 0.0 < low <= high < 1.0:
         raise ValueError(f"need 0 < low <= high < 1, got {low}, {high}")
-    xe, we = prepared(x, w)
-    income = we * xe
+    s = _sorted(x, w, presorted, ranks)
 
-    def first_above(p: float) -> pl.Expr:
-        return _first_above(xe, we, p - QUANTILE_TIE_TOL)
+    def up_to_lo(p: float) -> tuple[pl.Expr, pl.Expr]:
+        i = _first_above(s, p - QUANTILE_TIE_TOL)
+        return s.tie_w.get(i), s.tie_x.get(i)
 
-    top = xe > first_above(high)
-    bottom = xe <= first_above(low)
-    top_mean = income.filter(top).sum() / we.filter(top).sum()
-    bottom_mean = income.filter(bottom).sum() / we.filter(bottom).sum()
-    return guard(top_mean / bottom_mean, x, w).alias("qsr")
+    bottom_w, bottom_x = up_to_lo(low)
+    high_w, high_x = up_to_lo(high)
+    top_mean = ((s.w * s.x).sum() - high_x) / (s.w.sum() - high_w)
+    return guard(top_mean / (bottom_x / bottom_w), x, w).alias("qsr")
 
 
 def _as_list(cols: str | Sequence[str]) -> list[str]:
     return [cols] if isinstance(cols, str) else list(cols)
+
+
+def ge_decomposition_parts(x: Column, alpha: float, w: Column | None = None) -> list[pl.Expr]:
+    """What ``ge_split`` needs of each child group: its income ``ge_income`` and population
+    ``ge_population`` (records GE(alpha) uses) and its ``ge`` (``ge_expr``)."""
+    xe, we = prepared(x, w, positive=float(alpha) <= 0)
+    return [
+        (we * xe).sum().alias("ge_income"),
+        we.sum().alias("ge_population"),
+        ge_expr(x, alpha, w).alias("ge"),
+    ]
+
+
+def ge_split(
+    children: pl.DataFrame | pl.LazyFrame,
+    alpha: float,
+    *,
+    parent: str | Sequence[str],
+    child: str | Sequence[str],
+) -> pl.DataFrame:
+    """Within and between parts of GE(alpha) per parent, from one row per child group with the
+    columns of ``ge_decomposition_parts`` (the child groups of each parent, by ``child``):
+
+    * within  = sum_g (N_g / N) (mean_g / mean)^alpha GE_g
+    * between = GE(alpha) of the distribution where everyone has their group's mean
+      (``ge_expr`` applied to child means weighted by child populations).
+
+    Children whose mean is 0 add nothing to ``within`` (their income share is 0). Children are
+    summed in the order of their keys, so the same children give the same bits.
+    """
+    parent_keys, child_keys = _as_list(parent), _as_list(child)
+    alpha = float(alpha)
+    pop, ge_g = pl.col("ge_population"), pl.col("ge")
+    children = (
+        children.lazy()
+        .sort(parent_keys + child_keys)
+        .with_columns(  # null (not NaN) for a child whose records were all excluded
+            pl.when(pop > 0).then(pl.col("ge_income") / pop).alias("_mean")
+        )
+    )
+    mean = pl.col("_mean")
+    parent_mean = pl.col("ge_income").sum() / pop.sum()
+    share_term = pl.when((pop > 0) & (mean > 0)).then(
+        pop / pop.sum() * (mean / parent_mean).pow(alpha) * ge_g
+    )
+    return (
+        children.group_by(parent_keys)
+        .agg(
+            share_term.fill_null(0.0).sum().alias("within"),
+            ge_expr("_mean", alpha, "ge_population").alias("between"),
+        )
+        .sort(parent_keys)
+        .collect(engine="in-memory")
+    )
 
 
 def ge_decomposition_frame(
@@ -264,52 +502,28 @@ def ge_decomposition_frame(
 
     Returns one row per parent with columns ``total``, ``within``, ``between``, ``excluded``
     (zero-income records left out when alpha <= 0), ``population`` (sum of weights used).
-
-    * within  = sum_g (N_g / N) (mean_g / mean)^alpha GE_g
-    * between = GE(alpha) of the distribution where everyone has their group's mean
-      (``ge_expr`` applied to child means weighted by child populations)
-    * total   = ``ge_expr`` over the parent's records, computed independently,
-
-    so ``total == within + between`` holds up to rounding and checks the arithmetic. Children
-    whose mean is 0 add nothing to ``within`` (their income share is 0). Only group_by
-    aggregations and one join: no per-area Python.
+    ``within`` and ``between`` are ``ge_split``'s, and ``total`` = ``ge_expr`` over the parent's
+    records, computed independently, so ``total == within + between`` holds up to rounding and
+    checks the arithmetic. Only group_by aggregations and one join: no per-area Python.
     """
     parent_keys, child_keys = _as_list(parent), _as_list(child)
     if not parent_keys:
         raise ValueError("parent must name at least one column")
     alpha = float(alpha)
     lf = df.lazy()
-    xe, we = prepared(x, w, positive=alpha <= 0)
-    children = (
-        lf.group_by(parent_keys + child_keys)
-        .agg(
-            (we * xe).sum().alias("_income"),
-            we.sum().alias("_pop"),
-            ge_expr(x, alpha, w).alias("_ge"),
-        )
-        .with_columns(  # null (not NaN) for a child whose records were all excluded
-            pl.when(pl.col("_pop") > 0).then(pl.col("_income") / pl.col("_pop")).alias("_mean")
-        )
-    )
-    pop, mean, ge_g = pl.col("_pop"), pl.col("_mean"), pl.col("_ge")
-    parent_mean = pl.col("_income").sum() / pop.sum()
-    share_term = pl.when((pop > 0) & (mean > 0)).then(
-        pop / pop.sum() * (mean / parent_mean).pow(alpha) * ge_g
-    )
-    parts = children.group_by(parent_keys).agg(
-        share_term.fill_null(0.0).sum().alias("within"),
-        ge_expr("_mean", alpha, "_pop").alias("between"),
-    )
+    _, we = prepared(x, w, positive=alpha <= 0)
+    children = lf.group_by(parent_keys + child_keys).agg(ge_decomposition_parts(x, alpha, w))
+    parts = ge_split(children, alpha, parent=parent_keys, child=child_keys)
     totals = lf.group_by(parent_keys).agg(
         ge_expr(x, alpha, w).alias("total"),
         (zero_count_expr(x) if alpha <= 0 else pl.lit(0, dtype=pl.Int64)).alias("excluded"),
         we.sum().alias("population"),
     )
-    out = totals.join(parts, on=parent_keys, how="left", nulls_equal=True)
+    out = totals.join(parts.lazy(), on=parent_keys, how="left", nulls_equal=True)
     return (
         out.select(*parent_keys, "total", "within", "between", "excluded", "population")
         .sort(parent_keys)
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -428,13 +642,22 @@ def ge_decomposition(
 __all__ = [
     "QUANTILE_TIE_TOL",
     "GEDecomposition",
+    "GEParts",
+    "RANKS",
+    "Ranks",
     "WithExcluded",
     "atkinson",
     "atkinson_expr",
+    "atkinson_from_parts",
+    "atkinson_parts",
     "ge",
     "ge_decomposition",
     "ge_decomposition_frame",
+    "ge_decomposition_parts",
     "ge_expr",
+    "ge_from_parts",
+    "ge_parts",
+    "ge_split",
     "gini",
     "gini_expr",
     "income_share",
@@ -451,6 +674,7 @@ __all__ = [
     "quantile",
     "quantile_expr",
     "quantile_share_ratio",
+    "rank_frame",
     "theil",
     "theil_expr",
 ]

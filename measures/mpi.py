@@ -17,6 +17,8 @@ children's; A rolls up as sum(M0 pop) / sum(H pop), never as a mean of A (DOMAIN
 
 Cutoff tolerance: poor when c_i >= k - 1e-9 (``K_TOL``). Scores are sums of floats, and
 0.7 + 0.1 < 0.8 in floating point; mpitbR compares exactly and would call that person non-poor.
+Weights that are fractions with a small common denominator L (nested equal weights are) are
+counted in whole units of 1/L instead (``score_units``): scores, and their sums, are then exact.
 
 Missing deprivation values (null/NaN), chosen with ``missing=``:
 
@@ -29,8 +31,12 @@ Missing deprivation values (null/NaN), chosen with ``missing=``:
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -42,6 +48,8 @@ K_TOL = 1e-9
 WEIGHT_SUM_TOL = 1e-9
 Missing = Literal["error", "drop", "nondeprived"]
 _MISSING = ("error", "drop", "nondeprived")
+# Largest common denominator of the weights for which scores are counted in whole units.
+_MAX_DENOMINATOR = 10_000
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,8 @@ def deprivation_score_expr(
 
 def _check_frame(
     lf: pl.LazyFrame, names: list[str], w: str | None, by: list[str], missing: str
-) -> None:
+) -> dict[str, int]:
+    """Refuse unusable input; return the number of missing values per indicator."""
     schema = lf.collect_schema()
     absent = [c for c in [*names, *([w] if w else []), *by] if c not in schema]
     if absent:
@@ -126,7 +135,7 @@ def _check_frame(
     if w:
         wv = value_col(w).fill_nan(None)
         checks.append((wv.is_null() | (wv < 0)).sum().alias("badw"))
-    counts = lf.select(checks).collect().row(0, named=True)
+    counts = lf.select(checks).collect(engine="in-memory").row(0, named=True)
     bad = {c: counts[f"bad:{c}"] for c in names if counts[f"bad:{c}"]}
     if bad:
         raise ValueError(f"deprivation values must be 0 or 1; other values per indicator: {bad}")
@@ -139,6 +148,147 @@ def _check_frame(
         )
     if w and counts["badw"]:
         raise ValueError(f"weight column {w!r} has {counts['badw']} null, NaN or negative values")
+    return nulls
+
+
+def score_units(weights: Sequence[float]) -> tuple[list[float], int]:
+    """Indicator weights as whole numbers of 1/L, and L; or the weights themselves and L = 1.
+
+    Weights that are fractions with a small common denominator (nested equal weights: 1/5 per
+    dimension shared by its indicators, L = 60 for TPMAP's 17) make every deprivation score a
+    whole number of units, so sums of scores are exact in any order and M0 = sum / (L N) is
+    rounded once. Weights that are not such fractions are used as they are (L = 1).
+    """
+    fractions = [Fraction(v).limit_denominator(_MAX_DENOMINATOR) for v in weights]
+    scale = math.lcm(*(f.denominator for f in fractions))
+    exact = sum(fractions) == 1 and all(
+        math.isclose(float(f), v, rel_tol=1e-12) for f, v in zip(fractions, weights, strict=True)
+    )
+    if not exact or scale > _MAX_DENOMINATOR:
+        return [float(v) for v in weights], 1
+    return [float(f * scale) for f in fractions], scale
+
+
+def _cutoff(k: float, scale: int) -> float:
+    """Poor when score >= k - K_TOL; in whole units of 1/scale that is score >= ceil(...)."""
+    return float(math.ceil(scale * (k - K_TOL))) if scale > 1 else k - K_TOL
+
+
+def mpi_sums(
+    df: pl.DataFrame | pl.LazyFrame,
+    indicators: Sequence[str],
+    weights: Sequence[float] | Mapping[str, float],
+    *,
+    w: str | None = None,
+    by: str | Sequence[str] | None = None,
+    missing: Missing = "error",
+) -> pl.DataFrame:
+    """What every MPI of these indicators needs, per group of ``by`` and deprivation score.
+
+    One row per group and ``score`` (in units of 1/L, see ``score_units``), with ``persons``
+    (records used), ``dropped`` (left out for missing values), ``population`` (sum of weights)
+    and for each indicator ``c`` the weight of the persons deprived in it, ``deprived_c``. All
+    are sums, so rows add up over groups (villages into a district, say) and any cutoff k is
+    read off afterwards by ``mpi_from_sums``: a person is poor by the score alone. Without
+    weights every sum is a whole number, exact whatever the order of the rows.
+    """
+    if missing not in _MISSING:
+        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
+    names, wts = _spec(indicators, weights, 1.0)
+    units, _ = score_units(wts)
+    keys = _keys(by)
+    lf = df.lazy()
+    nulls = _check_frame(lf, names, w, keys, missing)
+
+    d = {c: _indicator(c).fill_null(0.0) for c in names}
+    # a chain of additions keeps one running column alive, not one column per indicator
+    score = functools.reduce(
+        operator.add, (u * d[c] for c, u in zip(names, units, strict=True))
+    ).alias("score")
+    all_used = missing == "nondeprived" or not nulls
+    if all_used:
+        complete = pl.lit(True)
+        counts = [pl.len().cast(pl.Int64).alias("persons"), pl.lit(0, pl.Int64).alias("dropped")]
+    else:
+        complete = pl.all_horizontal([_indicator(c).is_not_null() for c in names])
+        counts = [
+            complete.sum().cast(pl.Int64).alias("persons"),
+            (~complete).sum().cast(pl.Int64).alias("dropped"),
+        ]
+    if all_used:
+        v = value_col(w) if w else None  # None: everybody counts once, plain counts
+    else:
+        v = pl.when(complete).then(value_col(w) if w else pl.lit(1.0)).otherwise(0.0)
+    sums = [*counts, (pl.len() if v is None else v.sum()).cast(pl.Float64).alias("population")]
+    for c in names:
+        deprived = d[c] if v is None else v * d[c]
+        sums.append(deprived.sum().alias(f"deprived_{c}"))
+    return lf.group_by([*keys, score]).agg(sums).sort([*keys, "score"]).collect(engine="in-memory")
+
+
+def mpi_from_sums(
+    sums: pl.DataFrame | pl.LazyFrame,
+    indicators: Sequence[str],
+    weights: Sequence[float] | Mapping[str, float],
+    k: float,
+    *,
+    by: str | Sequence[str] | None = None,
+    headcounts: bool = True,
+) -> pl.DataFrame:
+    """Alkire-Foster MPI per group of ``by`` from ``mpi_sums`` rows (of the same indicators and
+    weights, grouped by ``by`` or by finer groups: they are summed), one row per group in the
+    order the groups first appear. Columns as ``mpi_frame``; ``headcounts=False`` leaves out
+    the per-indicator ones (and needs no ``deprived_c``).
+    """
+    names, wts = _spec(indicators, weights, k)
+    units, scale = score_units(wts)
+    keys = _keys(by)
+    counted = names if headcounts else []
+    poor = pl.col("score") >= _cutoff(k, scale)
+    pop = pl.col("population")
+    # the poor's share of each sum as a column first: plain grouped sums are the fast ones
+    lf = sums.lazy().with_columns(
+        pl.when(poor).then(pop).otherwise(0.0).alias("_poor"),
+        pl.when(poor).then(pop * pl.col("score")).otherwise(0.0).alias("_m0"),
+        *(
+            pl.when(poor).then(pl.col(f"deprived_{c}")).otherwise(0.0).alias(f"_c:{c}")
+            for c in counted
+        ),
+    )
+    aggs = [
+        pl.col("persons").sum(),
+        pl.col("dropped").sum(),
+        pop.sum(),
+        pl.col("_poor").sum(),
+        pl.col("_m0").sum(),
+    ]
+    for c in counted:
+        aggs.append(pl.col(f"deprived_{c}").sum().alias(f"_u:{c}"))
+        aggs.append(pl.col(f"_c:{c}").sum())
+    # groups in the order they come (sorted, for the output of mpi_sums): sorting is the
+    # caller's choice, and costs more than the sums when areas have many rows
+    agg = lf.group_by(keys, maintain_order=True).agg(aggs) if keys else lf.select(aggs)
+
+    # scores are in units of 1/scale: divide once, by whole numbers where there are no weights
+    units_pop, m0 = pop * scale, pl.col("_m0")
+    out = [
+        *keys,
+        "persons",
+        "dropped",
+        "population",
+        (pl.col("_poor") / pop).alias("H"),
+        pl.when(pl.col("_poor") > 0).then(m0 / (pl.col("_poor") * scale)).alias("A"),
+        (m0 / units_pop).alias("M0"),
+    ]
+    for c, u in [(c, u) for c, u in zip(names, units, strict=True) if c in counted]:
+        censored = pl.col(f"_c:{c}")
+        out += [
+            (pl.col(f"_u:{c}") / pop).alias(f"uncensored_{c}"),
+            (censored / pop).alias(f"censored_{c}"),
+            (u * censored / units_pop).alias(f"contribution_{c}"),
+            pl.when(m0 > 0).then(u * censored / m0).alias(f"contribution_share_{c}"),
+        ]
+    return agg.select(out).collect(engine="in-memory")
 
 
 def mpi_frame(
@@ -160,63 +310,15 @@ def mpi_frame(
     ``uncensored_c``, ``censored_c``, ``contribution_c`` (w_c h_c(k)) and
     ``contribution_share_c`` (contribution / M0, null when M0 = 0).
 
-    The per-person score is computed once (``with_columns``), then plain group_by sums.
+    ``mpi_from_sums`` of ``mpi_sums``: one group_by per person row, then a small one.
     """
-    if missing not in _MISSING:
-        raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
-    names, wts = _spec(indicators, weights, k)
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    lf = df.lazy()
-    _check_frame(lf, names, w, keys, missing)
+    _spec(indicators, weights, k)
+    sums = mpi_sums(df, indicators, weights, w=w, by=by, missing=missing)
+    return mpi_from_sums(sums, indicators, weights, k, by=by)
 
-    complete = pl.all_horizontal([_indicator(c).is_not_null() for c in names])
-    if missing == "nondeprived":
-        complete = pl.repeat(True, pl.len())
-    base = value_col(w) if w else pl.repeat(1.0, pl.len())
-    d = {c: _indicator(c).fill_null(0.0) for c in names}
-    score = pl.sum_horizontal([wj * d[c] for c, wj in zip(names, wts, strict=True)])
-    lf = lf.with_columns(
-        pl.when(complete).then(base).otherwise(0.0).alias("_v"),
-        complete.alias("_complete"),
-        score.alias("_score"),
-    ).with_columns(
-        (pl.col("_v") * (pl.col("_score") >= k - K_TOL).cast(pl.Float64)).alias("_vpoor")
-    )
-    v, vpoor = pl.col("_v"), pl.col("_vpoor")
-    sums = [
-        pl.col("_complete").sum().cast(pl.Int64).alias("persons"),
-        (~pl.col("_complete")).sum().cast(pl.Int64).alias("dropped"),
-        v.sum().alias("population"),
-        vpoor.sum().alias("_poor"),
-        (vpoor * pl.col("_score")).sum().alias("_m0"),
-    ]
-    for c in names:
-        sums.append((v * d[c]).sum().alias(f"_u:{c}"))
-        sums.append((vpoor * d[c]).sum().alias(f"_c:{c}"))
-    agg = lf.group_by(keys).agg(sums).sort(keys) if keys else lf.select(sums)
 
-    pop = pl.col("population")
-    h, m0 = pl.col("_poor") / pop, pl.col("_m0") / pop
-    out = [
-        *keys,
-        "persons",
-        "dropped",
-        "population",
-        h.alias("H"),
-        pl.when(pl.col("_poor") > 0).then(pl.col("_m0") / pl.col("_poor")).alias("A"),
-        m0.alias("M0"),
-    ]
-    for c, wj in zip(names, wts, strict=True):
-        contribution = wj * pl.col(f"_c:{c}") / pop
-        out += [
-            (pl.col(f"_u:{c}") / pop).alias(f"uncensored_{c}"),
-            (pl.col(f"_c:{c}") / pop).alias(f"censored_{c}"),
-            contribution.alias(f"contribution_{c}"),
-            pl.when(pl.col("_m0") > 0)
-            .then(wj * pl.col(f"_c:{c}") / pl.col("_m0"))
-            .alias(f"contribution_share_{c}"),
-        ]
-    return agg.select(out).collect()
+def _keys(by: str | Sequence[str] | None) -> list[str]:
+    return [] if by is None else ([by] if isinstance(by, str) else list(by))
 
 
 def _deprivation_frame(
@@ -300,4 +402,7 @@ __all__ = [
     "deprivation_score_expr",
     "mpi",
     "mpi_frame",
+    "mpi_from_sums",
+    "mpi_sums",
+    "score_units",
 ]

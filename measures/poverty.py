@@ -4,12 +4,15 @@ Conventions (DOMAIN.md section 9): a person is poor when income < line (strict, 
 ``arpr`` and R ineq's ``Head``). The line is a number or a column (for example a regional line
 carried on each row); a relative line is computed once for the whole population by the caller and
 passed in, never recomputed per area. FGT, headcount and Watts are population-weighted means, so
-a parent area's value is the population-weighted mean of its children's.
+a parent area's value is the population-weighted mean of its children's: ``fgt_parts`` and
+``watts_parts`` give the two sums each is the ratio of, which add up over areas (the marts sum
+them per village and then up the hierarchy).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import polars as pl
 
@@ -28,6 +31,13 @@ from measures._weights import (
 from measures.inequality import WithExcluded
 
 
+class Ratio(NamedTuple):
+    """A measure as numerator / denominator, two sums that add up over disjoint groups."""
+
+    numerator: pl.Expr
+    denominator: pl.Expr
+
+
 def _line(line: Column | float) -> pl.Expr:
     if isinstance(line, str | pl.Expr):
         return value_col(line)
@@ -37,14 +47,10 @@ def _line(line: Column | float) -> pl.Expr:
     return pl.lit(line)
 
 
-def fgt_expr(x: Column, line: Column | float, alpha: float, w: Column | None = None) -> pl.Expr:
-    """Foster-Greer-Thorbecke index FGT(alpha) = sum_i w_i [x_i < z] ((z - x_i) / z)^alpha / sum(w).
-
-    alpha = 0 is the headcount ratio, 1 the poverty gap index, 2 the squared gap (severity).
-    Rows whose line is null or <= 0 are ignored. Matches R ineq ``Head``/``Foster``, laeken's
-    ``arpr`` for alpha = 0 (as a fraction, laeken prints percent), convey ``svyfgt`` with an
-    absolute threshold and the WB PIP engine.
-    """
+def fgt_parts(x: Column, line: Column | float, alpha: float, w: Column | None = None) -> Ratio:
+    """The sums FGT(alpha) is the ratio of: sum_i w_i [x_i < z] ((z - x_i) / z)^alpha and the
+    population sum(w) (rows with a null income or weight, or a line null or <= 0, left out).
+    Without weights, alpha = 0 sums whole numbers: exact in any order."""
     alpha = float(alpha)
     if alpha < 0:
         raise ValueError(f"alpha must be >= 0, got {alpha}")
@@ -55,7 +61,19 @@ def fgt_expr(x: Column, line: Column | float, alpha: float, w: Column | None = N
         g = poor.cast(pl.Float64)
     else:
         g = pl.when(poor).then(((z - xe) / z).pow(alpha)).otherwise(0.0)
-    return guard((we * g).sum() / we.sum(), x, w).alias("fgt")
+    return Ratio((we * g).sum(), we.sum())
+
+
+def fgt_expr(x: Column, line: Column | float, alpha: float, w: Column | None = None) -> pl.Expr:
+    """Foster-Greer-Thorbecke index FGT(alpha) = sum_i w_i [x_i < z] ((z - x_i) / z)^alpha / sum(w).
+
+    alpha = 0 is the headcount ratio, 1 the poverty gap index, 2 the squared gap (severity).
+    Rows whose line is null or <= 0 are ignored. Matches R ineq ``Head``/``Foster``, laeken's
+    ``arpr`` for alpha = 0 (as a fraction, laeken prints percent), convey ``svyfgt`` with an
+    absolute threshold and the WB PIP engine. The ratio of ``fgt_parts``.
+    """
+    parts = fgt_parts(x, line, alpha, w)
+    return guard(parts.numerator / parts.denominator, x, w).alias("fgt")
 
 
 def headcount_expr(x: Column, line: Column | float, w: Column | None = None) -> pl.Expr:
@@ -63,16 +81,23 @@ def headcount_expr(x: Column, line: Column | float, w: Column | None = None) -> 
     return fgt_expr(x, line, 0, w).alias("headcount")
 
 
+def watts_parts(x: Column, line: Column | float, w: Column | None = None) -> Ratio:
+    """The sums the Watts index is the ratio of: sum_i w_i [x_i < z] ln(z / x_i) and the
+    population with a positive income, sum(w [x > 0])."""
+    z = _line(line)
+    xe, we = prepared(x, w, positive=True, valid=z > 0)
+    g = pl.when((xe < z) & (we > 0)).then((z / xe).log()).otherwise(0.0)
+    return Ratio((we * g).sum(), we.sum())
+
+
 def watts_expr(x: Column, line: Column | float, w: Column | None = None) -> pl.Expr:
     """Watts index = sum_i w_i [x_i < z] ln(z / x_i) / sum(w) (R ineq ``Watts``).
 
     ln(z / 0) is infinite, so records with income 0 are excluded like MLD's (count them with
-    ``zero_count_expr``).
+    ``zero_count_expr``). The ratio of ``watts_parts``.
     """
-    z = _line(line)
-    xe, we = prepared(x, w, positive=True, valid=z > 0)
-    g = pl.when((xe < z) & (we > 0)).then((z / xe).log()).otherwise(0.0)
-    return guard((we * g).sum() / we.sum(), x, w).alias("watts")
+    parts = watts_parts(x, line, w)
+    return guard(parts.numerator / parts.denominator, x, w).alias("watts")
 
 
 def fgt(x: ArrayLike, line: float, alpha: float, w: ArrayLike | None = None) -> float:
@@ -107,10 +132,13 @@ def _checked_line(line: float) -> float:
 
 
 __all__ = [
+    "Ratio",
     "fgt",
     "fgt_expr",
+    "fgt_parts",
     "headcount",
     "headcount_expr",
     "watts",
     "watts_expr",
+    "watts_parts",
 ]

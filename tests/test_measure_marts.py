@@ -4,10 +4,20 @@ same records, rollup identities between levels, and agreement with the count mar
 import duckdb
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import measures as m
 import sql
-from assets.measure_marts import DECOMPOSITIONS, LEVELS, indicator_weights, mpi_rules
+from assets.measure_marts import (
+    DECOMPOSITIONS,
+    LEVELS,
+    indicator_weights,
+    mpi_rules,
+    mpi_spec,
+    poverty_lines,
+    read_persons,
+)
+from measures import areas
 from schemas import catalog
 
 YEAR = 2566
@@ -178,3 +188,85 @@ def test_every_row_says_what_it_covers(con):
             f"(level <> 'village' AND child_areas < 1) OR name_th IS NULL",
         )
         assert bad["n"][0] == 0, table
+
+
+PERSON_LEVELS = {level: f"{level}_code" for level in LEVELS}  # persons.sql: codes as strings
+
+
+def test_marts_hold_what_the_areas_functions_give_on_the_person_records(con, persons):
+    """A notebook that calls measures.areas on sql/measures/persons.sql, one row per person
+    and string codes, gets the marts the pipeline wrote from counted records and integer codes:
+    the same MPI figures bit for bit (whole numbers), the rest to rounding."""
+    mpi, components = areas.mpi_marts(persons, PERSON_LEVELS, mpi_spec())
+    keys = ["level", "area_code", "age_band", "rule"]
+    stored = frame(
+        con, f"SELECT {', '.join(mpi.columns)} FROM marts.area_mpi WHERE year_be = $y", {"y": YEAR}
+    )
+    assert_frame_equal(stored.sort(keys), mpi.sort(keys), check_exact=True)
+    stored = frame(
+        con,
+        f"SELECT {', '.join(components.columns)} FROM marts.area_mpi_component WHERE year_be = $y",
+        {"y": YEAR},
+    )
+    keys = [*keys, "component_type", "component"]
+    assert_frame_equal(stored.sort(keys), components.sort(keys), check_exact=True)
+    lines = {
+        "nso": pl.col("region_code").replace_strict(
+            {r.code: catalog.poverty_line(YEAR, r.code) for r in catalog.regions()},
+            return_dtype=pl.Float64,
+        ),
+        "bmn": pl.lit(catalog.income_criterion(YEAR)),
+    }
+    income = areas.income_marts(
+        persons,
+        PERSON_LEVELS,
+        lines,
+        income="income_per_capita",
+        decompositions=DECOMPOSITIONS,
+    )
+    for table, computed, keys in [
+        ("area_income_poverty", income.poverty, ["level", "area_code", "age_band", "line"]),
+        ("area_inequality", income.inequality, ["level", "area_code"]),
+        (
+            "area_theil_decomposition",
+            income.theil_decomposition,
+            ["level", "area_code", "child_level"],
+        ),
+    ]:
+        stored = frame(
+            con,
+            f"SELECT {', '.join(computed.columns)} FROM marts.{table} WHERE year_be = $y",
+            {"y": YEAR},
+        )
+        assert_frame_equal(
+            stored.sort(keys), computed.sort(keys), check_exact=False, rel_tol=1e-12, abs_tol=1e-12
+        )
+
+
+def test_the_same_year_in_another_order_gives_the_same_bits(con):
+    """The records of a year read twice, the second time shuffled: identical marts (float sums
+    run in one order of the records, scores are whole units)."""
+    profiles = read_persons(con, "measures/person_profiles", YEAR)
+    incomes = read_persons(con, "measures/person_incomes", YEAR)
+
+    def marts(profiles, incomes, ordered):
+        income = areas.income_marts(
+            incomes,
+            LEVELS,
+            poverty_lines(YEAR),
+            income="income_per_capita",
+            count="persons",
+            decompositions=DECOMPOSITIONS,
+            ordered=ordered,
+        )
+        return [*areas.mpi_marts(profiles, LEVELS, mpi_spec(), count="persons"), *income]
+
+    first = marts(profiles, incomes, ordered=True)
+    again = marts(
+        profiles.sample(fraction=1.0, shuffle=True, seed=3),
+        incomes.sample(fraction=1.0, shuffle=True, seed=4),
+        ordered=False,
+    )
+    for a, b in zip(first, again, strict=True):
+        assert a.height > 0
+        assert_frame_equal(a, b, check_exact=True)

@@ -1,5 +1,7 @@
 """Alkire-Foster MPI: cutoff tolerance, missing values, inputs, the grouped frame."""
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -97,3 +99,36 @@ def test_mpi_frame_by_area_with_weights():
         assert row["censored_i2"] == pytest.approx(np.average(poor * sub["i2"], weights=w))
         assert row["uncensored_i3"] == pytest.approx(np.average(sub["i3"], weights=w))
         assert row["persons"] == sub.height and row["population"] == w.sum()
+
+
+def test_nested_equal_weights_count_in_whole_units():
+    tpmap = [1 / 20] * 12 + [1 / 5 / 3] * 3 + [1 / 10] * 2  # TPMAP's 17: 4+4+4+3+2 per dimension
+    units, scale = m.score_units(tpmap)
+    assert scale == 60 and units == [3.0] * 12 + [4.0] * 3 + [6.0] * 2
+    assert m.score_units([0.5, 0.25, 0.25]) == ([2.0, 1.0, 1.0], 4)
+    irrational = [1 / math.pi, 1 - 1 / math.pi]
+    assert m.score_units(irrational) == (irrational, 1)
+
+
+def test_mpi_sums_are_exact_in_any_row_order():
+    """Whole units: the sums, and so H, A and M0, do not depend on the order of the rows."""
+    rng = np.random.default_rng(5)
+    n = 2_000
+    weights = [1 / 20] * 12 + [1 / 15] * 3 + [1 / 10] * 2
+    d = (rng.random((n, 17)) < 0.15).astype(float)
+    df = pl.DataFrame({f"i{j}": d[:, j] for j in range(17)}).with_columns(
+        area=pl.Series(rng.integers(0, 5, n))
+    )
+    names = [f"i{j}" for j in range(17)]
+    a = m.mpi_frame(df, names, weights, 1 / 3, by="area")
+    b = m.mpi_frame(df.sample(fraction=1.0, shuffle=True, seed=1), names, weights, 1 / 3, by="area")
+    assert a.equals(b)
+    score = (d * np.array(weights) * 60).round().sum(axis=1)
+    poor = score >= 20
+    whole = m.mpi_frame(df, names, weights, 1 / 3)
+    assert whole["M0"][0] == score[poor].sum() / (60 * n)
+    assert whole["A"][0] == score[poor].sum() / (60 * poor.sum())
+    sums = m.mpi_sums(df, names, weights, by="area")
+    assert set(sums.columns) >= {"area", "score", "population", "deprived_i0"}
+    assert sums["population"].sum() == n
+    assert m.mpi_from_sums(sums, names, weights, 1 / 3, by="area").equals(a)
