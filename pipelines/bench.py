@@ -352,7 +352,9 @@ def run_bench(
         (state / "landing").symlink_to(landing, target_is_directory=True)
         settings = load_settings({"CHIPAO_HOME": str(state), "CHIPAO_KEY": BENCH_KEY})
         with RssSampler() as sampler, dg.DagsterInstance.ephemeral() as instance:
-            results = run_years(settings, years, instance, progress=progress, log_level="WARNING")
+            results = run_years(
+                settings, years, instance, progress=progress, log_level="WARNING", force=True
+            )
             yearly = {result.run_id: year for year, result in results.items()}
             for run in reversed(instance.get_runs()):  # oldest first: the reference tables
                 entries = instance.all_logs(run.run_id)
