@@ -102,7 +102,7 @@ NAMED = {"area_mpi", "area_income_poverty", "area_inequality", "area_theil_decom
     specs=[
         dg.AssetSpec(
             ["marts", name],
-            deps=[["core", "fact_person"], ["core", "dim_area"]],
+            deps=[["core", "fact_person"], ["core", "dim_area"], ["core", "dim_age_band"]],
             description=f"See README, 'The measure marts': {name}.",
         )
         for name in MARTS

@@ -161,17 +161,31 @@ def _per_area(
 def _bands_and_all(
     rows: pl.DataFrame,
     levels: Levels,
-    aggs: Sequence[pl.Expr],
+    add: Mapping[str, str],
     age_band: str,
     *,
     whole: bool = False,
 ) -> pl.DataFrame:
-    """``_per_area`` per age band and over all ages (age band ``all``)."""
-    per_band = _per_area(rows, levels, aggs, [age_band], whole=whole)
-    all_ages = _per_area(rows, levels, aggs, whole=whole).with_columns(pl.lit(ALL).alias(age_band))
+    """The columns of ``rows`` added up (``add``: column -> sum, min, max or any) per level,
+    area and age band, and over all ages (age band ``all``). All ages add up an area's age
+    bands, a few rows each, rather than its villages' rows again."""
+    per_band = _per_area(
+        rows, levels, [_ADD[a](pl.col(c)) for c, a in add.items()], [age_band], whole=whole
+    )
+    keys = ["level", "area_code"]
+    children = _per_area(rows, levels, [], whole=True)  # a count: any order will do
+    all_ages = (
+        per_band.group_by(keys, maintain_order=True)
+        .agg(_ADD[a](pl.col(c)) for c, a in add.items())
+        .join(children, on=keys, how="left", maintain_order="left")
+        .with_columns(pl.lit(ALL).alias(age_band))
+    )
     return pl.concat(
         [per_band.with_columns(pl.col(age_band).cast(pl.String)), all_ages], how="diagonal"
     )
+
+
+_ADD = {"sum": pl.Expr.sum, "min": pl.Expr.min, "max": pl.Expr.max, "any": pl.Expr.any}
 
 
 def _persons(count: str | None) -> pl.Expr:
@@ -211,8 +225,8 @@ def mpi_marts(
     )
     population = pl.col("population").sum()
     keys = ["level", "area_code", age_band]
-    coverage = _bands_and_all(
-        villages, levels, [population.cast(pl.Int64).alias("persons")], age_band, whole=True
+    coverage = _bands_and_all(villages, levels, {"population": "sum"}, age_band, whole=True).select(
+        *keys, pl.col("population").cast(pl.Int64).alias("persons"), "child_areas"
     )
     # H, A and M0 per age band need only the score distribution's population; the headcounts
     # of each indicator (the components) are for all ages only
@@ -313,8 +327,6 @@ _FROM_PARTS = {
     "atkinson_1": (lambda x, w: atkinson_parts(x, 1.0, w), lambda p: atkinson_from_parts(1.0, p)),
     "atkinson_2": (lambda x, w: atkinson_parts(x, 2.0, w), lambda p: atkinson_from_parts(2.0, p)),
 }
-# How a part of one village adds to the part of its area.
-_ADD = {"sum": pl.Expr.sum, "min": pl.Expr.min, "max": pl.Expr.max, "any": pl.Expr.any}
 _GE_ADD = dict(zip(GEParts._fields, ["sum", "sum", "sum", "min", "max"], strict=True))
 
 
@@ -393,22 +405,24 @@ def income_marts(
     # one contiguous chunk: a sum over rows that straddle two chunks adds the halves, so where
     # the chunks of the input end would change the last bits
     frame = frame.rechunk() if ordered else frame.sort(order)
-    # each line once per record: the parts below refer to it several times each
+    # each line, and the count as a float, once per record: the parts refer to them many times
     line_columns = {name: f"_line:{name}" for name in lines}
-    with_lines = frame.with_columns(line.alias(line_columns[name]) for name, line in lines.items())
     parts = _income_parts({n: pl.col(c) for n, c in line_columns.items()}, income, count)
     # One row per village and age band: the parts of every income measure, summed over the
     # village's records in income order (a fixed order: the same records give the same bits).
     villages = (
-        with_lines.with_columns(_run_id([*roots, age_band]))
+        frame.lazy()
+        .with_columns(
+            *(line.alias(line_columns[name]) for name, line in lines.items()),
+            *([pl.col(count).cast(pl.Float64)] if count else []),
+            _run_id([*roots, age_band]),
+        )
         .group_by("_run", maintain_order=True)
         .agg(*(pl.col(c).first() for c in [*roots, age_band]), *parts.exprs)
         .drop("_run")
+        .collect(engine="in-memory")  # the in-memory engine sums a group's rows in their order
     )
-    del with_lines
-    rolled = _bands_and_all(
-        villages, levels, [_ADD[add](pl.col(name)) for name, add in parts.add.items()], age_band
-    )
+    rolled = _bands_and_all(villages, levels, parts.add, age_band)
     inequality, theil_parts = _inequality(
         rolled.filter(pl.col(age_band) == ALL), frame, parts, levels, income, roots, count
     )
@@ -542,18 +556,22 @@ def _ranked(
     for level, key in levels.items():
         if not _expr(key).meta.root_names():  # one area: the whole frame, no regrouping
             area = pl.select(_expr(key)).item()
-            ranked = rank_frame(merged.with_columns(_run=pl.lit(0)), income, weight, by="_run")
-            result = ranked.select(*exprs).with_columns(pl.lit(area).alias("_area"))
+            whole = merged.lazy().with_columns(_run=pl.lit(0))
+            result = rank_frame(whole, income, weight, by="_run").select(*exprs)
+            result = result.with_columns(pl.lit(area).alias("_area"))
         else:
-            by_area = merged.select(_expr(key).alias("_area"), income, weight).sort(
-                "_area", maintain_order=True
+            by_area = (
+                merged.lazy()
+                .select(_expr(key).alias("_area"), income, weight)
+                .sort("_area", maintain_order=True)
+                .with_columns(_run_id(["_area"]))
             )
-            grouped = rank_frame(
-                by_area.with_columns(_run_id(["_area"])), income, weight, by="_run"
+            result = (
+                rank_frame(by_area, income, weight, by="_run")
+                .group_by("_run", maintain_order=True)
+                .agg(pl.col("_area").first(), *exprs)
             )
-            result = grouped.group_by("_run", maintain_order=True).agg(
-                pl.col("_area").first(), *exprs
-            )
+        result = result.collect(engine="in-memory")
         frames.append(
             result.select(
                 pl.lit(level).alias("level"),

@@ -1,7 +1,9 @@
 """Timings of the grouped measures on synthetic data: ``python -m measures.bench [rows] [groups]``.
 
 Default 1,000,000 person rows in 10,000 groups (about the size of the demo's village level),
-lognormal incomes, whole-number weights, 17 deprivation indicators with equal weights.
+lognormal incomes, whole-number weights, 17 deprivation indicators with equal weights. The
+last two cases are the measure marts of ``measures.areas`` over three levels (all persons,
+areas of 10 villages, villages), without weights.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from measures import (
+    areas,
     atkinson_expr,
     fgt_expr,
     ge_decomposition_frame,
@@ -56,6 +59,17 @@ def main(rows: int = 1_000_000, groups: int = 10_000) -> None:
     indicators = [f"i{j + 1}" for j in range(N_INDICATORS)]
     weights = [1 / N_INDICATORS] * N_INDICATORS
 
+    df = df.with_columns(band=(pl.col("w") > 2).cast(pl.Int8))
+    levels = {"all": pl.lit("all"), "area": "area", "village": "village"}
+    splits = [("all", "area"), ("area", "village")]
+    codes = {c: c for c in indicators}
+    spec = areas.MPISpec(
+        weights=dict(zip(indicators, weights, strict=True)),
+        codes=codes,
+        dimensions=codes,
+        rules={"union": min(weights), "k33": 1 / 3},
+    )
+
     def agg(*exprs: pl.Expr):
         return lambda: df.group_by("village").agg(*exprs)
 
@@ -80,6 +94,15 @@ def main(rows: int = 1_000_000, groups: int = 10_000) -> None:
         ),
         "theil decomposition": lambda: ge_decomposition_frame(
             df, "income", 1.0, parent="area", child="village", w="w"
+        ),
+        "areas.mpi_marts": lambda: areas.mpi_marts(df, levels, spec, age_band="band"),
+        "areas.income_marts": lambda: areas.income_marts(
+            df,
+            levels,
+            {"line": pl.lit(20_000.0)},
+            income="income",
+            age_band="band",
+            decompositions=splits,
         ),
     }
     print(f"{rows:,} rows, {df['village'].n_unique():,} groups, polars {pl.__version__}")

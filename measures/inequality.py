@@ -31,7 +31,7 @@ Conventions (DOMAIN.md section 9):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import polars as pl
@@ -130,9 +130,12 @@ def _sorted(x: Column, w: Column | None, presorted: bool, ranks: Ranks | None) -
     )
 
 
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
 def rank_frame(
-    df: pl.DataFrame, x: str, w: str | None = None, *, by: str | Sequence[str], ranks: Ranks = RANKS
-) -> pl.DataFrame:
+    df: FrameT, x: str, w: str | None = None, *, by: str | Sequence[str], ranks: Ranks = RANKS
+) -> FrameT:
     """``df`` (sorted by ``by`` and then ``x``, nulls first) with the columns of ``ranks``.
 
     The running sums restart at each group of ``by``; the rank-based builders given
@@ -142,22 +145,27 @@ def rank_frame(
     """
     keys = _as_list(by)
     xe, we = prepared(x, w)
+    weight = pl.col(ranks.weight)
     last = pl.any_horizontal(
         (xe != xe.shift(-1)).fill_null(True),
         *((pl.col(k) != pl.col(k).shift(-1)).fill_null(True) for k in keys),
     )
-    with_sums = df.with_columns(
-        we.alias(ranks.weight),
-        we.cum_sum().over(keys).alias(ranks.cum_weight),
-        (we * xe).cum_sum().over(keys).alias(ranks.cum_income),
-        we.sum().over(keys).alias(ranks.total_weight),
-        last.alias("_rank_last"),
+    return (
+        df.with_columns(we.alias(ranks.weight), last.alias("_rank_last"))
+        .with_columns(
+            weight.cum_sum().over(keys).alias(ranks.cum_weight),
+            (weight * xe).cum_sum().over(keys).alias(ranks.cum_income),
+            weight.sum().over(keys).alias(ranks.total_weight),
+        )
+        .with_columns(
+            pl.when("_rank_last").then(pl.col(c)).backward_fill().alias(tie)
+            for c, tie in [
+                (ranks.cum_weight, ranks.tie_weight),
+                (ranks.cum_income, ranks.tie_income),
+            ]
+        )
+        .drop("_rank_last")
     )
-    last_row = pl.col("_rank_last")
-    return with_sums.with_columns(
-        pl.when(last_row).then(pl.col(ranks.cum_weight)).backward_fill().alias(ranks.tie_weight),
-        pl.when(last_row).then(pl.col(ranks.cum_income)).backward_fill().alias(ranks.tie_income),
-    ).drop("_rank_last")
 
 
 def _first_above(s: _Sorted, share: float) -> pl.Expr:

@@ -195,16 +195,21 @@ def mpi_sums(
     if missing not in _MISSING:
         raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
     names, wts = _spec(indicators, weights, 1.0)
-    units, _ = score_units(wts)
+    units, scale = score_units(wts)
     keys = _keys(by)
     lf = df.lazy()
     nulls = _check_frame(lf, names, w, keys, missing)
 
-    d = {c: _indicator(c).fill_null(0.0) for c in names}
+    schema = lf.collect_schema()
+    if scale > 1 and all(schema[c].is_integer() for c in names):
+        # whole units and 0/1 stored as integers: integer arithmetic, no float copy per column
+        d = {c: pl.col(c).fill_null(0) for c in names}
+        terms = (int(u) * d[c].cast(pl.Int32) for c, u in zip(names, units, strict=True))
+    else:
+        d = {c: _indicator(c).fill_null(0.0) for c in names}
+        terms = (u * d[c] for c, u in zip(names, units, strict=True))
     # a chain of additions keeps one running column alive, not one column per indicator
-    score = functools.reduce(
-        operator.add, (u * d[c] for c, u in zip(names, units, strict=True))
-    ).alias("score")
+    score = functools.reduce(operator.add, terms).alias("score")
     all_used = missing == "nondeprived" or not nulls
     if all_used:
         complete = pl.lit(True)
