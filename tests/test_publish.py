@@ -98,10 +98,10 @@ def test_a_failed_asset_leaves_the_last_good_snapshot(published, monkeypatch):
     snapshot = digest(settings.published)
     deliver(settings.home, 2566, income=70000)
 
-    def broken(persons):
+    def broken(*args, **kwargs):
         raise ValueError("measure failed")
 
-    monkeypatch.setattr(assets.measure_marts, "mpi_marts", broken)
+    monkeypatch.setattr(assets.measure_marts.areas, "mpi_marts", broken)
     with pytest.raises(RunFailed, match="measure failed"):
         run_pipeline(settings.home, [2566], instance=instance)
     assert digest(settings.published) == snapshot
