@@ -2,7 +2,7 @@
 
 Each measure has one definition, a Polars expression builder for ``group_by(...).agg(...)``;
 the scalar functions evaluate that same expression on a one-group frame. Frame helpers do the
-grouped computations that need more than one aggregation. Conventions: DOMAIN.md section 9 and
+grouped computations that need more than one aggregation. Conventions: docs/domain.md section 9 and
 each function's docstring (formula, conventions, the reference tool it matches).
 
 Pipeline use (one pass per area level, no Python per area)::

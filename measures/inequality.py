@@ -5,7 +5,7 @@ Every ``*_expr`` builder returns a scalar-per-group expression for
 (``gini(x, w)``, ...) validate their input and evaluate *the same* expression on a one-group frame,
 so the pipeline and a notebook cannot disagree.
 
-Conventions (DOMAIN.md section 9):
+Conventions (docs/domain.md section 9):
 
 * Weights are frequency weights in the sense that a whole-number weight gives the same result as
   repeating the record; a zero weight means "not in the population". Default weight 1.

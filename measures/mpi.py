@@ -13,7 +13,7 @@ survey weights v_i and N = sum(v):
 
 These are mpitb's (Stata, OPHI) and mpitbR's definitions. H, M0 and the headcounts are
 population-weighted means, so a parent area's values are the population-weighted means of its
-children's; A rolls up as sum(M0 pop) / sum(H pop), never as a mean of A (DOMAIN.md section 9).
+children's; A rolls up as sum(M0 pop) / sum(H pop), never as a mean of A (docs/domain.md section 9).
 
 Cutoff tolerance: poor when c_i >= k - 1e-9 (``K_TOL``). Scores are sums of floats, and
 0.7 + 0.1 < 0.8 in floating point; mpitbR compares exactly and would call that person non-poor.

@@ -1,6 +1,6 @@
 """Monetary poverty measures: FGT family and Watts, as Polars expressions and scalars.
 
-Conventions (DOMAIN.md section 9): a person is poor when income < line (strict, as laeken's
+Conventions (docs/domain.md section 9): a person is poor when income < line (strict, as laeken's
 ``arpr`` and R ineq's ``Head``). The line is a number or a column (for example a regional line
 carried on each row); a relative line is computed once for the whole population by the caller and
 passed in, never recomputed per area. FGT, headcount and Watts are population-weighted means, so

@@ -415,7 +415,8 @@ def yoy_suite(bound: float) -> gx.ExpectationSuite:
 
 def all_pass_suite(min_persons: int) -> gx.ExpectationSuite:
     """On the rows of sql/quality/all_pass_areas.sql: an area of ``min_persons`` or more has at
-    least one MPI-poor person. A warning per area (DOMAIN.md §7: implausible, not impossible)."""
+    least one MPI-poor person. A warning per area (docs/domain.md §7: implausible, not
+    impossible)."""
     return _suite(
         "marts.area_summary_all_pass",
         [E.ExpectColumnValuesToBeBetween(column="mpi_poor_persons", min_value=1, severity=WARNING)],

@@ -1,4 +1,4 @@
-"""Normalisation of text cells before validation (DOMAIN.md §7): what real files look like."""
+"""Normalisation of text cells before validation (docs/domain.md §7): what real files look like."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def message(rule: str, column: str, value: str | None, lang: str) -> str:
 
 
 def citizen_id_valid(expr: pl.Expr) -> pl.Expr:
-    """13 digits whose last is (11 - sum(d_i * (14 - i)) mod 11) mod 10, DOMAIN.md §6."""
+    """13 digits whose last is (11 - sum(d_i * (14 - i)) mod 11) mod 10, docs/domain.md §6."""
     digit = [expr.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(13)]
     weighted = pl.sum_horizontal(digit[i] * (13 - i) for i in range(12))
     check = ((11 - weighted % 11) % 10).cast(pl.Int32)

@@ -23,7 +23,7 @@ MEMBER_DEFAULTS = {
 
 
 def citizen_id(serial: int, prefix: str = "1500") -> str:
-    """A valid 13-digit citizen ID (DOMAIN.md §6 check digit)."""
+    """A valid 13-digit citizen ID (docs/domain.md §6 check digit)."""
     body = f"{prefix}{serial:08d}"[:12]
     total = sum(int(d) * (13 - i) for i, d in enumerate(body))
     return body + str((11 - total % 11) % 10)

@@ -1,6 +1,6 @@
 -- One row per staged person of a survey year: the 17 indicators (1 deprived, 0 not, NULL not
 -- applicable), the TPMAP union rule and the year's target-poor rule.
--- Household-level indicators count every member of the household (DOMAIN.md §3).
+-- Household-level indicators count every member of the household (docs/domain.md §3).
 -- An in-scope person whose answer is blank counts as not applicable: nothing was asked.
 -- Params: $year_be, $target_rule (card_verified | card_any | all_mpi_poor).
 INSERT INTO core.fact_person BY NAME

@@ -1,5 +1,5 @@
 -- Areas of the survey year with at least $min_persons persons (age band 'all'), and whether
--- everyone there passes every indicator: no MPI-poor person at all. DOMAIN.md §7 lists "villages
+-- everyone there passes every indicator: no MPI-poor person at all. docs/domain.md §7 lists "villages
 -- where everybody passes everything" among the implausible areas real files show; `all_pass`
 -- marks them. Params: $year_be, $min_persons.
 SELECT
