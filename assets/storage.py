@@ -34,6 +34,11 @@ class LandingZone(dg.ConfigurableResource):
             for source, sub in BMN_FOLDERS.items()
         }
 
+    def target_files(self) -> list[Path]:
+        """The centres' target files (measures/targets.py), in name order."""
+        folder = Path(self.root) / "targets"
+        return sorted(p for p in folder.glob("*.y*ml") if p.is_file()) if folder.is_dir() else []
+
     def years(self) -> list[int]:
         bmn = Path(self.root) / "bmn"
         if not bmn.is_dir():

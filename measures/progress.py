@@ -57,13 +57,17 @@ def convergence(
     out = (
         stats.with_columns(pl.col("level").replace_strict(parent_of))
         .rename({"parent_code": "area_code"})
-        .unpivot(["gap", "cv"], index=["year_be", "level", "area_code", "age_band", "measure"],
-                 variable_name="stat")  # fmt: skip
+        .unpivot(
+            ["gap", "cv"],
+            index=["year_be", "level", "area_code", "age_band", "measure"],
+            variable_name="stat",
+        )  # fmt: skip
         .with_columns(
             (pl.col("measure") + "_child_" + pl.col("stat")).alias("measure"),
             _finite(pl.col("value")).alias("value"),
         )
         .drop("stat")
+        .filter(pl.col("value").is_not_null())  # a CV of children all at 0
         .join(parents, on=["level", "area_code"], how="left")
     )
     return out.select(values.columns)
@@ -98,7 +102,10 @@ def base_years(
         areas = areas.with_columns(pl.lit(None, pl.Int64).alias("baseline_year_be"))
     earliest = years[0] if years else None
     areas = areas.with_columns(
-        pl.col("baseline_year_be").cast(pl.Int64).fill_null(pl.lit(earliest, pl.Int64)).alias("base_year_be")
+        pl.col("baseline_year_be")
+        .cast(pl.Int64)
+        .fill_null(pl.lit(earliest, pl.Int64))
+        .alias("base_year_be")
     ).drop("baseline_year_be")
     return previous, areas.filter(pl.col("base_year_be") < year_be)
 
@@ -107,12 +114,14 @@ def _compared(
     current: pl.DataFrame, history: pl.DataFrame, bases: pl.DataFrame, comparison: str
 ) -> pl.DataFrame:
     base = history.rename(
-        {"year_be": "base_year_be", "value": "base_value", "rank_in_parent": "base_rank_in_parent",
-         "rank_in_country": "base_rank_in_country"}  # fmt: skip
+        {
+            "year_be": "base_year_be",
+            "value": "base_value",
+            "rank_in_parent": "base_rank_in_parent",
+            "rank_in_country": "base_rank_in_country",
+        }  # fmt: skip
     ).drop("parent_code")
-    joined = current.join(bases, on=["level", "area_code"]).join(
-        base, on=[*KEY, "base_year_be"]
-    )
+    joined = current.join(bases, on=["level", "area_code"]).join(base, on=[*KEY, "base_year_be"])
     years = (pl.col("year_be") - pl.col("base_year_be")).cast(pl.Float64)
     c = change(pl.col("base_value"), pl.col("value"), years)
     return joined.with_columns(
@@ -146,8 +155,10 @@ def progress(
     previous, baseline = base_years(values, year_be, baselines)
     parts = []
     if previous is not None:
-        prev = current.select("level", "area_code").unique().with_columns(
-            pl.lit(previous, pl.Int64).alias("base_year_be")
+        prev = (
+            current.select("level", "area_code")
+            .unique()
+            .with_columns(pl.lit(previous, pl.Int64).alias("base_year_be"))
         )
         parts.append(_compared(current, ranked, prev, "previous"))
         parts.append(_compared(current, ranked, baseline, "baseline"))
@@ -164,19 +175,19 @@ def m0_split(mpi: pl.DataFrame, bases: pl.DataFrame) -> pl.DataFrame:
     keys = ["level", "area_code", "age_band", "rule"]
     mpi = mpi.with_columns(pl.col("a").fill_null(0.0))
     base = mpi.rename({"year_be": "base_year_be", "h": "h0", "a": "a0", "m0": "m00"})
-    j = mpi.join(bases, on=["year_be", "level", "area_code"]).join(
-        base, on=[*keys, "base_year_be"]
-    )
+    j = mpi.join(bases, on=["year_be", "level", "area_code"]).join(base, on=[*keys, "base_year_be"])
     parts = j.with_columns(
         ((pl.col("h") - pl.col("h0")) * (pl.col("a") + pl.col("a0")) / 2).alias("H"),
         ((pl.col("a") - pl.col("a0")) * (pl.col("h") + pl.col("h0")) / 2).alias("A"),
     )
     return (
-        parts.unpivot(["H", "A"], index=["year_be", "base_year_be", "comparison", *keys],
-                      variable_name="factor", value_name="contribution")  # fmt: skip
-        .with_columns(
-            ("m0_" + pl.col("rule")).alias("measure"), pl.lit("intensity").alias("split")
-        )
+        parts.unpivot(
+            ["H", "A"],
+            index=["year_be", "base_year_be", "comparison", *keys],
+            variable_name="factor",
+            value_name="contribution",
+        )  # fmt: skip
+        .with_columns(("m0_" + pl.col("rule")).alias("measure"), pl.lit("intensity").alias("split"))
         .drop("rule")
     )
 
@@ -255,10 +266,12 @@ def growth_redistribution(
             j.select(
                 pl.lit(level).alias("level"),
                 *keys,
-                (((pl.col("p_mu1_l0") - pl.col("p")) + (pl.col("p1") - pl.col("p_mu0_l1"))) / 2)
-                .alias("growth"),
-                (((pl.col("p_mu0_l1") - pl.col("p")) + (pl.col("p1") - pl.col("p_mu1_l0"))) / 2)
-                .alias("redistribution"),
+                (
+                    ((pl.col("p_mu1_l0") - pl.col("p")) + (pl.col("p1") - pl.col("p_mu0_l1"))) / 2
+                ).alias("growth"),
+                (
+                    ((pl.col("p_mu0_l1") - pl.col("p")) + (pl.col("p1") - pl.col("p_mu1_l0"))) / 2
+                ).alias("redistribution"),
             )
         )
     return pl.concat(out).unpivot(

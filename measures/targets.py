@@ -73,9 +73,7 @@ def _number(value: object, where: str) -> float:
     return float(value)
 
 
-def parse_centre(
-    text: str, file: str, measures: Sequence[str], age_bands: Sequence[str]
-) -> Centre:
+def parse_centre(text: str, file: str, measures: Sequence[str], age_bands: Sequence[str]) -> Centre:
     """One centre's file. ``measures`` and ``age_bands``: the names a target may use."""
     try:
         doc = yaml.safe_load(text)
@@ -119,9 +117,7 @@ def parse_centre(
         if ("value" in row) == ("reduce_by" in row):
             raise TargetsError(f"{where}: give exactly one of 'value' and 'reduce_by'")
         value = _number(row["value"], f"{where}.value") if "value" in row else None
-        reduce_by = (
-            _number(row["reduce_by"], f"{where}.reduce_by") if "reduce_by" in row else None
-        )
+        reduce_by = _number(row["reduce_by"], f"{where}.reduce_by") if "reduce_by" in row else None
         if "by_year_be" not in row:
             raise TargetsError(f"{where}: by_year_be is missing")
         by_year = _year(row["by_year_be"], f"{where}.by_year_be")
@@ -172,11 +168,17 @@ def ancestors(areas: pl.DataFrame, levels: Sequence[str]) -> pl.DataFrame:
     out = [step]
     for depth in range(1, len(levels)):
         step = (
-            step.join(areas, left_on=["anc_level", "anc_code"], right_on=["level", "area_code"],
-                      suffix="_a")  # fmt: skip
+            step.join(
+                areas,
+                left_on=["anc_level", "anc_code"],
+                right_on=["level", "area_code"],
+                suffix="_a",
+            )  # fmt: skip
             .filter(pl.col("parent_code").is_not_null())
             .select(
-                "level", "area_code", pl.lit(depth).alias("depth"),
+                "level",
+                "area_code",
+                pl.lit(depth).alias("depth"),
                 pl.col("anc_level").replace_strict(parent_of, default=None).alias("anc_level"),
                 pl.col("parent_code").alias("anc_code"),
             )  # fmt: skip
@@ -188,7 +190,9 @@ def ancestors(areas: pl.DataFrame, levels: Sequence[str]) -> pl.DataFrame:
     return pl.concat(out)
 
 
-def baselines(areas: pl.DataFrame, centres: Sequence[Centre], levels: Sequence[str]) -> pl.DataFrame:
+def baselines(
+    areas: pl.DataFrame, centres: Sequence[Centre], levels: Sequence[str]
+) -> pl.DataFrame:
     """(level, area_code, baseline_year_be): the baseline of the nearest centre at or above
     each area that sets one."""
     set_ = [c for c in centres if c.baseline_year_be is not None]

@@ -347,3 +347,94 @@ CREATE TABLE IF NOT EXISTS core.year_input (
     run_id VARCHAR,                  -- the Dagster run that published it
     published_at TIMESTAMP NOT NULL
 );
+
+-- Progress (measures/progress.py, assets/progress.py): change between survey years.
+-- Who the welfare card reaches, per area, level and age band.
+CREATE TABLE IF NOT EXISTS marts.area_targeting (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    persons BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    mpi_poor_persons BIGINT NOT NULL,
+    card_verified_persons BIGINT NOT NULL,
+    exclusion_persons BIGINT NOT NULL, -- MPI-poor without a verified welfare card
+    exclusion_rate DOUBLE,             -- of the MPI-poor (NULL when none)
+    inclusion_persons BIGINT NOT NULL, -- verified card holders who are not MPI-poor
+    inclusion_rate DOUBLE              -- of the verified card holders (NULL when none)
+);
+
+-- One row per (year, level, area, age band, measure, comparison): the year against the
+-- previous one and against the baseline (per centre, landing/targets/; else the earliest).
+CREATE TABLE IF NOT EXISTS marts.area_progress (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    comparison VARCHAR NOT NULL,     -- 'previous' or 'baseline'
+    base_year_be INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    base_value DOUBLE NOT NULL,
+    absolute DOUBLE NOT NULL,        -- value - base_value (mpitb conventions, measures/change.py)
+    relative DOUBLE,                 -- value / base_value - 1 (NULL from 0)
+    annualized_absolute DOUBLE NOT NULL,
+    annualized_relative DOUBLE,
+    rank_in_parent INTEGER,          -- 1 = the highest value among the areas of its parent
+    base_rank_in_parent INTEGER,
+    rank_change INTEGER,             -- rank - base rank: positive = away from the worst
+    rank_in_country INTEGER,         -- provinces only
+    base_rank_in_country INTEGER,
+    rank_change_in_country INTEGER
+);
+
+-- Why a measure changed: contributions that add up to its absolute change per split.
+CREATE TABLE IF NOT EXISTS marts.area_change_factor (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    comparison VARCHAR NOT NULL,
+    base_year_be INTEGER NOT NULL,
+    measure VARCHAR NOT NULL,        -- m0_<rule> or fgt0_<line>
+    split VARCHAR NOT NULL,          -- 'intensity' (H, A), 'indicator', 'growth_redistribution'
+    factor VARCHAR NOT NULL,         -- H, A, an indicator code, growth, redistribution
+    contribution DOUBLE NOT NULL
+);
+
+-- Centres' targets (landing/targets/*.yaml) and where each area stands in the year.
+CREATE TABLE IF NOT EXISTS marts.area_target (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    centre VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    base_year_be INTEGER NOT NULL,
+    base_value DOUBLE NOT NULL,
+    reduce_by DOUBLE,
+    target_value DOUBLE NOT NULL,
+    by_year_be INTEGER NOT NULL,
+    expected_value DOUBLE NOT NULL,  -- on the straight line from base to target this year
+    actual_value DOUBLE NOT NULL,
+    gap_to_target DOUBLE NOT NULL,   -- actual - target
+    on_track BOOLEAN NOT NULL,       -- actual <= expected
+    attained BOOLEAN NOT NULL        -- actual <= target
+);

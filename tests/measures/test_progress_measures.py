@@ -200,20 +200,37 @@ targets:
     [
         ("centre: [", "50.yaml: not valid YAML at line 1"),
         ("centre: '50'\ntargets: []", "50.yaml: targets: expected a list of at least one target"),
-        ("centre: 123\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570}]",
-         "50.yaml: centre: 123 is not an area code"),
-        ("centre: '50'\ntargets: [{measure: poor, value: 0, by_year_be: 2570}]",
-         "50.yaml: targets[0].measure: 'poor' is not a progress measure"),
-        ("centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, reduce_by: 1, "
-         "by_year_be: 2570}]", "50.yaml: targets[0]: give exactly one of 'value' and 'reduce_by'"),
-        ("centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2013}]",
-         "50.yaml: targets[0].by_year_be: must be a survey year BE (2400-2700), got 2013"),
-        ("centre: '50'\ntargets: [{measure: mpi_poor_rate, value: x, by_year_be: 2570}]",
-         "50.yaml: targets[0].value: must be a number, got 'x'"),
-        ("centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570, "
-         "area: '5101'}]", "50.yaml: targets[0].area: '5101' is not an area under centre 50"),
-        ("centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570, "
-         "age_band: kids}]", "50.yaml: targets[0].age_band: 'kids' is not one of all, 0-5"),
+        (
+            "centre: 123\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570}]",
+            "50.yaml: centre: 123 is not an area code",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: poor, value: 0, by_year_be: 2570}]",
+            "50.yaml: targets[0].measure: 'poor' is not a progress measure",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, reduce_by: 1, "
+            "by_year_be: 2570}]",
+            "50.yaml: targets[0]: give exactly one of 'value' and 'reduce_by'",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2013}]",
+            "50.yaml: targets[0].by_year_be: must be a survey year BE (2400-2700), got 2013",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: mpi_poor_rate, value: x, by_year_be: 2570}]",
+            "50.yaml: targets[0].value: must be a number, got 'x'",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570, "
+            "area: '5101'}]",
+            "50.yaml: targets[0].area: '5101' is not an area under centre 50",
+        ),
+        (
+            "centre: '50'\ntargets: [{measure: mpi_poor_rate, value: 0, by_year_be: 2570, "
+            "age_band: kids}]",
+            "50.yaml: targets[0].age_band: 'kids' is not one of all, 0-5",
+        ),
     ],
 )
 def test_a_malformed_target_file_is_one_clear_line(text, message):
