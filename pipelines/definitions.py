@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
+from assets import bmn, exports, facts, marts, measure_marts, panel, publish, quality, reference
 from assets import progress as progress_marts
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
@@ -19,6 +19,7 @@ YEAR_ASSETS = [
     exports.area_files,
     progress_marts.area_targeting,
     progress_marts.area_progress,
+    panel.household_panel,
 ]
 ASSETS = [
     reference.reference_tables,

@@ -438,3 +438,80 @@ CREATE TABLE IF NOT EXISTS marts.area_target (
     on_track BOOLEAN NOT NULL,       -- actual <= expected
     attained BOOLEAN NOT NULL        -- actual <= target
 );
+
+-- Household panel (assets/panel.py, sql/panel/): each household of a year linked to one of
+-- the previous survey year, by house key, else by shared members; 'unlinked' when neither.
+CREATE TABLE IF NOT EXISTS core.household_link (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    household_key BIGINT NOT NULL,
+    village_code VARCHAR NOT NULL,
+    prev_year_be INTEGER NOT NULL,
+    prev_household_key BIGINT,       -- NULL when unlinked
+    prev_village_code VARCHAR,
+    link VARCHAR NOT NULL            -- 'house_code', 'members' or 'unlinked'
+);
+
+-- Poverty transitions against the previous survey year, per area, age band and dimension.
+CREATE TABLE IF NOT EXISTS marts.area_transition (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,      -- a dimension code, or 'all' (MPI-poor)
+    child_areas BIGINT NOT NULL,
+    households_stayed_poor BIGINT NOT NULL,
+    households_left_poverty BIGINT NOT NULL,
+    households_fell_into_poverty BIGINT NOT NULL,
+    households_never_poor BIGINT NOT NULL,
+    households_unlinked BIGINT NOT NULL,
+    persons_stayed_poor BIGINT NOT NULL,
+    persons_left_poverty BIGINT NOT NULL,
+    persons_fell_into_poverty BIGINT NOT NULL,
+    persons_never_poor BIGINT NOT NULL,
+    persons_unlinked BIGINT NOT NULL
+);
+
+-- The same indicator failed in consecutive survey years, per area and indicator (households).
+CREATE TABLE IF NOT EXISTS marts.area_persistent_deprivation (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    indicator_code VARCHAR NOT NULL,
+    child_areas BIGINT NOT NULL,
+    households_in_scope BIGINT NOT NULL,
+    households_deprived_before BIGINT NOT NULL,
+    households_deprived BIGINT NOT NULL,
+    households_deprived_both_years BIGINT NOT NULL,
+    persistence DOUBLE               -- deprived both years / deprived the year before
+);
+
+-- How the year's households link to the previous year's, and who moved, per area.
+CREATE TABLE IF NOT EXISTS marts.area_panel (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    prev_year_be INTEGER NOT NULL,
+    child_areas BIGINT NOT NULL,
+    households BIGINT NOT NULL,
+    households_linked_house_code BIGINT NOT NULL,
+    households_linked_members BIGINT NOT NULL,
+    households_unlinked BIGINT NOT NULL,
+    households_moved_village BIGINT NOT NULL,
+    previous_households_not_linked BIGINT NOT NULL, -- counted in their previous-year area
+    persons_followed BIGINT NOT NULL,               -- in both years (same keyed citizen ID)
+    persons_moved_household BIGINT NOT NULL,
+    persons_moved_village BIGINT NOT NULL
+);
