@@ -334,7 +334,7 @@ def _deprivation_frame(
     deprivations: object,
     indicators: Sequence[str] | None,
     weights: Sequence[float] | Mapping[str, float],
-    other: Sequence[object] = (),
+    other: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, list[str]]:
     """The deprivations as a Polars frame, and the names of its indicator columns (not those
     ``other`` names, the weight and group columns)."""
@@ -415,7 +415,8 @@ def mpi(
     the cutoff tolerance and ``missing``. Matches the mpitbR vignette's toy example
     (M0 0.35, H 0.6, A 0.583333 at k = 1/2).
     """
-    frame, names = _deprivation_frame(deprivations, indicators, weights, [w, groups])
+    columns = [c for c in (w, groups) if isinstance(c, str)]  # w, groups naming columns
+    frame, names = _deprivation_frame(deprivations, indicators, weights, columns)
     n = frame.height
     w = _column_or_values(w, frame, "w")
     groups = _column_or_values(groups, frame, "groups")

@@ -211,3 +211,11 @@ def test_pandas_series_and_frames_in_the_income_api():
     d = m.ge_decomposition_frame(df, "x", 1, parent="g", child="h")
     assert d["total"].to_list() == pytest.approx([m.theil([1, 2]), m.theil([5, 9])])
     assert d["within"].to_list() == [0.0, 0.0]  # one person per child: all of it is between
+
+
+def test_a_frame_with_weights_as_an_array(named_frame):
+    """w and groups may be arrays beside a frame, as with a table of numbers."""
+    indicators = named_frame[list(NAMED)]  # the frame's columns are its indicators
+    w, groups = np.array(NAMED_ROWS["weight"]), np.array(NAMED_ROWS["area"])
+    r = m.mpi(indicators, [0.5, 0.25, 0.25], 0.5, w, groups=groups, missing="drop")
+    assert r.persons == 4 and set(r.groups) == {"a", "b"} and list(r.censored) == list(NAMED)
