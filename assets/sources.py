@@ -137,7 +137,9 @@ def publish_tables(warehouse: Warehouse, tables: list[str]) -> Path:
     return target
 
 
-@dg.asset_check(asset=LEDGER, blocking=True, description="rows read = loaded + quarantined")
+@dg.asset_check(
+    asset=LEDGER, blocking=True, pool=WRITER_POOL, description="rows read = loaded + quarantined"
+)
 def source_rows_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         bad = con.execute(
@@ -181,6 +183,7 @@ def totals_check(sources: list[Source]) -> dg.AssetChecksDefinition:
         asset=FIGURES,
         name="published_totals",
         blocking=True,
+        pool=WRITER_POOL,
         description="Each source's national totals (sources.yaml `totals`) are found at the "
         "country and as the sum of every level (TPMAP 2561: 12,935,866 households, "
         "36,647,817 people, 1,032,987 target poor).",
@@ -201,6 +204,7 @@ def disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 @dg.asset_check(
     asset=FIGURES,
     blocking=False,
+    pool=WRITER_POOL,
     description="Survey and published figures of the same year, area and measure further "
     "apart than figures.yaml's tolerance (WARN: for people to look at).",
 )
@@ -223,6 +227,7 @@ def rank_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     key=["exports", "sources", "poverty_rank_gap"],
     deps=[FIGURES],
     group_name=GROUP,
+    pool=WRITER_POOL,
     description="Provinces whose MPI-poor rate ranks far from NSO's poverty ranking "
     "(exports/sources/poverty_rank_gap.csv).",
 )
