@@ -62,8 +62,8 @@ class Portal:
                     if self.headers.get("If-None-Match") == route.etag:
                         reply = Reply(304, b"", None, {"ETag": route.etag})
                     else:
-                        reply = Reply(200, route.body, route.content_type,
-                                      {"ETag": route.etag, "Last-Modified": route.last_modified})  # fmt: skip
+                        stamp = {"ETag": route.etag, "Last-Modified": route.last_modified}
+                        reply = Reply(200, route.body, route.content_type, stamp)
                 else:
                     reply = route
                 self._send(reply)
@@ -132,7 +132,8 @@ class Portal:
 
     def serve_search(self, packages: list[dict]) -> None:
         result = {"count": len(packages), "results": [p["result"] for p in packages],
-                  "facets": {}, "search_facets": {}, "sort": "score desc, metadata_modified desc"}  # fmt: skip
+                  "facets": {}, "search_facets": {},
+                  "sort": "score desc, metadata_modified desc"}  # fmt: skip
         body = json.dumps(
             {"help": f"{self.url}/api/3/action/help_show?name=package_search", "success": True,
              "result": result}, ensure_ascii=False).encode()  # fmt: skip
