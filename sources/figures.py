@@ -162,7 +162,12 @@ def read_figures(
     frame = match_areas(frame, "area", "province" if "province" in col else None, level)
     checks = [
         ("year_invalid", columns["year"], "year_raw", pl.col("year").is_null()),
-        ("year_era", columns["year"], "year_raw", pl.col("year_be").is_null()),
+        (
+            "year_era",
+            columns["year"],
+            "year_raw",
+            pl.col("year").is_not_null() & pl.col("year_be").is_null(),
+        ),
         ("value_not_number", columns["value"], "value_raw", pl.col("value").is_null()),
         ("indicator_unknown", columns["indicator"], "indicator_raw", pl.col("measure").is_null()),
     ]
