@@ -43,9 +43,10 @@ def pull(
     instance: dg.DagsterInstance,
     names: Sequence[str] = (),
     progress: Callable[[str], None] = print,
-    log_level: str = "WARNING",
-) -> dg.ExecuteInProcessResult:
-    """Fetch the sources (all, or those named) into landing, then load every landed source."""
+    log_level: str = "CRITICAL",
+) -> dg.ExecuteInProcessResult | None:
+    """Fetch the sources (all, or those named) into landing, then load every landed source;
+    the result of the load run (None when nothing has landed)."""
     sources = configured(settings, names)
     if not sources:
         raise config.ConfigError(f"no sources configured in {settings.sources_file}")
@@ -53,23 +54,23 @@ def pull(
     selection = [source_assets.pull_key(s) for s in sources if not names or s.name in names]
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     progress(f"pulling {', '.join(k.path[-1] for k in selection)} ...")
-    result = defs.resolve_job_def(pull_sources_job.name).execute_in_process(
+    pulled = defs.resolve_job_def(pull_sources_job.name).execute_in_process(
         run_config=run_config, instance=instance, asset_selection=selection, raise_on_error=False
     )
     failures = [
         f"{e.step_key}: {' '.join(str(e.event_specific_data.error.message).split())}"
-        for e in result.all_events
+        for e in pulled.all_events
         if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
     ]
     # what landed loads even when another source failed: landing keeps its last good files
     progress("loading the landed sources ...")
-    load(settings, instance, log_level)
+    loaded = load(settings, instance, log_level)
     if failures:
         raise RunFailed("; ".join(failures))
-    return result
+    return loaded
 
 
-def load(settings: Settings, instance: dg.DagsterInstance, log_level: str = "WARNING"):
+def load(settings: Settings, instance: dg.DagsterInstance, log_level: str = "CRITICAL"):
     """Load the landed sources (no network); nothing when none is configured or landed."""
     sources = [s for s in configured(settings) if _has_files(settings, s)]
     if not sources:
