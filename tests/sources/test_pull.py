@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 
+import polars as pl
 import pytest
 import xlsxwriter
 
@@ -239,7 +240,7 @@ def test_an_sdmx_message_lands_and_reads_as_poverty_lines(tmp_path):
              for r in loaded.figures.iter_rows(named=True)}  # fmt: skip
     assert lines[(2567, "country", "TH")] == 3078  # CE 2024 -> BE 2567
     assert lines[(2560, "region", "4")] == 2403
-    assert len(lines) == 11
+    assert len(lines) == 12
     assert set(loaded.figures["year_stated"]) == {"CE"}
     assert loaded.ledger.row(0, named=True)["rows_quarantined"] == 0
     entry = loaded.files.row(0, named=True)
@@ -256,7 +257,7 @@ def test_sdmx_codes_without_a_mapping_are_quarantined(tmp_path):
         assert sources_run.pull(source, tmp_path).failed == []
     loaded = sources_run.load(source, tmp_path)
     ledger = loaded.ledger.row(0, named=True)
-    assert (ledger["rows_read"], ledger["rows_loaded"], ledger["rows_quarantined"]) == (11, 10, 1)
+    assert (ledger["rows_read"], ledger["rows_loaded"], ledger["rows_quarantined"]) == (12, 11, 1)
     assert loaded.quarantine.row(0, named=True)["value"] == "STH"
 
 
@@ -279,3 +280,29 @@ def test_the_sources_file_is_checked_in_one_line(tmp_path):
     path.write_text(json.dumps({"sources": {"x": {"kind": "ftp"}}}), encoding="utf-8")
     with pytest.raises(ConfigError, match="kind must be one of"):
         load(path)
+
+
+def test_the_pulled_lines_can_replace_the_hand_typed_ones(tmp_path):
+    from schemas import catalog
+    from sources.reference import poverty_line_section
+
+    xml = (FIXTURES / "nso_poverty_line.xml").read_bytes()
+    with Portal() as portal:
+        portal.routes[SDMX_PATH] = Reply(200, xml, "application/xml")
+        assert sources_run.pull(_sdmx(portal), tmp_path).failed == []
+    figures = sources_run.load(_sdmx(portal), tmp_path).figures
+    section = poverty_line_section(
+        figures.select("year_be", "level", "area_code", "value").rows(), "nso_poverty_line"
+    )
+    assert section["regional_year"] == 2560 and section["national_in_regional_year"] == 2686
+    # the fixture carries NESDC's published lines, the ones survey_rules.yaml types in
+    for year in range(2562, 2568):
+        for region in catalog.regions():
+            assert catalog.poverty_line(year, region.code, section) == pytest.approx(
+                catalog.poverty_line(year, region.code)
+            )
+    regional_only = figures.filter(pl.col("level") == "region")
+    with pytest.raises(ValueError, match="no poverty_line_monthly for the country"):
+        poverty_line_section(
+            regional_only.select("year_be", "level", "area_code", "value").rows(), "x"
+        )
