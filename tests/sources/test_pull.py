@@ -306,3 +306,20 @@ def test_the_pulled_lines_can_replace_the_hand_typed_ones(tmp_path):
         poverty_line_section(
             regional_only.select("year_be", "level", "area_code", "value").rows(), "x"
         )
+
+
+def test_sdmx_json_gives_the_same_figures_as_sdmx_ml(tmp_path):
+    by_format = {}
+    for fmt, name, media in [("sdmx-ml", "nso_poverty_line.xml", "application/xml"),
+                             ("sdmx-json", "nso_poverty_line.json", "application/json")]:  # fmt: skip
+        with Portal() as portal:
+            portal.routes[SDMX_PATH] = Reply(200, (FIXTURES / name).read_bytes(), media)
+            source = _sdmx(portal, format=fmt)
+            assert sources_run.pull(source, tmp_path / fmt).failed == []
+            assert "sdmx.data+json" in portal.calls[-1][1]["Accept"] or fmt == "sdmx-ml"
+        figures = sources_run.load(source, tmp_path / fmt).figures
+        by_format[fmt] = figures.select("year_be", "level", "area_code", "measure", "value").sort(
+            "year_be", "area_code"
+        )
+    assert by_format["sdmx-json"].height == 12
+    assert by_format["sdmx-json"].equals(by_format["sdmx-ml"])
