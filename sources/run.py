@@ -94,55 +94,74 @@ def load(source: Source, landing: Path) -> Loaded:
     figures, held, ledger, files = [], [], [], []
     paths = landed_files(source, landing)
     if source.kind == "tpmap" and paths:
-        year = int(source.spec["survey_year_be"])
-        counts = tpmap.read_counts(folder, year)
-        figures.append(counts)
-        for path in paths:
-            rows = pl.read_csv(path, infer_schema_length=0).height
-            ledger.append((path.name, rows, rows, 0, None))
-        paths_read = []
-    else:
-        paths_read = paths
-    for path in paths_read:
+        figures.append(tpmap.read_counts(folder, int(source.spec["survey_year_be"])))
+        ledger += [(p.name, pl.read_csv(p, infer_schema_length=0).height, None) for p in paths]
+    for path in paths if source.kind != "tpmap" else []:
         if source.kind == "sdmx":
             good, bad, rows = sdmx.read_figures(path, source.spec)
-            error = None
         else:
             _, table = read_file(path, expected=_expected(source))
             if isinstance(table, Exception):
-                ledger.append((path.name, 0, 0, 0, str(table)))
+                ledger.append((path.name, 0, str(table)))
                 continue
             result = read_figures(table.frame, source.spec.get("columns"), source.spec.get("level"))
-            good, bad, rows, error = result.figures, result.quarantine, result.rows_read, None
+            good, bad, rows = result.figures, result.quarantine, result.rows_read
         figures.append(good.with_columns(file=pl.lit(path.name)))
         held.append(bad.with_columns(file=pl.lit(path.name)))
-        n_held = bad["row_index"].n_unique()
-        ledger.append((path.name, rows, rows - n_held, n_held, error))
+        ledger.append((path.name, rows, None))
     for path in paths:
         entry = manifest.get(path.name)
         if source.kind == "table" and (entry is None or entry["sha256"] != sha256_of(path)):
             entry = _hand_put(folder, source, path)
         files.append({"file": path.name, **_provenance(entry)})
     frame = pl.concat(figures, how="diagonal_relaxed") if figures else None
-    if frame is not None and source.spec.get("rollup"):
-        frame = rollup(frame)
-    elif frame is not None:
-        frame = frame.with_columns(rolled_up=pl.lit(False))
+    if frame is not None:
+        frame, repeated = _first_of_each(frame)
+        held.append(repeated)
+        frame = (
+            rollup(frame)
+            if source.spec.get("rollup")
+            else frame.with_columns(rolled_up=pl.lit(False))
+        )
+    quarantine = pl.concat([h.select(*QUARANTINE_COLUMNS, "file") for h in held]) if held else (
+        pl.DataFrame(schema={**QUARANTINE_COLUMNS, "file": pl.String}))  # fmt: skip
     with_source = pl.lit(source.name).alias("source")
+    counted = quarantine.group_by("file").agg(rows_quarantined=pl.col("row_index").n_unique())
+    ledger_frame = (
+        pl.DataFrame(ledger, schema=["file", "rows_read", "file_error"], orient="row")
+        .join(counted, on="file", how="left")
+        .with_columns(pl.col("rows_quarantined").fill_null(0).cast(pl.Int64))
+        .with_columns(rows_loaded=pl.col("rows_read") - pl.col("rows_quarantined"))
+    )
     return Loaded(
         figures=(frame.with_columns(with_source) if frame is not None else pl.DataFrame()),
-        quarantine=(
-            pl.concat(held).with_columns(with_source)
-            if held
-            else pl.DataFrame(schema={**QUARANTINE_COLUMNS, "file": pl.String})
-        ),
-        ledger=pl.DataFrame(
-            ledger,
-            schema=["file", "rows_read", "rows_loaded", "rows_quarantined", "file_error"],
-            orient="row",
-        ).with_columns(with_source),
+        quarantine=quarantine.with_columns(with_source),
+        ledger=ledger_frame.with_columns(with_source),
         files=pl.DataFrame(files).with_columns(with_source) if files else pl.DataFrame(),
     )
+
+
+KEY = ["year_be", "level", "area_code", "measure", "indicator_code"]
+
+
+def _first_of_each(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A figure given twice (the same table as CSV and as XLSX, a repeated row) counts once:
+    the first, in file and row order; the others are quarantined as ``duplicate_figure``."""
+    numbered = frame.with_row_index("_n").with_columns(
+        _first=pl.col("_n") == pl.col("_n").min().over(KEY),
+        _origin=pl.col("file").first().over(KEY),
+    )
+    repeated = numbered.filter(~pl.col("_first")).select(
+        "row_index",
+        pl.lit(None, pl.String).alias("column_name"),
+        pl.lit("duplicate_figure").alias("rule"),
+        pl.col("area_code").alias("value"),
+        pl.format(
+            "the same figure ({}, {}) as an earlier row of {}", "area_code", "measure", "_origin"
+        ).alias("message_en"),
+        "file",
+    )
+    return numbered.filter("_first").drop("_n", "_first", "_origin"), repeated
 
 
 def _expected(source: Source) -> list[str]:

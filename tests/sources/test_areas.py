@@ -143,3 +143,25 @@ def test_additive_figures_roll_up_and_rates_do_not():
         ("country", "TH"): 22.0,
     }
     assert out.filter(pl.col("measure") == "poverty_rate").height == 1
+
+
+def test_a_figure_given_twice_counts_once_and_the_ledger_adds_up(tmp_path):
+    from sources import run as sources_run
+    from sources.config import Source
+    from sources.landing import source_dir
+
+    folder = source_dir(tmp_path, "hand")
+    folder.mkdir(parents=True)
+    table = "year,area,indicator,value\n2566,จ.น่าน,persons,10\n2566,จ.แพร่,persons,5\n"
+    (folder / "a.csv").write_text(table + "2566,น่าน,persons,10\n", encoding="utf-8")
+    (folder / "b.csv").write_text(table, encoding="utf-8")  # the same table again
+    loaded = sources_run.load(Source("hand", "table", {"licence": "CC-BY"}), tmp_path)
+    assert loaded.figures.select("area_code", "value", "file").rows() == [
+        ("55", 10.0, "a.csv"), ("54", 5.0, "a.csv")]  # fmt: skip
+    ledger = {r["file"]: (r["rows_read"], r["rows_loaded"], r["rows_quarantined"])
+              for r in loaded.ledger.iter_rows(named=True)}  # fmt: skip
+    assert ledger == {"a.csv": (3, 2, 1), "b.csv": (2, 0, 2)}
+    assert set(loaded.quarantine["rule"]) == {"duplicate_figure"}
+    assert "as an earlier row of a.csv" in loaded.quarantine["message_en"][0]
+    provenance = {r["file"]: r for r in loaded.files.iter_rows(named=True)}
+    assert provenance["a.csv"]["licence"] == "CC-BY" and len(provenance["b.csv"]["sha256"]) == 64
