@@ -310,8 +310,9 @@ def test_the_pulled_lines_can_replace_the_hand_typed_ones(tmp_path):
 
 def test_sdmx_json_gives_the_same_figures_as_sdmx_ml(tmp_path):
     by_format = {}
-    for fmt, name, media in [("sdmx-ml", "nso_poverty_line.xml", "application/xml"),
-                             ("sdmx-json", "nso_poverty_line.json", "application/json")]:  # fmt: skip
+    formats = [("sdmx-ml", "nso_poverty_line.xml", "application/xml"),
+               ("sdmx-json", "nso_poverty_line.json", "application/json")]  # fmt: skip
+    for fmt, name, media in formats:
         with Portal() as portal:
             portal.routes[SDMX_PATH] = Reply(200, (FIXTURES / name).read_bytes(), media)
             source = _sdmx(portal, format=fmt)
