@@ -8,6 +8,7 @@ landing/sources/ holds, pulled or not, and puts the figures in the published sna
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -78,6 +79,8 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
     )
     def _load(context: dg.AssetExecutionContext, landing: LandingZone, warehouse: Warehouse):
         loaded = [sources_run.load(s, Path(landing.root)) for s in sources]
+        inputs = {"fingerprint": sources_run.fingerprint(sources, Path(landing.root)),
+                  "loaded_at": datetime.now()}  # fmt: skip
         tables = {
             "marts.published_figure": _frames(loaded, "figures"),
             "core.source_file": _frames(loaded, "files"),
@@ -90,8 +93,9 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
             else Rows()
             for t, f in tables.items()
         }
+        rows["core.source_input"] = Rows(pl.DataFrame([inputs]))
         counts = warehouse.write(None, rows)
-        publish_tables(warehouse, list(TABLES))
+        publish_tables(warehouse, [*TABLES, "core.source_input"])
         context.log.info(f"source rows: {counts}")
         for table, key in TABLES.items():
             yield dg.MaterializeResult(asset_key=key, metadata={"rows": counts[table]})

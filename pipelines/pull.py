@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import dagster as dg
+import duckdb
 
 from assets import reference
 from assets import sources as source_assets
@@ -14,6 +15,7 @@ from pipelines.run import RunFailed, _execute
 from pipelines.settings import Settings
 from pipelines.source_jobs import SOURCE_JOBS, load_sources_job, pull_sources_job
 from sources import config
+from sources.run import fingerprint
 
 
 def configured(settings: Settings, names: Sequence[str] = ()) -> list[config.Source]:
@@ -64,20 +66,39 @@ def pull(
     ]
     # what landed loads even when another source failed: landing keeps its last good files
     progress("loading the landed sources ...")
-    loaded = load(settings, instance, log_level)
+    loaded = load(settings, instance, log_level, force=True)
     if failures:
         raise RunFailed("; ".join(failures))
     return loaded
 
 
-def load(settings: Settings, instance: dg.DagsterInstance, log_level: str = "CRITICAL"):
-    """Load the landed sources (no network); nothing when none is configured or landed."""
+def load(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    log_level: str = "CRITICAL",
+    force: bool = False,
+):
+    """Load the landed sources (no network); nothing when none is configured or landed, or
+    (unless ``force``) when what loading reads is unchanged since the published load."""
     sources = [s for s in configured(settings) if _has_files(settings, s)]
     if not sources:
+        return None
+    if not force and _published_fingerprint(settings) == fingerprint(sources, settings.landing):
         return None
     defs = _definitions(settings, sources)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     return _execute(defs, run_config, load_sources_job.name, settings, instance, tags={})
+
+
+def _published_fingerprint(settings: Settings) -> str | None:
+    if not settings.published.exists():
+        return None
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        try:
+            rows = con.execute("SELECT max(fingerprint) FROM core.source_input").fetchall()
+        except duckdb.CatalogException:  # a snapshot from before the sources
+            return None
+    return rows[0][0]
 
 
 def _has_files(settings: Settings, source: config.Source) -> bool:

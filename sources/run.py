@@ -8,6 +8,7 @@ whether a pull ran or not.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -187,3 +188,23 @@ PROVENANCE = ("url", "final_url", "sha256", "bytes", "fetched_at", "etag", "last
 
 def _provenance(entry: dict) -> dict:
     return {k: (None if entry.get(k) is None else str(entry.get(k))) for k in PROVENANCE}
+
+
+def fingerprint(sources: list[Source], landing: Path) -> str:
+    """One hash of what loading reads: the sources' configuration, their landed files (name,
+    size, modification time), the catalogs and the area register's version. Unchanged, the
+    figures would come out the same, so `chipao run` does not load them again."""
+    from importlib import metadata
+    from importlib.resources import files as package_files
+
+    digest = hashlib.sha256(f"geothai {metadata.version('geothai')}".encode())
+    for source in sorted(sources, key=lambda s: s.name):
+        spec = json.dumps(dict(source.spec), sort_keys=True, default=str, ensure_ascii=False)
+        digest.update(f"{source.name}\0{source.kind}\0{spec}\0".encode())
+        for path in landed_files(source, landing):
+            stat = path.stat()
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    catalog = Path(str(package_files("schemas").joinpath("catalog")))
+    for path in sorted(catalog.glob("*.yaml")):
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

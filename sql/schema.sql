@@ -449,3 +449,10 @@ SELECT *,
     rank() OVER (PARTITION BY year_be, source ORDER BY mpi_poor_rate DESC) AS mpi_poor_rank,
     count(*) OVER (PARTITION BY year_be, source) AS provinces
 FROM both_rates;
+
+-- What the published figures were loaded from (sources.run.fingerprint): `chipao run` loads
+-- the sources again only when it changed.
+CREATE TABLE IF NOT EXISTS core.source_input (
+    fingerprint VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
