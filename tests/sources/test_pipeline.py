@@ -82,6 +82,9 @@ def test_pull_lands_every_source_and_the_tpmap_totals_are_in_the_mart(tmp_path, 
             "SELECT source, licence FROM core.source_file ORDER BY source, file")  # fmt: skip
         assert ("korat", "Open Data Common") in provenance
         assert ("nso_poverty_line", "NSO terms of use") in provenance
+        # the ranking report is written for people (Excel: a BOM); no NSO provincial rates here
+        report = settings.exports / "sources" / "poverty_rank_gap.csv"
+        assert report.read_bytes().startswith(b"\xef\xbb\xbfyear_be,area_code,name_th")
 
         # the pipeline reads landing without the network: the portal is gone, the load runs;
         # unchanged since the last load, it is not even started
