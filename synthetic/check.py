@@ -16,6 +16,7 @@ compares their sum with TPMAP's counts of the same districts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -79,27 +80,25 @@ def codes() -> list[str]:
     return [ind.code for ind in catalog.indicators()]
 
 
-def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Per district (first 4 digits of the village code): households, persons, MPI-poor and
-    target-poor persons, and all_<code> / cnt_<code> per indicator, counted as TPMAP does."""
-    rules = _rules(catalog.income_criterion(year))
+HOUSEHOLD_COLUMNS = (
+    "members_declared",
+    *INCOME_ITEMS,
+    "food_safe",
+    "medicine_safe",
+    "housing_secure",
+    "drinking_water_lpd",
+    "domestic_water_lpd",
+    "home_hygienic",
+)
+
+
+@cache
+def _aggregations(criterion: float) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """Per-household and per-district aggregations, built once per criterion (building the
+    polars expressions costs more than running them on a province)."""
+    rules = _rules(criterion)
     if set(rules) != set(codes()):
         raise ValueError(f"check.py scores {sorted(rules)}, indicators.yaml lists {codes()}")
-    house = households.select(
-        "survey_year",
-        "house_code",
-        pl.col("village_code").str.slice(0, 4).alias("district"),
-        "members_declared",
-        *INCOME_ITEMS,
-        "food_safe",
-        "medicine_safe",
-        "housing_secure",
-        "drinking_water_lpd",
-        "domestic_water_lpd",
-        "home_hygienic",
-    )
-    people = members.lazy().join(house.lazy(), on=["survey_year", "house_code"], how="inner")
-    people = people.with_columns(_age().alias("age"))
     # One bit per indicator: a household's scope and failures are the OR of its members'.
     bits = {code: 1 << i for i, code in enumerate(rules)}
     scope_bits = pl.sum_horizontal(
@@ -109,32 +108,47 @@ def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) 
         pl.when(scope & deprived).then(bits[code]).otherwise(0)
         for code, (scope, deprived) in rules.items()
     )
-    per_household = people.group_by("house_code").agg(
+    per_household = (
         pl.col("district").first(),
         pl.len().alias("persons"),
         (pl.col("welfare_card") == VERIFIED_CARD).fill_null(False).sum().alias("verified"),
         scope_bits.cast(pl.Int64).bitwise_or().alias("scope"),
         fail_bits.cast(pl.Int64).bitwise_or().alias("fails"),
     )
-    persons = pl.col("persons")
+    persons = pl.col("persons").cast(pl.Int64)
     poor = (pl.col("fails") > 0).cast(pl.Int64)
+    per_district = (
+        pl.len().cast(pl.Int64).alias("households"),
+        persons.sum().alias("persons"),
+        (persons * poor).sum().alias("mpi_poor"),
+        (pl.col("verified").cast(pl.Int64) * poor).sum().alias("target_poor"),
+        *(
+            (persons * (pl.col(mask).and_(bits[code]) > 0).cast(pl.Int64))
+            .sum()
+            .alias(f"{name}_{code}")
+            for code in rules
+            for mask, name in (("scope", "all"), ("fails", "cnt"))
+        ),
+    )
+    return per_household, per_district
 
-    def members_where(mask: str, bit: int) -> pl.Expr:
-        return (persons * (pl.col(mask).and_(bit) > 0).cast(pl.Int64)).sum()
 
+def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Per district (first 4 digits of the village code): households, persons, MPI-poor and
+    target-poor persons, and all_<code> / cnt_<code> per indicator, counted as TPMAP does."""
+    per_household, per_district = _aggregations(catalog.income_criterion(year))
+    key = ["survey_year", "house_code"]
+    house = households.lazy().select(
+        *key, pl.col("village_code").str.slice(0, 4).alias("district"), *HOUSEHOLD_COLUMNS
+    )
     return (
-        per_household.group_by("district")
-        .agg(
-            pl.len().cast(pl.Int64).alias("households"),
-            persons.sum().cast(pl.Int64),
-            (persons * poor).sum().cast(pl.Int64).alias("mpi_poor"),
-            (pl.col("verified") * poor).sum().cast(pl.Int64).alias("target_poor"),
-            *(
-                members_where(mask, bits[code]).cast(pl.Int64).alias(f"{name}_{code}")
-                for code in rules
-                for mask, name in (("scope", "all"), ("fails", "cnt"))
-            ),
-        )
+        members.lazy()
+        .join(house, on=key, how="inner")
+        .with_columns(_age().alias("age"))
+        .group_by(key)
+        .agg(*per_household)
+        .group_by("district")
+        .agg(*per_district)
         .sort("district")
         .collect()
     )

@@ -97,6 +97,9 @@ def thresholds(rates: np.ndarray) -> np.ndarray:
     return _quantile(np.clip(rates, 1e-9, 1.0 - 1e-9)).astype(np.float32)
 
 
+PROPENSITY_BOUND = 16.0  # |propensity| beyond this is clipped for sorting (never reached)
+
+
 def household_thresholds(
     lowest: np.ndarray,
     weight: np.ndarray,
@@ -117,15 +120,18 @@ def household_thresholds(
     n_districts = rate.size
     if lowest.size == 0:
         return np.full(n_districts, -np.inf)
-    order = np.lexsort((lowest, district))
+    # One sort by district, then by propensity (bounded well inside the district's slot).
+    key = district * (4.0 * PROPENSITY_BOUND) + np.clip(lowest, -PROPENSITY_BOUND, PROPENSITY_BOUND)
+    order = np.argsort(key)
     d, m = district[order], lowest[order].astype(np.float64)
     w = weight[order].astype(np.float64)
-    total = np.bincount(d, weights=w, minlength=n_districts)
-    before = np.cumsum(w) - w - (np.cumsum(total) - total)[d]  # weight of earlier households
-    fails = before + w * offset[d] < rate[d] * total[d]
-    n_fail = np.bincount(d, weights=fails, minlength=n_districts).astype(np.int64)
     n_units = np.bincount(d, minlength=n_districts)
     start = np.cumsum(n_units) - n_units
+    total = np.bincount(d, weights=w, minlength=n_districts)
+    cumulative = np.cumsum(w)
+    before = cumulative - w - (cumulative[start + n_units - 1] - total)[d]
+    fails = before + w * offset[d] < (rate * total)[d]
+    n_fail = np.bincount(d[fails], minlength=n_districts)
     # Failing households are a prefix of each district's run: the threshold lies between the
     # last failing and the first passing one.
     last = m.size - 1

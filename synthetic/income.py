@@ -31,8 +31,8 @@ SIZE_SLOPE = 0.06  # larger households have less per head
 MIN_MARGIN = 100.0  # baht above the criterion for households that pass
 # Below the criterion: per-capita income = criterion x max(BELOW_SCALE x exp(-BELOW_DECAY x
 # depth) - BELOW_SHIFT, floor), depth ~ Exp(1) for the failing households of a district. About
-# 5 % of them reach zero (no earner) or the floor (an earner: a few hundred baht a year).
-BELOW_SCALE, BELOW_DECAY, BELOW_SHIFT = 1.25, 0.5, 0.28
+# 8 % of them (depth > 2.55) reach zero (no earner) or the floor (an earner: 380 baht a year).
+BELOW_SCALE, BELOW_DECAY, BELOW_SHIFT = 1.25, 0.5, 0.35
 EARNER_FLOOR = 0.01
 NO_EARNER_SHIFT = 1.5  # lower income propensity of households where nobody earns
 
