@@ -16,7 +16,6 @@ compares their sum with TPMAP's counts of the same districts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import polars as pl
@@ -37,42 +36,90 @@ VERIFIED_CARD = 2
 def _age() -> pl.Expr:
     """Completed years on the catalog's reference day of the survey year (both in BE)."""
     month, day = catalog.age_reference_day()
-    parts = pl.col("birth_date").str.split("/")
-    born_md = parts.list.get(1).cast(pl.Int32) * 100 + parts.list.get(0).cast(pl.Int32)
-    years = pl.col("survey_year").cast(pl.Int32) - parts.list.get(2).cast(pl.Int32)
+    born = pl.col("birth_date")  # dd/mm/yyyy, as fields.yaml and the writer have it
+
+    def part(offset: int, length: int) -> pl.Expr:
+        return born.str.slice(offset, length).cast(pl.Int32)
+
+    born_md = part(3, 2) * 100 + part(0, 2)
+    years = pl.col("survey_year").cast(pl.Int32) - part(6, 4)
     return years - (born_md > month * 100 + day).cast(pl.Int32)
 
 
-def _is(column: str, value: int) -> pl.Expr:
-    return (pl.col(column) == value).fill_null(False)
+class _Rows:
+    """Member rows with their household's columns, as numpy arrays; a blank is NaN, so every
+    comparison with a blank is False: a blank answer in scope is not deprived. (Polars runs
+    each eager step through its query engine; on the generator's many small frames that costs
+    more than the work, so the rules are numpy.)"""
+
+    def __init__(self, members: pl.DataFrame, households: pl.DataFrame, year: int) -> None:
+        if (members["survey_year"].to_numpy() != year).any():
+            raise ValueError(f"district_counts({year}) got rows of another survey year")
+        keys = households.select(
+            _house_number(), pl.col("village_code").str.slice(0, 4).alias("district")
+        )
+        people = members.select(_house_number(), _age().alias("age"))
+        houses, wanted = keys["house_code"].to_numpy(), people["house_code"].to_numpy()
+        # Each member's household row by a sorted search of the house numbers; a member of no
+        # household counts nowhere.
+        order = np.argsort(houses, kind="stable")
+        at = order[np.minimum(np.searchsorted(houses[order], wanted), max(houses.size - 1, 0))]
+        self._keep = houses[at] == wanted if houses.size else np.zeros(wanted.size, bool)
+        self.row = at[self._keep]
+        self._members, self._households = members, households
+        self.age = people["age"].to_numpy()[self._keep]
+        self.district = keys["district"].to_numpy().astype(str)
+        self.n_households = households.height
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        if column in self._members.columns:
+            return self._members[column].to_numpy().astype(np.float64)[self._keep]
+        return self._households[column].to_numpy().astype(np.float64)[self.row]
+
+    def equals(self, column: str, value: float) -> np.ndarray:
+        return self[column] == value
+
+    def below(self, column: str, value: float) -> np.ndarray:
+        return self[column] < value
+
+    def between(self, low: int, high: int) -> np.ndarray:
+        return (self.age >= low) & (self.age <= high)
 
 
-def _rules(criterion: float) -> dict[str, tuple[pl.Expr, pl.Expr]]:
-    """Indicator code -> (in scope, deprived), per member row joined with its household."""
-    age = pl.col("age")
-    every = pl.lit(True)
-    per_capita = pl.sum_horizontal(INCOME_ITEMS) / pl.col("members_declared")
-    no_work = _is("occupation", 0) | _is("income_year", 0)
-    student = pl.col("schooling").is_in([2, 3, 4]).fill_null(False)
-    excused = _is("able_to_work", 0) & (_is("disabled", 1) | _is("chronic_illness", 1))
+def _house_number() -> pl.Expr:
+    """House codes are 11 digits: as integers they pair up by a sorted search."""
+    return pl.col("house_code").cast(pl.Int64, strict=False).fill_null(-1)
+
+
+def _rules(rows: _Rows, criterion: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Indicator code -> (in scope, deprived), per member row."""
+    age, every = rows.age, np.ones(rows.age.size, dtype=bool)
+    income = np.nansum([rows[item] for item in INCOME_ITEMS], axis=0)
+    per_capita = income / rows["members_declared"]
+    no_work = rows.equals("occupation", 0) | rows.equals("income_year", 0)
+    schooling = rows["schooling"]
+    student = np.isin(schooling, [2, 3, 4])
+    excused = rows.equals("able_to_work", 0) & (
+        rows.equals("disabled", 1) | rows.equals("chronic_illness", 1)
+    )
     return {
-        "1.1": (age <= 1, (pl.col("birth_weight_g") < 2500).fill_null(False)),
-        "1.2": (every, _is("food_safe", 0)),
-        "1.3": (every, _is("medicine_safe", 0)),
-        "1.4": (age >= 6, _is("exercise", 0)),
-        "2.1": (every, _is("housing_secure", 0)),
-        "2.2": (every, (pl.col("drinking_water_lpd") < 5).fill_null(False)),
-        "2.3": (every, (pl.col("domestic_water_lpd") < 45).fill_null(False)),
-        "2.4": (every, _is("home_hygienic", 0)),
-        "3.1": (age.is_between(3, 5), (pl.col("schooling") != 1).fill_null(False)),
-        "3.2": (age.is_between(6, 14), _is("schooling", 0)),
-        "3.3": (_is("grade9_completed", 1), _is("continued_grade10", 0)),
-        "3.4": (age.is_between(15, 59), _is("literate", 0)),
-        "4.1": (age.is_between(15, 59) & ~student & ~excused, no_work),
-        "4.2": ((age >= 60) & _is("self_care", 1), no_work),
-        "4.3": (every, (per_capita < criterion).fill_null(False)),
-        "5.1": (age >= 60, _is("cared_for", 0)),
-        "5.2": (_is("disabled", 1), _is("cared_for", 0)),
+        "1.1": (age <= 1, rows.below("birth_weight_g", 2500)),
+        "1.2": (every, rows.equals("food_safe", 0)),
+        "1.3": (every, rows.equals("medicine_safe", 0)),
+        "1.4": (age >= 6, rows.equals("exercise", 0)),
+        "2.1": (every, rows.equals("housing_secure", 0)),
+        "2.2": (every, rows.below("drinking_water_lpd", 5)),
+        "2.3": (every, rows.below("domestic_water_lpd", 45)),
+        "2.4": (every, rows.equals("home_hygienic", 0)),
+        "3.1": (rows.between(3, 5), ~np.isnan(schooling) & (schooling != 1)),
+        "3.2": (rows.between(6, 14), schooling == 0),
+        "3.3": (rows.equals("grade9_completed", 1), rows.equals("continued_grade10", 0)),
+        "3.4": (rows.between(15, 59), rows.equals("literate", 0)),
+        "4.1": (rows.between(15, 59) & ~student & ~excused, no_work),
+        "4.2": ((age >= 60) & rows.equals("self_care", 1), no_work),
+        "4.3": (every, per_capita < criterion),
+        "5.1": (age >= 60, rows.equals("cared_for", 0)),
+        "5.2": (rows.equals("disabled", 1), rows.equals("cared_for", 0)),
     }
 
 
@@ -80,78 +127,45 @@ def codes() -> list[str]:
     return [ind.code for ind in catalog.indicators()]
 
 
-HOUSEHOLD_COLUMNS = (
-    "members_declared",
-    *INCOME_ITEMS,
-    "food_safe",
-    "medicine_safe",
-    "housing_secure",
-    "drinking_water_lpd",
-    "domestic_water_lpd",
-    "home_hygienic",
-)
-
-
-@cache
-def _aggregations(criterion: float) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
-    """Per-household and per-district aggregations, built once per criterion (building the
-    polars expressions costs more than running them on a province)."""
-    rules = _rules(criterion)
-    if set(rules) != set(codes()):
-        raise ValueError(f"check.py scores {sorted(rules)}, indicators.yaml lists {codes()}")
-    # One bit per indicator: a household's scope and failures are the OR of its members'.
-    bits = {code: 1 << i for i, code in enumerate(rules)}
-    scope_bits = pl.sum_horizontal(
-        pl.when(scope).then(bits[code]).otherwise(0) for code, (scope, _) in rules.items()
-    )
-    fail_bits = pl.sum_horizontal(
-        pl.when(scope & deprived).then(bits[code]).otherwise(0)
-        for code, (scope, deprived) in rules.items()
-    )
-    per_household = (
-        pl.col("district").first(),
-        pl.len().alias("persons"),
-        (pl.col("welfare_card") == VERIFIED_CARD).fill_null(False).sum().alias("verified"),
-        scope_bits.cast(pl.Int64).bitwise_or().alias("scope"),
-        fail_bits.cast(pl.Int64).bitwise_or().alias("fails"),
-    )
-    persons = pl.col("persons").cast(pl.Int64)
-    poor = (pl.col("fails") > 0).cast(pl.Int64)
-    per_district = (
-        pl.len().cast(pl.Int64).alias("households"),
-        persons.sum().alias("persons"),
-        (persons * poor).sum().alias("mpi_poor"),
-        (pl.col("verified").cast(pl.Int64) * poor).sum().alias("target_poor"),
-        *(
-            (persons * (pl.col(mask).and_(bits[code]) > 0).cast(pl.Int64))
-            .sum()
-            .alias(f"{name}_{code}")
-            for code in rules
-            for mask, name in (("scope", "all"), ("fails", "cnt"))
-        ),
-    )
-    return per_household, per_district
-
-
 def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) -> pl.DataFrame:
     """Per district (first 4 digits of the village code): households, persons, MPI-poor and
     target-poor persons, and all_<code> / cnt_<code> per indicator, counted as TPMAP does."""
-    per_household, per_district = _aggregations(catalog.income_criterion(year))
-    key = ["survey_year", "house_code"]
-    house = households.lazy().select(
-        *key, pl.col("village_code").str.slice(0, 4).alias("district"), *HOUSEHOLD_COLUMNS
+    rows = _Rows(members, households, year)
+    rules = _rules(rows, catalog.income_criterion(year))
+    if list(rules) != codes():
+        raise ValueError(f"check.py scores {list(rules)}, indicators.yaml lists {codes()}")
+    # A household is in scope of (fails) an indicator when any member is (does): one bit per
+    # indicator, OR-ed over the members.
+    row, n = rows.row, rows.n_households
+    scope, fails = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    flags = list(rules.values())
+    np.bitwise_or.at(scope, row, sum(s.astype(np.int64) << i for i, (s, _) in enumerate(flags)))
+    np.bitwise_or.at(
+        fails, row, sum((s & d).astype(np.int64) << i for i, (s, d) in enumerate(flags))
     )
-    return (
-        members.lazy()
-        .join(house, on=key, how="inner")
-        .with_columns(_age().alias("age"))
-        .group_by(key)
-        .agg(*per_household)
-        .group_by("district")
-        .agg(*per_district)
-        .sort("district")
-        .collect()
-    )
+    persons = np.bincount(row, minlength=n)
+    verified = np.bincount(row, weights=rows.equals("welfare_card", VERIFIED_CARD), minlength=n)
+    names, district = np.unique(rows.district, return_inverse=True)
+    present = persons > 0  # a household without member rows counts nowhere
+
+    def total(weight: np.ndarray) -> np.ndarray:
+        return np.bincount(district, weights=weight * present, minlength=names.size).astype(
+            np.int64
+        )
+
+    poor = fails > 0
+    columns = {
+        "district": names,
+        "households": total(np.ones(n)),
+        "persons": total(persons),
+        "mpi_poor": total(persons * poor),
+        "target_poor": total(verified * poor),
+    }
+    for i, code in enumerate(rules):
+        columns[f"all_{code}"] = total(persons * ((scope >> i) & 1))
+        columns[f"cnt_{code}"] = total(persons * ((fails >> i) & 1))
+    used = columns["households"] > 0
+    return pl.DataFrame({name: values[used] for name, values in columns.items()})
 
 
 @dataclass(frozen=True)

@@ -97,9 +97,6 @@ def thresholds(rates: np.ndarray) -> np.ndarray:
     return _quantile(np.clip(rates, 1e-9, 1.0 - 1e-9)).astype(np.float32)
 
 
-PROPENSITY_BOUND = 16.0  # |propensity| beyond this is clipped for sorting (never reached)
-
-
 def household_thresholds(
     lowest: np.ndarray,
     weight: np.ndarray,
@@ -120,9 +117,9 @@ def household_thresholds(
     n_districts = rate.size
     if lowest.size == 0:
         return np.full(n_districts, -np.inf)
-    # One sort by district, then by propensity (bounded well inside the district's slot).
-    key = district * (4.0 * PROPENSITY_BOUND) + np.clip(lowest, -PROPENSITY_BOUND, PROPENSITY_BOUND)
-    order = np.argsort(key)
+    # One sort by district, then by propensity: each district's slot is wider than the spread.
+    span = 2.0 * float(np.abs(lowest).max()) + 1.0
+    order = np.argsort(district * span + lowest)
     d, m = district[order], lowest[order].astype(np.float64)
     w = weight[order].astype(np.float64)
     n_units = np.bincount(d, minlength=n_districts)
