@@ -9,8 +9,8 @@ households failing any of the 17. Target poor: MPI-poor with a verified welfare 
 
 The rules are written here from indicators.yaml's words, on the rows as written (the catalog's
 fields), not from the generator's internals, so the generator is checked by what it wrote.
-Pure polars; nothing of the pipeline. `district_counts` runs per province and year; `report`
-compares their sum with TPMAP's counts of the same districts.
+Polars and numpy; nothing of the pipeline. `district_counts` runs per province and year;
+`report` compares their sum with TPMAP's counts of the same districts.
 """
 
 from __future__ import annotations
