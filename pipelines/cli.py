@@ -61,7 +61,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.inputs import years_with_files
     from assets.storage import LandingZone
 
+    from ingest.landing import ce_folders
+
     settings = _settings()
+    for line in ce_folders(settings.landing):  # a CE folder (2022/) is no survey year: say so
+        print(line, file=sys.stderr)
     if args.years:
         years = parse_years(args.years)
     else:
