@@ -88,8 +88,9 @@ def year_folders(root: Path) -> list[int]:
     if not bmn.is_dir():
         return []
     return sorted(
-        int(p.name) for p in bmn.iterdir() if p.is_dir() and p.name.isdigit()
-        and int(p.name) in BE_YEARS
+        int(p.name)
+        for p in bmn.iterdir()
+        if p.is_dir() and p.name.isdigit() and int(p.name) in BE_YEARS
     )
 
 

@@ -166,7 +166,9 @@ def find_header(rows: list[list[str]], aliases: Mapping[str, str]) -> Header:
     width = max(len(r) for r in header_rows)
     names, mapped = [], {}
     for j in range(width):
-        cells = [(r[j] if j < len(r) and r[j] else "").strip().lstrip("\ufeff") for r in header_rows]
+        cells = [
+            (r[j] if j < len(r) and r[j] else "").strip().lstrip("\ufeff") for r in header_rows
+        ]
         found = [(c, aliases[header_key(c)]) for c in cells if c and header_key(c) in aliases]
         if found:
             cell, name = found[0]
@@ -290,10 +292,14 @@ _SHEET = re.compile(rb"<sheet\b[^>]*?>", re.S)
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb"<Relationship\b[^>]*?>", re.S)
 # a formula with no saved value: <f>…</f> (or <f …/>) followed by no or an empty <v>, then </c>
-_UNCACHED = re.compile(rb"<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_UNCACHED = re.compile(
+    rb"<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
 _CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
 # the first cell with a value: calamine starts the sheet there, so rows above it are counted back
-_FIRST_VALUE = re.compile(rb'<c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*>(?:\s*<f\b[^>]*(?:/>|>[^<]*</f>))?\s*<(?:v|is)>')
+_FIRST_VALUE = re.compile(
+    rb'<c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*>(?:\s*<f\b[^>]*(?:/>|>[^<]*</f>))?\s*<(?:v|is)>'
+)
 
 
 @dataclass(frozen=True)

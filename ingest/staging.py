@@ -40,10 +40,10 @@ import duckdb
 import polars as pl
 
 import sql
+from ingest.landing import Refused
 from ingest.masking import mask_expr, mask_text
 from ingest.progress import Throughput
 from ingest.pseudonymise import key_params, key_sql
-from ingest.landing import Refused
 from ingest.readers import SEPARATOR_NAMES, UnreadableFile, read_file, sha256_of
 from schemas import catalog
 from schemas.normalise import clean_text, header_aliases, whole_code
@@ -273,7 +273,9 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
     part.rows_read = text.height
     part.encoding, part.header_row, part.header_rows = (
-        table.encoding, table.header_row, table.header_rows
+        table.encoding,
+        table.header_row,
+        table.header_rows,
     )
     part.separator, part.sheet, part.header_map = table.separator, table.sheet, table.header_map
     other = _other_source(source_name, text.columns)
@@ -284,12 +286,12 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
             f"move it to "
             f"{_FOLDERS[other]}/ (nothing of it was loaded)"
         )
-        return _save(part, ctx.folder, _every_row(text, source_name, None, "wrong_folder", _FOLDERS[other]))
+        return _save(
+            part, ctx.folder, _every_row(text, source_name, None, "wrong_folder", _FOLDERS[other])
+        )
     missing = [f.name for f in source.fields if f.required and f.name not in text.columns]
     if missing:
-        part.file_error = (
-            f"missing required column(s): {', '.join(missing)}; {table.how_read()}"
-        )
+        part.file_error = f"missing required column(s): {', '.join(missing)}; {table.how_read()}"
         return _save(
             part, ctx.folder, _every_row(text, source_name, missing[0], "missing_column", None)
         )
@@ -418,7 +420,8 @@ def oversized_cells(text: pl.DataFrame) -> pl.DataFrame:
     suspects = [c for c, n in zip(cells, longest, strict=True) if n and n > MAX_CELL_CHARS]
     found = [
         text.filter(pl.col(c).str.len_chars() > MAX_CELL_CHARS).select(
-            pl.col("row_index").cast(pl.UInt32), pl.lit(c).alias("column"),
+            pl.col("row_index").cast(pl.UInt32),
+            pl.lit(c).alias("column"),
             pl.lit("cell_too_long").alias("rule"),
             (pl.col(c).str.len_chars().cast(pl.Utf8) + " characters").alias("value"),
         )  # fmt: skip
@@ -573,7 +576,9 @@ def stage_year(
         for p in paths
     ]
     loaded_before = {name for name in index if name in parts}
-    staged = _year(folder, ordered, memory_limit, loaded_before, [_refused_part(root, r) for r in refused])
+    staged = _year(
+        folder, ordered, memory_limit, loaded_before, [_refused_part(root, r) for r in refused]
+    )
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)

@@ -60,7 +60,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.inputs import years_with_files
     from assets.storage import LandingZone
-
     from ingest.landing import ce_folders
 
     settings = _settings()

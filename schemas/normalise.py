@@ -99,7 +99,9 @@ def be_date_to_ce(expr: pl.Expr) -> pl.Expr:
     # a date cell of Excel or a date column of Parquet arrives as ISO 'yyyy-mm-dd[ time]':
     # a real date, so CE, unless its year is a BE year a person typed into a Gregorian sheet
     typed_year = expr.str.slice(0, 4).cast(pl.Int32, strict=False)
-    typed_ce = pl.when(typed_year >= ISO_YEAR_IS_BE).then(typed_year - BE_OFFSET).otherwise(typed_year)
+    typed_ce = (
+        pl.when(typed_year >= ISO_YEAR_IS_BE).then(typed_year - BE_OFFSET).otherwise(typed_year)
+    )
     typed = pl.concat_str(typed_ce.cast(pl.Utf8).str.zfill(4), expr.str.slice(4, 6))
     is_typed = expr.str.contains(r"^\d{4}-\d{2}-\d{2}(?:[ T][\d:.]+)?$")
     return (

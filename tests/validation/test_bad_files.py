@@ -435,7 +435,7 @@ def test_a_named_sheet_and_a_fixed_encoding_can_be_asked_for(tmp_path):
     sheet.write_row(1, 0, [base_households()[0][c] for c in H_COLUMNS])
     book.close()
     assert read_text(path, H_COLUMNS, sheet="ครัวเรือน").frame.height == 1
-    assert read_text(path, H_COLUMNS, sheet="หมายเหตุ").frame.columns == ["notes only"]
+    assert read_text(path, H_COLUMNS, sheet="หมายเหตุ").frame.columns == ["row_index", "notes only"]
     # by default, the first sheet that holds the header: the notes sheet before it has none
     assert read_text(path, H_COLUMNS).sheet == "ครัวเรือน"
 
