@@ -370,8 +370,8 @@ def first_value_row(xml: bytes) -> int:
     return int(found.group(1)) if found else 1
 
 
-def _load_sheet(workbook, name: str, n_rows: int | None = None) -> pl.DataFrame:
-    sheet = workbook.load_sheet(name, header_row=None, dtypes="string", n_rows=n_rows)
+def _load_sheet(workbook, name: str) -> pl.DataFrame:
+    sheet = workbook.load_sheet(name, header_row=None, dtypes="string")
     frame = sheet.to_polars()
     return frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
 
@@ -396,10 +396,12 @@ def read_xlsx_text(
             candidates = [chosen]
         else:
             candidates = [s for s in infos if not s.hidden] or infos
-        # the first visible sheet whose first rows hold the header; else the first with cells
-        heads = {}
+        # the first visible sheet whose first rows hold the header; else the first with cells.
+        # Each sheet is parsed once: the one with the data is most often the first.
+        heads, frames = {}, {}
         for info in candidates:
-            heads[info.name] = _grid_rows(_load_sheet(workbook, info.name, HEADER_SEARCH_ROWS))
+            frames[info.name] = _load_sheet(workbook, info.name)
+            heads[info.name] = _grid_rows(frames[info.name].head(HEADER_SEARCH_ROWS))
             if any(_hits(r, aliases) >= 2 for r in heads[info.name]):
                 chosen = info
                 break
@@ -412,7 +414,7 @@ def read_xlsx_text(
                 f"{count} formula cell(s) on sheet {chosen.name!r} have no saved value (the "
                 f"first at {first}): open and save the file in Excel, then send it again"
             )
-        frame = _load_sheet(workbook, chosen.name)
+        frame = frames[chosen.name]
     except UnreadableFile:
         raise
     except Exception as err:  # calamine reports many kinds; the ledger needs the text
