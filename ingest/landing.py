@@ -13,6 +13,7 @@ A symbolic link is followed only when it resolves inside the home folder: a link
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ INSTEAD = {
     ".7z": "a .7z archive: unpack it and put the files themselves in households/ or members/",
     ".ods": "a LibreOffice .ods sheet: save it as .xlsx or CSV (UTF-8)",
 }
+# The landing folder's own description (`chipao generate` writes one): no delivery.
+LANDING_DOCS = re.compile(r"^README(\.\w+)?$", re.I)
 # Files the operating system or an editor leaves behind; they are no delivery.
 IGNORED = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitkeep|~\$.*|\._.*)$", re.I)
 
@@ -64,8 +67,7 @@ def unsupported(suffix: str) -> str:
 
 
 def _link_problem(path: Path, home: Path) -> str | None:
-    if not path.is_symlink():
-        return None
+    """Why a file reached through a link (itself or a folder above it) is not read."""
     target = path.resolve()
     if not target.exists():
         return f"a link to {target.name}, which does not exist: copy the file itself here"
@@ -75,11 +77,19 @@ def _link_problem(path: Path, home: Path) -> str | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    """Every file below ``folder``, links included (dangling ones too), in name order."""
+    """Every file below ``folder`` in name order, through linked folders too (each real
+    folder once), links to files included, dangling ones too."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.rglob("*") if (p.is_symlink() or p.is_file())]
-    return sorted(p for p in found if not IGNORED.match(p.name))
+    found, seen = [], set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up the tree
+            dirs.clear()
+            continue
+        seen.add(real)
+        found += [Path(top) / n for n in names if not IGNORED.match(n)]  # dangling links too
+    return sorted(found)
 
 
 def year_folders(root: Path) -> list[int]:
@@ -103,15 +113,16 @@ def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
     for path in _files(folder):
         name = str(path.relative_to(root))
         parts = path.relative_to(folder).parts
-        source = by_folder.get(parts[0]) if len(parts) == 2 else None
+        # the ledger's source: the folder it sat in, households when none
+        source = by_folder.get(parts[0], "bmn_household")
         link = _link_problem(path, home)
         if link:
-            out.refused.append(Refused(name, "symlink_refused", link, source or "bmn_household"))
-        elif source is None:
+            out.refused.append(Refused(name, "symlink_refused", link, source))
+        elif len(parts) != 2 or parts[0] not in by_folder:
             where = "/".join(parts[:-1]) or "the year folder itself"
             out.refused.append(Refused(
                 name, "outside_layout",
-                f"in {where}, not in households/ or members/: move it there",
+                f"in {where}, not in households/ or members/: move it there", source,
             ))  # fmt: skip
         elif path.suffix.lower() not in SUFFIXES:
             out.refused.append(Refused(name, "unsupported_file", unsupported(path.suffix), source))
@@ -125,7 +136,11 @@ def strays(root: Path) -> list[tuple[int | None, Refused]]:
     each with the survey year its folder names (None: none)."""
     years = set(year_folders(root))
     found: list[tuple[int | None, Refused]] = []
-    loose = sorted(p for p in root.glob("*") if p.is_file() and not IGNORED.match(p.name))
+    loose = sorted(
+        p
+        for p in root.glob("*")
+        if p.is_file() and not IGNORED.match(p.name) and not LANDING_DOCS.match(p.name)
+    )
     for path in loose:
         found.append((None, Refused(
             path.name, "outside_layout",

@@ -628,6 +628,7 @@ def _year(
     highest version is loaded, the others are listed as superseded. Of files with the same
     content, the one loaded in an earlier run is kept, else the oldest (modification time),
     else the first by name; the others are listed as duplicates."""
+    parts = list(parts)  # the caller's list stays the files that were read
     failures: list[pl.DataFrame] = [_failure(p, p.refused, None) for p in refused]
     latest: dict[tuple[str, str], tuple[int, str]] = {}
     for part in parts:

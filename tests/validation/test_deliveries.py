@@ -76,7 +76,7 @@ def test_files_outside_the_layout_are_listed_with_where_they_belong(tmp_path):
             "in households/old, not in households/ or members/: move it there"
         ),
     }
-    assert out.rules() == {("h", None, None, "outside_layout")}
+    assert out.rules() == {("h", None, None, "outside_layout")}  # households/old/ is a household
     assert (out.households, out.members) == CLEAN  # only the files in the layout load
 
 
@@ -148,6 +148,10 @@ def test_links_out_of_the_home_folder_and_dangling_links_are_refused(tmp_path):
         os.symlink(outside, folder / "outside.csv")
         os.symlink(tmp_path / "gone.csv", folder / "dangling.csv")
         os.symlink(inside, folder / "inside.csv")  # inside CHIPAO_HOME: read
+        elsewhere = tmp_path.parent / f"{tmp_path.name}-members"
+        elsewhere.mkdir()
+        (elsewhere / "50_members.csv").write_bytes(b"not read")
+        os.symlink(elsewhere, folder.parent / "members" / "linked")
 
     out = stage(tmp_path, households=[], before=link)
     assert out.file_errors() == {
@@ -157,8 +161,14 @@ def test_links_out_of_the_home_folder_and_dangling_links_are_refused(tmp_path):
         "bmn/2566/households/dangling.csv": (
             "a link to gone.csv, which does not exist: copy the file itself here"
         ),
+        "bmn/2566/members/linked/50_members.csv": (
+            "a link to a file outside CHIPAO_HOME: copy the file itself into landing/"
+        ),
     }
-    assert out.rules() == {("h", None, None, "symlink_refused")}
+    assert out.rules() == {
+        ("h", None, None, "symlink_refused"),
+        ("m", None, None, "symlink_refused"),
+    }
     assert (out.households, out.members) == CLEAN
 
 
