@@ -187,3 +187,11 @@ def refused_for(root: Path, year_be: int, home: Path | None = None) -> list[Refu
     that name it or no year at all."""
     own = delivery(root, year_be, home).refused
     return own + [r for year, r in strays(root) if year in (None, year_be)]
+
+
+def not_read(root: Path) -> list[str]:
+    """One line per file under landing that no year's run would read, for the command line
+    when no survey year has a file to load (their ledgers are then never written)."""
+    refused = [r for year in year_folders(root) for r in delivery(root, year).refused]
+    refused += [r for _, r in strays(root)]
+    return [f"{r.file}: {r.reason}" for r in refused]

@@ -93,6 +93,24 @@ def test_a_ce_year_folder_is_no_survey_year(tmp_path):
     ]
 
 
+def test_a_landing_with_nothing_loadable_names_every_file(tmp_path):
+    from assets.inputs import years_with_files
+    from assets.storage import LandingZone
+    from ingest.landing import not_read
+
+    (tmp_path / "bmn" / "2566" / "households").mkdir(parents=True)
+    (tmp_path / "bmn" / "2566" / "households" / "50.xls").write_bytes(b"\xd0\xcf")
+    (tmp_path / "bmn" / "2022").mkdir()
+    (tmp_path / "bmn" / "2022" / "50.csv").write_bytes(b"a,b\n")
+    assert years_with_files(LandingZone(root=str(tmp_path))) == []
+    assert not_read(tmp_path) == [
+        "bmn/2566/households/50.xls: not read: an old Excel .xls workbook: open it in Excel and "
+        "save it as .xlsx (or CSV UTF-8); the readers take CSV, XLSX and Parquet",
+        "bmn/2022/50.csv: folder 2022 is a CE year: survey-year folders are Buddhist Era; move "
+        "the files to bmn/2565/ (nothing was loaded from bmn/2022/)",
+    ]
+
+
 def test_unsupported_files_say_what_to_send_instead(tmp_path):
     out = stage(
         tmp_path,
@@ -491,4 +509,20 @@ def test_masking_covers_ids_grouped_as_on_the_card():
 
     assert mask_text("id 1-5001-00000-01-3 and 50010000001, 8 digits 50010101") == (
         "id ************* and *************, 8 digits 50010101"
+    )
+
+
+def test_run_with_only_a_ce_year_folder_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
+    folder = tmp_path / "landing" / "bmn" / "2022" / "households"
+    folder.mkdir(parents=True)
+    (folder / "50.csv").write_bytes(households_csv())
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[0] == (
+        f"{tmp_path}/landing/bmn/2022: 2022 is a CE year; survey-year folders are Buddhist Era "
+        "(bmn/2565/): nothing is loaded from it"
     )
