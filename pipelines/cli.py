@@ -255,11 +255,14 @@ def _print_published(settings: Settings) -> None:
     (what the next `chipao run` would recompute)."""
     from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
     from assets.storage import LandingZone
-    from ingest.pseudonymise import load_key
+    from ingest.pseudonymise import MissingKeyError, load_key
 
     landing = LandingZone(root=str(settings.landing))
     published = published_inputs(settings.published)
-    rules = rules_digest(load_key(settings.key, settings.key_file))
+    try:  # the key is part of what a year is computed with
+        rules = rules_digest(load_key(settings.key, settings.key_file))
+    except MissingKeyError:
+        rules = None
     print("\npublished snapshot (the next `chipao run` recomputes what changed)")
     for year in sorted(set(years_with_files(landing)) | set(published)):
         done = published.get(year)
@@ -268,6 +271,8 @@ def _print_published(settings: Settings) -> None:
             continue
         if not any(landing.bmn_files(year).values()):
             state = "its landing files are gone"
+        elif rules is None:
+            state = "inputs not compared (no pseudonymisation key: CHIPAO_KEY)"
         elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
             state = "inputs unchanged"
         else:
