@@ -95,21 +95,23 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
     """The files the ingest would read for the year (the same listing), and the rules
     (`rules_digest`)."""
     root = Path(landing.root)
-
-    def stats(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
-        return tuple(
-            sorted((str(p.relative_to(root)), s.st_size, s.st_mtime_ns)
-                   for p in paths for s in [p.stat()])
-        )  # fmt: skip
-
-    files = stats([p for paths in landing.bmn_files(year_be).values() for p in paths])
+    files = []
+    for paths in landing.bmn_files(year_be).values():
+        for path in paths:
+            stat = path.stat()
+            files.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
+    # a file the ledger lists as not read counts too: one arriving changes the ledger
+    for refused in getattr(landing, "refused", lambda _: [])(year_be):
+        stat = (root / refused.file).lstat()
+        files.append((refused.file, stat.st_size, stat.st_mtime_ns))
+    # the progress and panel marts read the earlier years and the centres' targets
     earlier = [
         p for y in landing.years() if y < year_be for ps in landing.bmn_files(y).values()
         for p in ps
     ]  # fmt: skip
-    return YearInputs(
-        year_be, files, rules, stats(earlier + landing.target_files())
-    )
+    context = [(str(p.relative_to(root)), s.st_size, s.st_mtime_ns)
+               for p in earlier + landing.target_files() for s in [p.stat()]]  # fmt: skip
+    return YearInputs(year_be, tuple(sorted(files)), rules, tuple(sorted(context)))
 
 
 def years_with_files(landing: Landing) -> list[int]:
