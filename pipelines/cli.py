@@ -214,10 +214,11 @@ def _print_published(settings: Settings) -> None:
     (what the next `chipao run` would recompute)."""
     from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
     from assets.storage import LandingZone
+    from ingest.pseudonymise import load_key
 
     landing = LandingZone(root=str(settings.landing))
     published = published_inputs(settings.published)
-    rules = rules_digest()
+    rules = rules_digest(load_key(settings.key, settings.key_file))
     print("\npublished snapshot (the next `chipao run` recomputes what changed)")
     for year in sorted(set(years_with_files(landing)) | set(published)):
         done = published.get(year)
