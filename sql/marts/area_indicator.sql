@@ -8,7 +8,7 @@
 --
 -- At the cost of a few scans (issue 7): one pass over the person facts per village and age band
 -- (households counted on one member each, first_in_band / first_in_household), one more over the
--- few persons deprived themselves (the households of indicators counted by person need a
+-- few persons deprived themselves on an indicator counted by person (whose households need a
 -- DISTINCT), then the village sums, wide, are added up the hierarchy and unpivoted last.
 -- Params: $year_be, $tpmap_year_be, $person_counted (indicator codes counted by person).
 INSERT INTO marts.area_indicator BY NAME
@@ -32,7 +32,30 @@ WITH band AS (
         count(DISTINCT CASE WHEN COLUMNS('^own_(i_\d_\d)$') = 1 THEN household_key END)
             AS 'own_households_\1'
     FROM core.fact_person
-    WHERE year_be = $year_be AND deprivations_own > 0
+    -- only the persons deprived themselves on an indicator counted by person: the DISTINCT
+    -- runs over a few rows, and the other indicators' columns here are not read
+    WHERE year_be = $year_be AND deprivations_own > 0 AND list_has_any(
+        $person_counted::VARCHAR[],
+        [
+            CASE WHEN own_i_1_1 = 1 THEN '1.1' END,
+            CASE WHEN own_i_1_2 = 1 THEN '1.2' END,
+            CASE WHEN own_i_1_3 = 1 THEN '1.3' END,
+            CASE WHEN own_i_1_4 = 1 THEN '1.4' END,
+            CASE WHEN own_i_2_1 = 1 THEN '2.1' END,
+            CASE WHEN own_i_2_2 = 1 THEN '2.2' END,
+            CASE WHEN own_i_2_3 = 1 THEN '2.3' END,
+            CASE WHEN own_i_2_4 = 1 THEN '2.4' END,
+            CASE WHEN own_i_3_1 = 1 THEN '3.1' END,
+            CASE WHEN own_i_3_2 = 1 THEN '3.2' END,
+            CASE WHEN own_i_3_3 = 1 THEN '3.3' END,
+            CASE WHEN own_i_3_4 = 1 THEN '3.4' END,
+            CASE WHEN own_i_4_1 = 1 THEN '4.1' END,
+            CASE WHEN own_i_4_2 = 1 THEN '4.2' END,
+            CASE WHEN own_i_4_3 = 1 THEN '4.3' END,
+            CASE WHEN own_i_5_1 = 1 THEN '5.1' END,
+            CASE WHEN own_i_5_2 = 1 THEN '5.2' END
+        ]
+    )
     GROUP BY GROUPING SETS ((village_code, age_band), (village_code))
 ), village AS (
     SELECT
