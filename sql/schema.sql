@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS core.dim_area (
     bmn_surveyed BOOLEAN NOT NULL DEFAULT true, -- false: the BMN does not survey it (Bangkok)
     PRIMARY KEY (level, area_code)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.dim_area ADD COLUMN IF NOT EXISTS bmn_surveyed BOOLEAN DEFAULT true;
 
 -- Abolished DOPA codes and what replaced them (geothai.abolished).
 CREATE TABLE IF NOT EXISTS core.area_successor (
@@ -175,6 +178,46 @@ CREATE TABLE IF NOT EXISTS core.fact_person (
     mpi_poor_own BOOLEAN NOT NULL,   -- person-level variant: failed one themselves
     target_poor BOOLEAN NOT NULL     -- per the year's rule in schemas/catalog/survey_rules.yaml
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_5_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_5_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_5_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_5_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS first_in_household BOOLEAN;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS first_in_band BOOLEAN;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS deprivations_own TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS mpi_poor_own BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS marts.area_summary (
     year INTEGER NOT NULL,
@@ -199,6 +242,12 @@ CREATE TABLE IF NOT EXISTS marts.area_summary (
     child_areas_expected BIGINT,     -- from core.dim_area; NULL where it holds none (villages)
     rollup_incomplete BOOLEAN        -- an expected child area has no data (see README)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS mpi_poor_persons_own BIGINT;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS marts.area_indicator (
     year INTEGER NOT NULL,
@@ -220,6 +269,14 @@ CREATE TABLE IF NOT EXISTS marts.area_indicator (
     child_areas_expected BIGINT,
     rollup_incomplete BOOLEAN
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS answers_missing BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Catalogs, copied from schemas/catalog/*.yaml so that SQL and notebooks can join on them.
 CREATE TABLE IF NOT EXISTS core.dim_age_band (
@@ -242,6 +299,9 @@ CREATE TABLE IF NOT EXISTS core.dim_indicator (
     scope VARCHAR NOT NULL,
     deprived_when VARCHAR NOT NULL
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.dim_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
 
 -- Each village seen in the data, with the codes of the areas above it.
 CREATE OR REPLACE VIEW core.village_area AS
@@ -324,6 +384,11 @@ CREATE TABLE IF NOT EXISTS marts.area_mpi (
     a DOUBLE,                        -- intensity A among the poor (NULL when nobody is poor)
     m0 DOUBLE NOT NULL               -- adjusted headcount ratio M0 = H x A
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Per area and rule (age_band 'all' only): each indicator's and dimension's part of M0.
 CREATE TABLE IF NOT EXISTS marts.area_mpi_component (
@@ -342,6 +407,9 @@ CREATE TABLE IF NOT EXISTS marts.area_mpi_component (
     contribution DOUBLE NOT NULL,    -- weight x censored headcount; they add up to M0
     contribution_share DOUBLE        -- contribution / M0 (NULL when M0 = 0)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_mpi_component ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
 
 -- line: 'nso' (NSO/NESDC line of the year and region) or 'bmn' (the BMN income criterion).
 CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
@@ -367,6 +435,11 @@ CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     fgt2 DOUBLE NOT NULL,            -- squared poverty gap
     watts DOUBLE                     -- zero incomes in the population, adding nothing (WB PIP)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Per-capita household income, person-weighted.
 CREATE TABLE IF NOT EXISTS marts.area_inequality (
@@ -395,6 +468,11 @@ CREATE TABLE IF NOT EXISTS marts.area_inequality (
     s80_s20 DOUBLE,                  -- NULL when the poorest 20 % have no income
     ratio_null_reason VARCHAR        -- why gini, palma or s80_s20 is NULL (measures.RATIO_NULL_REASONS)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Theil T of an area = within its child areas + between them, exactly.
 CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
@@ -416,6 +494,11 @@ CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
     between DOUBLE,
     between_share DOUBLE
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- What each published survey year was computed from (assets/inputs.py); written by the publish
 -- step, so the snapshot says which inputs it holds. A year whose fingerprint is unchanged is not
