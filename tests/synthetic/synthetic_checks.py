@@ -100,7 +100,10 @@ def person_flags(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
 
 INDICATORS = [
     str(i["code"])
-    for i in yaml.safe_load((CATALOG / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
+    for edition in yaml.safe_load((CATALOG / "indicators.yaml").read_text(encoding="utf-8"))[
+        "editions"
+    ]
+    for i in edition["indicators"]
 ]
 HOUSEHOLD = ["survey_year", "house_code"]
 
