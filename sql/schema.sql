@@ -626,6 +626,7 @@ CREATE TABLE IF NOT EXISTS core.source_input (
 CREATE TABLE IF NOT EXISTS marts.area_targeting (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -634,6 +635,8 @@ CREATE TABLE IF NOT EXISTS marts.area_targeting (
     age_band VARCHAR NOT NULL,
     persons BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     mpi_poor_persons BIGINT NOT NULL,
     card_verified_persons BIGINT NOT NULL,
     exclusion_persons BIGINT NOT NULL, -- MPI-poor without a verified welfare card
