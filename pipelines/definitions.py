@@ -3,6 +3,8 @@
 import dagster as dg
 
 from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
+from assets.measure_checks import measure_checks
+from assets.metadata import with_standard_metadata
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
@@ -18,11 +20,12 @@ YEAR_ASSETS = [
     exports.area_files,
 ]
 ASSETS = [
-    reference.reference_tables,
-    *YEAR_ASSETS,
-    publish.build_publish(YEAR_ASSETS),
+    *with_standard_metadata(
+        [reference.reference_tables, *YEAR_ASSETS, publish.build_publish(YEAR_ASSETS)]
+    ),
     quality.gx_facts,
     quality.gx_quality,
+    measure_checks,
 ]
 JOBS = [reference_job, survey_year_job]
 

@@ -41,6 +41,11 @@ def test_the_ledger_and_the_gx_error_checks_block_and_the_flags_do_not():
         ("marts/area_summary", "gx_reconcile"),
         ("marts/area_indicator", "gx_contract"),
         ("marts/area_indicator", "gx_reconcile"),
+        ("marts/area_mpi", "measure_invariants"),
+        ("marts/area_mpi_component", "measure_invariants"),
+        ("marts/area_income_poverty", "measure_invariants"),
+        ("marts/area_inequality", "measure_invariants"),
+        ("marts/area_theil_decomposition", "measure_invariants"),
     }
     assert ("marts/area_summary", "gx_yoy_jumps") in specs
     assert ("core/ingest_ledger", "quarantine_share") in specs
