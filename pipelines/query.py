@@ -58,7 +58,10 @@ def connect_published(
     con = duckdb.connect(
         str(settings.published), read_only=True, config=dict(SANDBOX) if sandbox else {}
     )
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass  # in a Jupyter kernel without ipywidgets DuckDB draws no bar and refuses the SET
     if sandbox:  # last: from here on no setting can change
         con.execute("SET lock_configuration = true")
     return con
@@ -124,7 +127,7 @@ class Snapshot:
 
     @property
     def latest_year(self) -> int:
-        return self.con.sql("SELECT max(year_be) FROM marts.area_summary").fetchone()[0]
+        return self.con.execute("SELECT max(year_be) FROM marts.area_summary").fetchall()[0][0]
 
     def close(self) -> None:
         self.con.close()
