@@ -13,6 +13,7 @@ says what to do instead.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
@@ -58,10 +59,9 @@ def connect_published(
     con = duckdb.connect(
         str(settings.published), read_only=True, config=dict(SANDBOX) if sandbox else {}
     )
-    try:
+    # in a Jupyter kernel without ipywidgets DuckDB draws no bar, and refuses this SET
+    with contextlib.suppress(duckdb.InvalidInputException):
         con.execute("SET enable_progress_bar = false")
-    except duckdb.InvalidInputException:
-        pass  # in a Jupyter kernel without ipywidgets DuckDB draws no bar and refuses the SET
     if sandbox:  # last: from here on no setting can change
         con.execute("SET lock_configuration = true")
     return con

@@ -28,7 +28,7 @@ def test_sql_reads_the_published_snapshot(run, monkeypatch, capsys):
     )
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "level,n"
+    assert lines[0] == "\ufefflevel,n"  # the BOM: Excel then reads UTF-8
     assert [line.split(",")[0] for line in lines[1:]] == [
         "country",
         "district",
@@ -140,7 +140,10 @@ def test_sql_csv_has_a_bom_and_xlsx_keeps_thai_and_formula_text(run, monkeypatch
     import openpyxl
 
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
-    query = "SELECT name_th, '=1+1' AS formula FROM marts.area_summary WHERE level = 'country' LIMIT 1"
+    query = (
+        "SELECT name_th, '=1+1' AS formula FROM marts.area_summary "
+        "WHERE level = 'country' LIMIT 1"
+    )
     assert main(["sql", query, "--csv"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("\ufeffname_th,formula\n") and "ประเทศไทย" in out

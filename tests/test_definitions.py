@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.measure_checks import TABLES as MEASURE_MARTS
 from assets.publish import PUBLISHED
 from assets.warehouse import WRITER_POOL
 from pipelines.definitions import ASSETS, YEAR_ASSETS, defs
@@ -72,6 +73,7 @@ def test_publishing_waits_for_every_asset_and_every_blocking_check_of_the_year()
         "marts__area_summary_gx_reconcile",
         "marts__area_indicator_gx_contract",
         "marts__area_indicator_gx_reconcile",
+        *(f"marts__{t}_measure_invariants" for t in MEASURE_MARTS),
     }
 
 
