@@ -85,7 +85,12 @@ def status_lines(
     published = published_inputs(settings.published)
     years = sorted(set(years_with_files(landing)) | set(published))
     runs = last_runs(settings, years)
-    rules = rules_digest()
+    from ingest.pseudonymise import MissingKeyError, load_key
+
+    try:  # the key is part of the fingerprint: without it, changes cannot be told
+        rules = rules_digest(load_key(settings.key, settings.key_file))
+    except MissingKeyError:
+        rules = None
     lines = ["survey years (the next `chipao run` recomputes what changed)"]
     for year in years:
         done = published.get(year)
@@ -94,6 +99,8 @@ def status_lines(
         else:
             if not any(landing.bmn_files(year).values()):
                 change = "its landing files are gone"
+            elif rules is None:
+                change = "no key (CHIPAO_KEY) to tell whether its inputs changed"
             elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
                 change = "inputs unchanged"
             else:

@@ -293,7 +293,7 @@ CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     fgt0 DOUBLE NOT NULL,            -- headcount ratio (poor when income < line)
     fgt1 DOUBLE NOT NULL,            -- poverty gap
     fgt2 DOUBLE NOT NULL,            -- squared poverty gap
-    watts DOUBLE                     -- zero incomes excluded (see area_inequality)
+    watts DOUBLE                     -- zero incomes in the population, adding nothing (WB PIP)
 );
 
 -- Per-capita household income, person-weighted.
@@ -316,8 +316,9 @@ CREATE TABLE IF NOT EXISTS marts.area_inequality (
     atkinson_05 DOUBLE,
     atkinson_1 DOUBLE,
     atkinson_2 DOUBLE,
-    palma DOUBLE,
-    s80_s20 DOUBLE
+    palma DOUBLE,                    -- NULL when the poorest 40 % have no income
+    s80_s20 DOUBLE,                  -- NULL when the poorest 20 % have no income
+    ratio_null_reason VARCHAR        -- why gini, palma or s80_s20 is NULL (measures.RATIO_NULL_REASONS)
 );
 
 -- Theil T of an area = within its child areas + between them, exactly.
