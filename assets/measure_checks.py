@@ -63,7 +63,7 @@ def invariant_results(con, year_be: int, eps: float = EPS) -> list[dg.AssetCheck
                 severity=dg.AssetCheckSeverity.ERROR,
                 metadata={
                     "rules_checked": len(mine),
-                    "rows_checked": max((r[3] for r in mine), default=0),
+                    "rows_validated": max((r[3] for r in mine), default=0),
                     "rules_broken": len(broken),
                     "broken": dg.MetadataValue.md("\n".join(lines) or "none"),
                 },

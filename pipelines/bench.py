@@ -230,7 +230,8 @@ def _counted(reports: list[tuple[str, dict]]) -> tuple[int | None, str]:
     if written := [m[ROW_COUNT] for m in done if ROW_COUNT in m]:
         return sum(written), "written"
     checked = [m for kind, m in reports if kind == "check" and "rows_validated" in m]
-    if suites := {m.get("gx_suite"): m["rows_validated"] for m in checked}:
+    # a GX suite once (its checks share it); any other check by itself
+    if suites := {m.get("gx_suite", n): m["rows_validated"] for n, m in enumerate(checked)}:
         return sum(suites.values()), "validated"
     return None, ""
 

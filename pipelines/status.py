@@ -100,7 +100,7 @@ def status_lines(
             if not any(landing.bmn_files(year).values()):
                 change = "its landing files are gone"
             elif rules is None:
-                change = "no key (CHIPAO_KEY) to tell whether its inputs changed"
+                change = "inputs not compared (no pseudonymisation key: CHIPAO_KEY)"
             elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
                 change = "inputs unchanged"
             else:
