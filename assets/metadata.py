@@ -31,6 +31,7 @@ KINDS = {
     "marts": {"duckdb", "polars"},  # the measure marts: measures.areas in Polars
     "exports": {"polars", "csv", "parquet"},
     "publish": {"duckdb"},
+    "sources": {"duckdb"},  # the configured sources' tables; a pull asset names its own kind
 }
 KINDS_OF = {  # where an asset differs from its group
     ("core", "fact_person"): {"duckdb", "great_expectations"},

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import sql
 from pipelines.errors import UserError
 from pipelines.settings import Settings, load_settings, parse_years
 
@@ -111,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 force=args.force,
                 listener=display,
             )
+            _load_sources(settings, instance, display.line)
         except NoLandingFiles as err:
             failure = str(err), 2
         except RunFailed as err:
@@ -123,6 +125,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
         f"exports: {settings.exports}\nUI: make dev"
     )
+    return 0
+
+
+def _load_sources(settings: Settings, instance, progress) -> None:
+    """The figures of the sources already in landing (no network: `chipao pull` fetches)."""
+    from pipelines.pull import load
+
+    if load(settings, instance) is not None:
+        progress("published figures loaded from landing/sources/")
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from pipelines.instance import prepare_dagster_home
+    from pipelines.pull import pull
+    from pipelines.run import RunFailed
+    from sources.config import ConfigError
+
+    settings = _settings()
+    home = prepare_dagster_home(settings.dagster_home)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            pull(settings, instance, args.sources)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except RunFailed as err:
+        print(f"pull failed: {err}", file=sys.stderr)
+        return 1
+    con = _connect_published(settings)
+    for source, rows, files in con.execute(sql.load("sources/pull_summary")).fetchall():
+        print(f"{source}: {files} files, {rows:,} figures")
+    print(f"landing: {settings.landing / 'sources'}\nfigures: marts.published_figure "
+          "(`chipao sql`)")
     return 0
 
 
@@ -260,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
         "were published",
     )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "pull",
+        help="fetch the configured sources (sources.yaml or CHIPAO_SOURCES) into "
+        "landing/sources/, then load their figures into marts.published_figure",
+    )
+    p.add_argument("sources", nargs="*", help="source names (default: every configured one)")
+    p.set_defaults(func=cmd_pull)
 
     p = sub.add_parser(
         "bench",

@@ -3,6 +3,7 @@
 import pytest
 
 from pipelines.cli import build_parser, main
+from tests.conftest import TEST_KEY
 from tests.handmade import household, member, write_landing
 
 
@@ -53,6 +54,7 @@ def test_sql_cannot_write(run, monkeypatch, capsys):
 
 def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.setenv("CHIPAO_KEY", TEST_KEY)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "2566: 2 files" in out
@@ -63,6 +65,14 @@ def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     assert main(["status", "--files"]) == 0
     files = capsys.readouterr().out
     assert files.count("members/") == 2 and files.count("households/") == 2
+
+
+def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.delenv("CHIPAO_KEY", raising=False)
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "2566: 2 files" in out and "inputs not compared (no pseudonymisation key" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):
