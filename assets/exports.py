@@ -23,6 +23,7 @@ COUNT_COLUMNS = (
     "households", "persons", "mpi_poor_persons", "target_poor_persons",
     "mpi_poor_card_verified", "mpi_poor_card_registered", "mpi_poor_no_card",
     "persons_in_scope", "persons_deprived", "households_deprived",
+    "mpi_poor_persons_own", "answers_missing",
 )  # fmt: skip
 
 

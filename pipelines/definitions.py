@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
+from assets import bmn, exports, facts, marts, measure_marts, panel, publish, quality, reference
+from assets import progress as progress_marts
 from assets import sources as source_assets
 from assets.measure_checks import measure_checks
 from assets.metadata import with_standard_metadata
@@ -21,6 +22,9 @@ YEAR_ASSETS = [
     marts.area_indicator,
     measure_marts.measure_marts,
     exports.area_files,
+    progress_marts.area_targeting,
+    progress_marts.area_progress,
+    panel.household_panel,
 ]
 ASSETS = [
     *with_standard_metadata(
