@@ -80,6 +80,8 @@ def descriptions() -> dict[str, str]:
             f"Indicator {ind.code} status: 1 deprived, 0 not, NULL not applicable "
             f"({ind.name_en}; {ind.name_th})"
         )
+        out[f"own_{ind.column}"] = f"Indicator {ind.code} status of the person alone (own answers)"
+        out[f"blank_{ind.column}"] = f"Indicator {ind.code}: 1 when its answers were left blank"
     out.update(catalog.column_descriptions())
     return out
 
