@@ -22,6 +22,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
 from pipelines.baselines import (
     BaselineFailed,
@@ -226,10 +227,11 @@ def _counted(reports: list[tuple[str, dict]]) -> tuple[int | None, str]:
     done = [m for kind, m in reports if kind == "materialization"]
     if read := [m["rows_read"] for m in done if "rows_read" in m]:
         return sum(read), "read"
-    if written := [m["rows"] for m in done if "rows" in m]:
+    if written := [m[ROW_COUNT] for m in done if ROW_COUNT in m]:
         return sum(written), "written"
     checked = [m for kind, m in reports if kind == "check" and "rows_validated" in m]
-    if suites := {m.get("gx_suite"): m["rows_validated"] for m in checked}:
+    # a GX suite once (its checks share it); any other check by itself
+    if suites := {m.get("gx_suite", n): m["rows_validated"] for n, m in enumerate(checked)}:
         return sum(suites.values()), "validated"
     return None, ""
 
@@ -276,8 +278,8 @@ def _year_rows(table: RunTable, entries: list) -> dict[str, int]:
         event = entry.dagster_event
         if event is not None and event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
-            if "rows" in materialization.metadata:
-                written[materialization.asset_key] = materialization.metadata["rows"].value
+            if ROW_COUNT in materialization.metadata:
+                written[materialization.asset_key] = materialization.metadata[ROW_COUNT].value
     return {
         "rows_read": table.whole.rows or 0,
         "households": written.get(dg.AssetKey(["staging", "household"]), 0),

@@ -5,6 +5,8 @@ import dagster as dg
 from assets import bmn, exports, facts, marts, measure_marts, panel, publish, quality, reference
 from assets import progress as progress_marts
 from assets import sources as source_assets
+from assets.measure_checks import measure_checks
+from assets.metadata import with_standard_metadata
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
@@ -25,16 +27,18 @@ YEAR_ASSETS = [
     panel.household_panel,
 ]
 ASSETS = [
-    reference.reference_tables,
-    *YEAR_ASSETS,
-    publish.build_publish(YEAR_ASSETS),
+    *with_standard_metadata(
+        [reference.reference_tables, *YEAR_ASSETS, publish.build_publish(YEAR_ASSETS)]
+    ),
     quality.gx_facts,
     quality.gx_quality,
+    measure_checks,
 ]
 # The configured sources (sources.yaml): a pull asset each, the figures loaded from landing.
 SOURCE_ASSETS, SOURCE_CHECKS = source_assets.build(
     sources_config.load(load_settings().sources_file)
 )
+SOURCE_ASSETS = with_standard_metadata(SOURCE_ASSETS)
 JOBS = [reference_job, survey_year_job]
 
 defs = dg.Definitions(

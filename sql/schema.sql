@@ -286,6 +286,8 @@ CREATE TABLE IF NOT EXISTS core.dim_age_band (
     min_age INTEGER NOT NULL,
     max_age INTEGER
 );
+-- The catalog's order of the bands (youngest first): ORDER BY age_band would sort them as text.
+ALTER TABLE core.dim_age_band ADD COLUMN IF NOT EXISTS sort_order INTEGER;
 
 CREATE TABLE IF NOT EXISTS core.dim_indicator (
     indicator_code VARCHAR PRIMARY KEY,
