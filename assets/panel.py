@@ -10,7 +10,7 @@ import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
-from measures.areas import _per_area  # the measure marts' own roll-up of village sums
+from measures.areas import per_area
 
 MARTS = {  # mart -> (query, the keys besides the area)
     "area_transition": ("transitions", ["age_band", "dimension"]),
@@ -41,7 +41,7 @@ def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) ->
     for mart, (query, by) in MARTS.items():
         villages = _query(con, query, **years)
         sums = [pl.col(c).sum() for c in villages.columns if c not in ("village_code", *by)]
-        frames[f"marts.{mart}"] = _per_area(villages, LEVELS, sums, by, whole=True)
+        frames[f"marts.{mart}"] = per_area(villages, LEVELS, sums, by, whole=True)
     for name in ("household_link", "household_status"):
         con.unregister(name)
     persistent = frames["marts.area_persistent_deprivation"]

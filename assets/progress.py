@@ -15,7 +15,7 @@ from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from measures import progress, targets
-from measures.areas import _bands_and_all  # the measure marts' own roll-up of village sums
+from measures.areas import bands_and_all
 from schemas import catalog
 
 MPI_MARTS = ["area_summary", "area_mpi", "area_mpi_component", "area_income_poverty",
@@ -32,7 +32,7 @@ def _year(year_be: int) -> list[pl.Expr]:
 
 def targeting_frame(villages: pl.DataFrame) -> pl.DataFrame:
     """Village sums of sql/progress/targeting.sql rolled up to every level, with the rates."""
-    rows = _bands_and_all(villages, LEVELS, dict.fromkeys(COUNTS, "sum"), "age_band", whole=True)
+    rows = bands_and_all(villages, LEVELS, dict.fromkeys(COUNTS, "sum"), "age_band", whole=True)
     return rows.with_columns(
         (pl.col("exclusion_persons") / pl.col("mpi_poor_persons")).alias("exclusion_rate"),
         (pl.col("inclusion_persons") / pl.col("card_verified_persons")).alias("inclusion_rate"),

@@ -21,6 +21,10 @@ How it stays cheap at national scale:
 * float sums run in one order of the records (village, age band, income), each group as one
   contiguous slice, and MPI scores are whole numbers of units (``score_units``), so the same
   persons give the same bits, whatever the order in which they were read.
+
+``per_area`` and ``bands_and_all`` are that roll-up of village sums on their own: the progress,
+targeting and panel marts add up their own village sums with them, so every mart rolls up the
+same way.
 """
 
 from __future__ import annotations
@@ -113,7 +117,7 @@ def _run_id(columns: Sequence[str]) -> pl.Expr:
     return change.cum_sum().cast(pl.UInt32).set_sorted().alias("_run")
 
 
-def _per_area(
+def per_area(
     rows: pl.DataFrame,
     levels: Levels,
     aggs: Sequence[pl.Expr],
@@ -159,7 +163,7 @@ def _per_area(
     return pl.concat(frames)
 
 
-def _bands_and_all(
+def bands_and_all(
     rows: pl.DataFrame,
     levels: Levels,
     add: Mapping[str, str],
@@ -170,11 +174,11 @@ def _bands_and_all(
     """The columns of ``rows`` added up (``add``: column -> sum, min, max or any) per level,
     area and age band, and over all ages (age band ``all``). All ages add up an area's age
     bands, a few rows each, rather than its villages' rows again."""
-    per_band = _per_area(
+    per_band = per_area(
         rows, levels, [_ADD[a](pl.col(c)) for c, a in add.items()], [age_band], whole=whole
     )
     keys = ["level", "area_code"]
-    children = _per_area(rows, levels, [], whole=True)  # a count: any order will do
+    children = per_area(rows, levels, [], whole=True)  # a count: any order will do
     all_ages = (
         per_band.group_by(keys, maintain_order=True)
         .agg(_ADD[a](pl.col(c)) for c, a in add.items())
@@ -226,15 +230,15 @@ def mpi_marts(
     )
     population = pl.col("population").sum()
     keys = ["level", "area_code", age_band]
-    coverage = _bands_and_all(villages, levels, {"population": "sum"}, age_band, whole=True).select(
+    coverage = bands_and_all(villages, levels, {"population": "sum"}, age_band, whole=True).select(
         *keys, pl.col("population").cast(pl.Int64).alias("persons"), "child_areas"
     )
     # H, A and M0 per age band need only the score distribution's population; the headcounts
     # of each indicator (the components) are for all ages only
     counts = [pl.col("persons").sum(), pl.col("dropped").sum(), population]
-    by_band = _per_area(villages, levels, counts, [age_band, "score"], whole=True)
+    by_band = per_area(villages, levels, counts, [age_band, "score"], whole=True)
     deprived = [pl.col(f"deprived_{c}").sum() for c in names]
-    by_area = _per_area(villages, levels, [*counts, *deprived], ["score"], whole=True).with_columns(
+    by_area = per_area(villages, levels, [*counts, *deprived], ["score"], whole=True).with_columns(
         pl.lit(ALL).alias(age_band)
     )
     headline, components = [], []
@@ -425,7 +429,7 @@ def income_marts(
         .drop("_run")
         .collect(engine="in-memory")  # the in-memory engine sums a group's rows in their order
     )
-    rolled = _bands_and_all(villages, levels, parts.add, age_band)
+    rolled = bands_and_all(villages, levels, parts.add, age_band)
     inequality, theil_parts = _inequality(
         rolled.filter(pl.col(age_band) == ALL), frame, parts, levels, income, roots, count
     )
