@@ -177,6 +177,7 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
     h_district = model.layout.district
     size = np.bincount(hh, minlength=pop.n_households)
     house = np.flatnonzero(size > 0)
+    house_code = model.house_codes[:, step]
     rates = {code: values[:, step] for code, values in model.rates.items()}
     offsets = {code: values[:, step] for code, values in model.offsets.items()}
     p = _Person(
@@ -273,7 +274,7 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
 
     households = {
         "survey_year": np.full(house.size, year),
-        "house_code": model.house_code[house],
+        "house_code": house_code[house],
         "village_code": model.layout.village_code[house],
         "members_declared": size[house],
         **{name: values[house] for name, values in items.items()},
@@ -288,7 +289,7 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
     completes = education["completes"]
     members = {
         "survey_year": np.full(alive.size, year),
-        "house_code": model.house_code[hh],
+        "house_code": house_code[hh],
         "member_no": pop.member_no[alive],
         "citizen_id": model.citizen_id[alive],
         "sex": pop.sex[alive],

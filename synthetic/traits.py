@@ -21,6 +21,10 @@ class HouseholdTraits:
     propensity: np.ndarray  # (households, household indicators) standard normal
     income_shares: np.ndarray  # (households, 4) shares of the four income items
 
+    @staticmethod
+    def concat(parts: list[HouseholdTraits]) -> HouseholdTraits:
+        return _concat(HouseholdTraits, parts)
+
 
 @dataclass
 class PersonTraits:
@@ -43,12 +47,14 @@ class PersonTraits:
 
     @staticmethod
     def concat(parts: list[PersonTraits]) -> PersonTraits:
-        return PersonTraits(
-            **{
-                f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                for f in fields(PersonTraits)
-            }
-        )
+        return _concat(PersonTraits, parts)
+
+
+def _concat(kind, parts):
+    """The parts' rows one after the other, field by field."""
+    return kind(
+        **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(kind)}
+    )
 
 
 def draw_household_traits(rng: np.random.Generator, n: int, urban: np.ndarray) -> HouseholdTraits:

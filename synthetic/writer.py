@@ -164,7 +164,10 @@ Layout (the project's input layout):
 
 Columns follow schemas/catalog/fields.yaml (sources bmn_household and bmn_member), in order.
 The same households and people appear in every year (a panel): people age, some die and some
-are born; deprivation falls unevenly between districts over the years.
+are born; each year about 3 % of the 18-34s move (into another household, or one of their own),
+about 1 % of the households are re-registered under a new house code and 0.4 % leave the
+province; a person keeps their citizen ID throughout. Deprivation falls unevenly between
+districts over the years.
 """
     out.mkdir(parents=True, exist_ok=True)
     path = out / "README.md"

@@ -36,11 +36,36 @@ def test_the_same_member_keeps_the_same_id_across_years(tiny):
     )
     assert (by_member["ids"] == 1).all()
     by_id = members.group_by("citizen_id").agg(
-        pl.struct("house_code", "member_no").n_unique().alias("members")
+        pl.struct("house_code", "member_no").n_unique().alias("members"),
+        pl.col("birth_date").n_unique().alias("births"),
+        pl.col("sex").n_unique().alias("sexes"),
     )
-    assert (by_id["members"] == 1).all()
+    # An ID is one person wherever they live: movers and re-registered houses (synthetic/
+    # panel.py, model.py) give a person another member number or house code, but few do.
+    assert (by_id["births"] == 1).all() and (by_id["sexes"] == 1).all()
+    assert 0 < (by_id["members"] > 1).mean() < 0.1
     # A panel: most people appear in all three years.
-    assert (by_member["survey_year"] == 3).mean() > 0.9
+    assert (by_member["survey_year"] == 3).mean() > 0.85
+
+
+def test_some_households_change_house_code_and_some_people_move(tiny):
+    """Over each pair of years: a few house codes are new (re-registered or founded) or gone,
+    and a few people are in a household other than the one they were in."""
+    members = read_table(tiny.out, "members").select("survey_year", "house_code", "citizen_id")
+    years = sorted(members["survey_year"].unique().to_list())
+    for before, after in zip(years, years[1:], strict=False):
+        old = members.filter(pl.col("survey_year") == before)
+        new = members.filter(pl.col("survey_year") == after)
+        codes_old, codes_new = set(old["house_code"]), set(new["house_code"])
+        assert 0 < len(codes_new - codes_old) < 0.05 * len(codes_new)
+        assert 0 < len(codes_old - codes_new) < 0.05 * len(codes_old)
+        both = new.join(old, on="citizen_id", suffix="_old")
+        # the household of each old house code now: the code most of its people live under
+        home = both.group_by("house_code_old").agg(pl.col("house_code").mode().first())
+        moved = both.join(home, on="house_code_old", suffix="_home").filter(
+            pl.col("house_code") != pl.col("house_code_home")
+        )
+        assert 0 < moved.height < 0.05 * both.height
 
 
 def test_house_codes_start_with_a_district_of_the_province(tiny):
