@@ -9,7 +9,8 @@ A centre (ศจพ.) keeps one YAML file, ``landing/targets/<anything>.yaml``::
         reduce_by: 0.5                 # by half of the baseline value ... or
       # value: 0                       # ... down to this value (exactly one of the two)
         by_year_be: 2570
-        area: "5001"                   # optional: an area under the centre (default: the centre)
+        area: "5001"                   # optional: an area under the centre, down to a village
+                                       # (8 digits; default: the centre)
         age_band: all                  # optional (default: all)
 
 Every progress measure is one where less is better (poverty, deprivation, inequality, gaps,
@@ -30,7 +31,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-LEVEL_OF_CODE = {1: "region", 2: "province", 4: "district", 6: "subdistrict"}
+# a target's area may be any area under the centre, down to a village
+LEVEL_OF_CODE = {1: "region", 2: "province", 4: "district", 6: "subdistrict", 8: "village"}
 
 
 class TargetsError(ValueError):
