@@ -19,3 +19,22 @@ def test_readme_names_the_two_commands_and_the_marts():
     text = README.read_text(encoding="utf-8")
     for needle in ("make demo", "make test", "marts.area_summary", "marts.area_indicator"):
         assert needle in text
+
+
+def test_readme_names_every_mart_and_says_how_to_read_the_progress_and_panel_marts():
+    import re
+
+    text = README.read_text(encoding="utf-8")
+    schema = (README.parent / "sql" / "schema.sql").read_text(encoding="utf-8")
+    marts = re.findall(r"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) marts\.(\w+)", schema)
+    assert len(marts) > 10
+    assert [m for m in marts if f"marts.{m}" not in text] == []
+    for heading, tables in {
+        "#### How to read the progress marts": ["area_progress", "area_change_factor",
+                                                "area_targeting", "area_target"],
+        "#### How to read the panel marts": ["core.household_link", "area_panel",
+                                             "area_transition", "area_persistent_deprivation"],
+    }.items():  # fmt: skip
+        section = text.split(heading, 1)[1].split("\n### ", 1)[0]
+        for table in tables:
+            assert f"**`{table}`" in section, (heading, table)
