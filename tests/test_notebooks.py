@@ -95,3 +95,14 @@ def test_inequality_progress_decomposes_and_compares_the_years(executed):
     assert progress[0] == 1  # the tiny sample's one province, 2565 -> 2566
     change = _cell(book, "country_change =").outputs[0]["data"]["text/plain"]
     assert "'absolute'" in change and "'annualized_relative'" in change
+
+
+def test_progress_reads_the_progress_and_panel_marts(executed):
+    book = executed["progress"]
+    for marker in ("districts = db.q", "convergence = db.q", "factors = db.q", "growth = ",
+                   "panel = db.q", "targets = db.q"):  # fmt: skip
+        (shape,) = _frames(_cell(book, marker))
+        assert shape[0] > 0, marker
+    assert _frames(_cell(book, "indicators = ")) == [(17, 2)]  # every indicator's part of M0
+    transitions = next(c for c in book.cells if c.source == "transitions")
+    assert _frames(transitions) == [(6, 8)]  # 2566: five dimensions and 'all'
