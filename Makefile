@@ -35,7 +35,7 @@ notebooks: install
 
 bench: install
 	$(BIN)/python -m measures.bench
-	$(BIN)/chipao bench --scale demo
+	$(BIN)/chipao bench --scale demo --years 2565-2566
 
 lint: install
 	$(BIN)/ruff check .
