@@ -49,7 +49,6 @@ class Population:
     base_relation: np.ndarray  # relation when the person first appears
     enter_year: np.ndarray  # BE; first survey year as a member
     exit_year: np.ndarray  # BE; first survey year no longer a member (death)
-    creation: np.ndarray  # index in creation order: the roster first, then newborns by year
     n_households: int
     # who the row is, 0.. in order of birth into the panel (the roster first, then newborns by
     # year): a mover has a row per household they lived in, all with the same person
@@ -242,7 +241,6 @@ def simulate(
         base_relation=np.concatenate(relation)[order],
         enter_year=np.concatenate(enter)[order],
         exit_year=exit_year[order],
-        creation=order.astype(np.int64),
         n_households=n_households,
         person=np.concatenate(person)[order],
         moved_in=np.concatenate(moved_in)[order],
