@@ -444,12 +444,12 @@ def render(report: BenchReport, command: str) -> str:
         lines.append(f"- sample generated in this run: {report.generated_seconds:.1f} s")
     first = report.years[0]
     lines.append(
-        f"- {first} has no survey year before it in the run: its {', '.join(COMPARING_STEPS)} "
-        "steps write no rows; "
+        f"- {first} has no survey year before it in the run: its {' and '.join(COMPARING_STEPS)} "
+        "steps write no rows "
         + (
-            f"{', '.join(map(str, report.years[1:]))} compare with the year before"
+            "(each later year's compare it with the year before)"
             if len(report.years) > 1
-            else "bench two years or more (`--years 2565-2566`) to measure them"
+            else "(bench two years or more, `--years 2565-2566`, to measure them)"
         )
     )
     for table in report.tables:
