@@ -117,8 +117,8 @@ def build(
         streams["panel"], roster, n_households, years_be, moves=streams["moves"]
     )
     # Households founded during the panel are laid out after the first year's, each in the
-    # village of the household it was founded beside.
-    beside = population.founded_beside
+    # village of the household it was founded beside (and so of a first-year household).
+    beside = population.founded_in()
     layout = geography.HouseholdLayout(
         district=np.concatenate([layout.district, layout.district[beside]]),
         village_code=np.concatenate([layout.village_code, layout.village_code[beside]]),

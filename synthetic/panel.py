@@ -55,12 +55,23 @@ class Population:
     person: np.ndarray
     moved_in: np.ndarray  # the row is a mover's, in the household moved into
     # per household founded during the panel (indices from n_households - founded.size): a
-    # household of the province it is next to (its village), and the year it was founded
+    # household of the province it is next to (its village; may be one founded before it), and
+    # the year it was founded
     founded_beside: np.ndarray
     founded_year: np.ndarray
 
     def __len__(self) -> int:
         return self.household.size
+
+    def founded_in(self) -> np.ndarray:
+        """Per founded household, the first year's household whose village it is in: its
+        neighbour's, or, when that was founded too, that one's neighbour's, and so on."""
+        first = self.n_households - self.founded_beside.size
+        root = self.founded_beside.copy()
+        # a neighbour was there before the household: each pass resolves one more step
+        while (later := root >= first).any():
+            root[later] = self.founded_beside[root[later] - first]
+        return root
 
     def alive(self, year_be: int) -> np.ndarray:
         return (self.enter_year <= year_be) & (year_be < self.exit_year)
