@@ -19,6 +19,8 @@ install: $(BIN)/chipao
 demo: install
 	$(BIN)/chipao init
 	$(BIN)/chipao generate --scale demo --years 2565-2567 --defects 0.001
+	mkdir -p $(CHIPAO_HOME)/landing/targets
+	cp -n synthetic/demo_targets.yaml $(CHIPAO_HOME)/landing/targets/TH.yaml
 	$(BIN)/chipao run --years 2565-2567
 
 test: install

@@ -5,22 +5,18 @@ link, with every household of a year either linked or counted unlinked."""
 
 from __future__ import annotations
 
-import csv
+import shutil
+from pathlib import Path
 
 import pytest
 
-from schemas import catalog
 from synthetic import generate
 from tests.conftest import run_pipeline
 
+ROOT = Path(__file__).parents[1]
+
 YEARS = [2565, 2566, 2567]
 LEVELS = {"country", "region", "province", "district", "subdistrict", "village"}
-
-
-def _village(landing) -> str:
-    path = next((landing / "bmn" / "2565" / "households").glob("*.csv"))
-    with path.open(encoding="utf-8") as handle:
-        return next(csv.DictReader(handle))["village_code"]
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +24,9 @@ def three(tmp_path_factory):
     home = tmp_path_factory.mktemp("three")
     landing = home / "landing"
     generate("tiny", YEARS, seed=7, out=landing)
-    village = _village(landing)
-    areas = [catalog.region_of(village[:2]).code, village[:2], village[:4], village[:6], village]
+    # the demo's targets (make demo): one at every level, down to a village
     (landing / "targets").mkdir()
-    (landing / "targets" / "TH.yaml").write_text(
-        'centre: "TH"\ntargets:\n'
-        "  - {measure: target_poor_rate, reduce_by: 0.5, by_year_be: 2570}\n"
-        + "".join(
-            f'  - {{measure: mpi_poor_rate, reduce_by: 0.2, by_year_be: 2570, area: "{a}"}}\n'
-            for a in areas
-        ),
-        encoding="utf-8",
-    )
+    shutil.copy(ROOT / "synthetic" / "demo_targets.yaml", landing / "targets" / "TH.yaml")
     return run_pipeline(home, YEARS)
 
 
