@@ -793,3 +793,22 @@ CREATE TABLE IF NOT EXISTS marts.area_panel (
     persons_moved_household BIGINT NOT NULL,
     persons_moved_village BIGINT NOT NULL
 );
+
+-- Case records (landing/cases/<year_be>/, README "Case records"): every staged row, one per
+-- status change of a household-problem; `current` = 1 marks its one current status.
+CREATE TABLE IF NOT EXISTS core.fact_case (
+    year_be INTEGER NOT NULL,        -- the survey year whose households the cases are about
+    file VARCHAR NOT NULL,
+    row_index BIGINT NOT NULL,
+    household_key BIGINT NOT NULL,   -- keyed hash of the house code, as staging.household's
+    dimension VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    agency VARCHAR NOT NULL,
+    assistance_type TINYINT,
+    budget_baht DOUBLE,
+    status VARCHAR NOT NULL,
+    current TINYINT NOT NULL,
+    raised_on DATE NOT NULL,
+    resolved_on DATE,
+    status_on DATE NOT NULL
+);
