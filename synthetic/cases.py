@@ -42,11 +42,8 @@ BUDGET = {"health": 800.0, "living": 15000.0, "education": 2000.0, "income": 300
 def _dates(days: np.ndarray, year_be: int) -> pl.Series:
     """Days after 1 May of the survey year (CE) as dd/mm/yyyy BE."""
     start = np.datetime64(f"{year_be - BE_OFFSET}-05-01")
-    return (
-        pl.Series((start + days.astype("timedelta64[D]")).astype("datetime64[D]"))
-        .dt.strftime("%d/%m/")
-        + str(year_be)
-    ).alias("d")
+    day = pl.Series((start + days.astype("timedelta64[D]")).astype("datetime64[D]"))
+    return (day.dt.strftime("%d/%m/") + (day.dt.year() + BE_OFFSET).cast(pl.Utf8)).alias("d")
 
 
 def cases_for_year(
