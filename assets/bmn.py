@@ -163,7 +163,8 @@ def staging_bmn(
                 if staged.part_paths(source)
                 else Rows()
                 for table, source in (
-                    ("staging.household", HOUSEHOLD), ("staging.member", MEMBER),
+                    ("staging.household", HOUSEHOLD),
+                    ("staging.member", MEMBER),
                     ("core.fact_case", CASE),
                 )  # fmt: skip
             },
@@ -177,7 +178,9 @@ def staging_bmn(
     staged_rows = {
         table: int(ledger.filter(pl.col("source") == source)["rows_staged"].sum())
         for table, source in (
-            ("staging.household", HOUSEHOLD), ("staging.member", MEMBER), ("core.fact_case", CASE)
+            ("staging.household", HOUSEHOLD),
+            ("staging.member", MEMBER),
+            ("core.fact_case", CASE),
         )
     }
     top_rules = staged.failures.group_by("rule").len().sort("len", descending=True).head(5)

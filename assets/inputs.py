@@ -6,8 +6,8 @@ register (geothai) and the pseudonymisation key (through a hash of it: a new key
 person and household new pseudonyms, so every year is recomputed), and what the year's progress
 and panel marts read besides (assets/progress.py, assets/panel.py): the earlier years' landing
 files and the centres' target files, so a change there recomputes the later years; the year's
-case files (landing/cases/<year>/), and the previous year's, whose outcome the year shows. The publish
-step stores it in `core.year_input` of the published snapshot; a run skips a year whose
+case files (landing/cases/<year>/) and the previous year's, whose outcome the year shows. The
+publish step stores it in `core.year_input` of the published snapshot; a run skips a year whose
 fingerprint is the one published. Stat, not content hashes: a no-change
 run must cost seconds at national scale, and a delivery that rewrites a file changes its mtime.
 Editing Python code is not seen: `chipao run --force` recomputes.

@@ -49,9 +49,7 @@ def case_counts(problems: pl.DataFrame, levels: Mapping[str, object]) -> pl.Data
         (status == "helped") & pl.col("resolved_on").is_not_null()
     )
     days = (pl.col("resolved_on") - pl.col("raised_on")).dt.total_days()
-    rows = _every_grouping(problems).with_columns(
-        resolved.alias("_resolved"), days.alias("_days")
-    )
+    rows = _every_grouping(problems).with_columns(resolved.alias("_resolved"), days.alias("_days"))
     aggs = [
         pl.len().cast(pl.Int64).alias("problems_raised"),
         pl.col("household_key").n_unique().cast(pl.Int64).alias("households"),

@@ -143,7 +143,10 @@ def _member_rules(typed: pl.DataFrame, reference_day: date) -> tuple[pl.DataFram
     ]
 
 
-CASE_DATES = {"date_raised": "raised_on", "date_resolved": "resolved_on", "status_date": "status_on"}
+# The case records' BE date fields and the CE dates they are staged as.
+CASE_DATES = {
+    "date_raised": "raised_on", "date_resolved": "resolved_on", "status_date": "status_on",
+}  # fmt: skip
 
 
 def _case_rules(typed: pl.DataFrame, year_be: int) -> tuple[pl.DataFrame, list]:
@@ -155,7 +158,9 @@ def _case_rules(typed: pl.DataFrame, year_be: int) -> tuple[pl.DataFrame, list]:
     of_dimension = {i.code: i.dimension for i in catalog.indicators(year_be)}
     dimension = pl.col("indicator_code").replace_strict(of_dimension, default=None)
     found = [
-        rules.failures_where(typed, pl.col(text).is_not_null() & pl.col(day).is_null(), text, "date")
+        rules.failures_where(
+            typed, pl.col(text).is_not_null() & pl.col(day).is_null(), text, "date"
+        )  # fmt: skip
         for text, day in CASE_DATES.items()
     ]
     known_dimension = pl.col("dimension").is_in([d.code for d in catalog.dimensions()])

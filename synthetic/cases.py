@@ -57,9 +57,7 @@ def cases_for_year(
         houses = answers.house[deprived & (rng.random(deprived.size) < RAISED)]
         n = houses.size
         helped = rng.random(n) < HELP[dimension]
-        other = rng.choice(
-            [s for s, _ in OTHER_STATUS], size=n, p=[p for _, p in OTHER_STATUS]
-        )
+        other = rng.choice([s for s, _ in OTHER_STATUS], size=n, p=[p for _, p in OTHER_STATUS])
         status = np.where(helped, "helped", other)
         works = helped & (rng.random(n) < EFFECT[code])
         if code in deprivation.HOUSEHOLD_INDICATORS:  # the ones answer_year can lift

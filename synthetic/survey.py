@@ -322,8 +322,12 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
         house=house,
         deprived={
             **{code: fails[house] for code, fails in household_fails.items()},
-            "3.4": np.bincount(hh, weights=p.between(15, 59) & fails_34,
-                               minlength=pop.n_households)[house] > 0,
-            "4.1": np.bincount(hh, weights=work["deprived"], minlength=pop.n_households)[house] > 0,
-        },  # fmt: skip
+            "3.4": _anyone(hh, p.between(15, 59) & fails_34, pop.n_households)[house],
+            "4.1": _anyone(hh, work["deprived"], pop.n_households)[house],
+        },
     )
+
+
+def _anyone(household: np.ndarray, flag: np.ndarray, n_households: int) -> np.ndarray:
+    """Per household: whether any of its members' ``flag`` is set."""
+    return np.bincount(household, weights=flag, minlength=n_households) > 0

@@ -1,5 +1,5 @@
 """Case records through the pipeline (the tiny generated sample, whose generator helps some
-poor households and makes the help work on some problems), and the year fingerprint of case files."""
+poor households and makes the help work on some problems), and the fingerprint of case files."""
 
 from pathlib import Path
 

@@ -59,7 +59,9 @@ def test_bad_case_rows_are_quarantined_with_their_reasons(tmp_path):
     assert staged["row_index"].to_list() == [2, 3, 13]
     assert staged["status"].to_list() == ["helped", "target", "in_progress"]
     assert staged["current"].to_list() == [1, 0, 1]
-    assert str(staged["raised_on"][0]) == "2023-06-01" and str(staged["resolved_on"][0]) == "2023-07-15"
+    assert (str(staged["raised_on"][0]), str(staged["resolved_on"][0])) == (
+        "2023-06-01", "2023-07-15",
+    )  # fmt: skip
     assert staged["budget_baht"].to_list() == [1500.0, 1500.0, None]
     # the same keyed hash as the survey's house code: the case joins its household
     households = dict(out.staged.rows(HOUSEHOLD).select("household_key", "row_index").iter_rows())
