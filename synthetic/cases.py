@@ -56,6 +56,8 @@ def cases_for_year(
         dimension = dimension_of[code]
         houses = answers.house[deprived & (rng.random(deprived.size) < RAISED)]
         n = houses.size
+        if n == 0:
+            continue
         helped = rng.random(n) < HELP[dimension]
         other = rng.choice([s for s, _ in OTHER_STATUS], size=n, p=[p for _, p in OTHER_STATUS])
         status = np.where(helped, "helped", other)
@@ -96,5 +98,9 @@ def cases_for_year(
         )
         parts += [history, current]
     model.lifted = lifted
-    names = [f.name for f in catalog.fields(CASE_SOURCE)]
-    return pl.concat([p.select(names) for p in parts]).sort("house_code", "indicator_code")
+    types = {"str": pl.Utf8, "int": pl.Int64, "float": pl.Float64}
+    schema = {f.name: types[f.type] for f in catalog.fields(CASE_SOURCE)}
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    rows = pl.concat([p.select(list(schema)).cast(schema) for p in parts])
+    return rows.sort("house_code", "indicator_code")
