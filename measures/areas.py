@@ -22,9 +22,9 @@ How it stays cheap at national scale:
   contiguous slice, and MPI scores are whole numbers of units (``score_units``), so the same
   persons give the same bits, whatever the order in which they were read.
 
-``per_area`` and ``bands_and_all`` are that roll-up of village sums on their own: the progress,
-targeting and panel marts add up their own village sums with them, so every mart rolls up the
-same way.
+``per_area`` and ``bands_and_all`` are that roll-up of village sums on their own (``key_expr``
+reads a level's key): the progress, targeting, panel and case marts add up their own village
+sums with them, so every mart rolls up the same way.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ class IncomeMarts(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 
 
-def _expr(key: Key) -> pl.Expr:
+def key_expr(key: Key) -> pl.Expr:
+    """A level's key (a column name or an expression, as in ``levels``) as an expression."""
     return pl.col(key) if isinstance(key, str) else key
 
 
@@ -97,7 +98,7 @@ def _roots(exprs: Sequence[Key]) -> list[str]:
     """The record columns the keys are computed from, in order of first use."""
     names: list[str] = []
     for key in exprs:
-        for name in _expr(key).meta.root_names():
+        for name in key_expr(key).meta.root_names():
             if name not in names:
                 names.append(name)
     return names
@@ -137,9 +138,9 @@ def per_area(
     frames = []
     for level, key in levels.items():
         child = _children(levels)[level]
-        counted = pl.lit(0) if child is None else _expr(child).n_unique()
+        counted = pl.lit(0) if child is None else key_expr(child).n_unique()
         groups = ["area_code", *by]
-        keyed = rows.with_columns(_expr(key).alias("area_code"))
+        keyed = rows.with_columns(key_expr(key).alias("area_code"))
         if whole:
             grouped = keyed.group_by(groups, maintain_order=True)
         else:
@@ -565,15 +566,15 @@ def _ranked(
     exprs = [build(income, weight).alias(name) for name, build in _RANKED.items()]
     frames = []
     for level, key in levels.items():
-        if not _expr(key).meta.root_names():  # one area: the whole frame, no regrouping
-            area = pl.select(_expr(key)).item()
+        if not key_expr(key).meta.root_names():  # one area: the whole frame, no regrouping
+            area = pl.select(key_expr(key)).item()
             whole = merged.lazy().with_columns(_run=pl.lit(0))
             result = rank_frame(whole, income, weight, by="_run").select(*exprs)
             result = result.with_columns(pl.lit(area).alias("_area"))
         else:
             by_area = (
                 merged.lazy()
-                .select(_expr(key).alias("_area"), income, weight)
+                .select(key_expr(key).alias("_area"), income, weight)
                 .sort("_area", maintain_order=True)
                 .with_columns(_run_id(["_area"]))
             )
@@ -604,8 +605,8 @@ def _theil_decomposition(
     frames = []
     for level, child in decompositions:
         pairs = villages.select(
-            _expr(levels[level]).cast(pl.String).alias("parent"),
-            _expr(levels[child]).cast(pl.String).alias("area_code"),
+            key_expr(levels[level]).cast(pl.String).alias("parent"),
+            key_expr(levels[child]).cast(pl.String).alias("area_code"),
         ).unique(maintain_order=True)
         children = parts.filter(pl.col("level") == child).join(
             pairs, on="area_code", maintain_order="left"

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from measures.areas import _expr, _per_area
+from measures.areas import key_expr, per_area
 from measures.outcome import helped_vs_comparable
 
 STATUSES = ("target", "helped", "solved_by_household", "in_progress", "unreachable")
@@ -58,7 +58,7 @@ def case_counts(problems: pl.DataFrame, levels: Mapping[str, object]) -> pl.Data
         pl.col("_days").filter(pl.col("_resolved")).median().alias("median_days_to_resolution"),
         pl.col("budget_baht").fill_null(0.0).sum().alias("budget_baht"),
     ]
-    counts = _per_area(rows, levels, aggs, PROBLEM)
+    counts = per_area(rows, levels, aggs, PROBLEM)
     return counts.with_columns(
         pl.when(pl.col("resolved") > 0)
         .then(pl.col("budget_baht") / pl.col("resolved"))
@@ -71,11 +71,11 @@ def case_outcome(households: pl.DataFrame, levels: Mapping[str, object]) -> pl.D
     per household poor on a dimension in the cases' year (sql/cases/outcome.sql) with
     village_code, dimension, score_before, helped, linked, left_poverty."""
 
-    district = _expr(levels["district"]).alias("district")
+    district = key_expr(levels["district"]).alias("district")
     frames = []
     for level in OUTCOME_LEVELS:
         keyed = households.with_columns(
-            _expr(levels[level]).cast(pl.String).alias("area_code"), district
+            key_expr(levels[level]).cast(pl.String).alias("area_code"), district
         )
         followed = keyed.filter(pl.col("linked"))
         compared = helped_vs_comparable(
