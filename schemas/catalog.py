@@ -181,6 +181,12 @@ def target_poor_rule(year_be: int) -> str:
     raise KeyError(f"no target-poor rule covers survey year {year_be}: add it to survey_rules.yaml")
 
 
+@cache
+def small_cell() -> int:
+    """Counts from 1 to this minus 1 are suppressed in files for people (disclosure.yaml)."""
+    return int(_load("disclosure")["small_cell"])
+
+
 def age_reference_day() -> str:
     """Month-day (MM-DD) on which ages are counted in completed years."""
     return survey_rules()["age_reference_day"]
