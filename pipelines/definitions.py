@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
+from assets import reports as report_assets
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
@@ -16,6 +17,7 @@ YEAR_ASSETS = [
     marts.area_indicator,
     measure_marts.measure_marts,
     exports.area_files,
+    report_assets.report_packs,
 ]
 ASSETS = [
     reference.reference_tables,

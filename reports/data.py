@@ -1,0 +1,131 @@
+"""One survey year's marts, all levels, with every suppressed cell marked: what the exports and
+the report packs are written from. Reads through a DuckDB connection; knows nothing of Dagster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+import sql
+from reports import suppression
+
+MARTS = (
+    "area_summary",
+    "area_indicator",
+    "area_mpi",
+    "area_mpi_component",
+    "area_income_poverty",
+    "area_inequality",
+    "area_theil_decomposition",
+)
+# Levels a centre works at: each gets a report pack.
+PACK_LEVELS = ("country", "region", "province", "district")
+HIDDEN_KEYS = ["table", "area_code", "age_band", "key", "measure"]
+
+
+@dataclass(frozen=True)
+class YearMarts:
+    year_be: int
+    frames: dict[str, pl.DataFrame]
+    hidden: pl.DataFrame  # HIDDEN_KEYS of every suppressed cell
+    _flagged: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, mart: str) -> pl.DataFrame:
+        return self.frames[mart]
+
+    def flags(self, mart: str, which: pl.Expr | None = None) -> pl.DataFrame:
+        """The mart's rows (those ``which`` selects) with a boolean ``<count>__hidden`` per
+        count; the flags are joined once per mart and year."""
+        if mart not in self._flagged:
+            self._flagged[mart] = self._flag(mart, self.frames[mart])
+        frame = self._flagged[mart]
+        return frame if which is None else frame.filter(which)
+
+    def _flag(self, mart: str, frame: pl.DataFrame) -> pl.DataFrame:
+        out = frame.with_columns(_key=suppression.subkey(mart))
+        for measure in suppression.COUNTS[mart]:
+            marks = self.hidden.filter(
+                (pl.col("table") == mart) & (pl.col("measure") == measure)
+            ).select("area_code", "age_band", pl.col("key").alias("_key"), pl.lit(True).alias("_h"))
+            out = (
+                out.join(marks, on=["area_code", "age_band", "_key"], how="left")
+                .with_columns(pl.col("_h").fill_null(False).alias(f"{measure}__hidden"))
+                .drop("_h")
+            )
+        return out.drop("_key")
+
+
+def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:
+    frames = {
+        m: con.sql(f"SELECT * FROM marts.{m} WHERE year_be = $year", params={"year": year_be}).pl()
+        for m in MARTS
+    }
+    frames["area_mpi_component"] = _component_counts(frames)
+    return frames
+
+
+def _component_counts(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Dimension headcounts as counts of persons (ratio x persons of the area), so that they are
+    suppressed like every other count: they add up over areas."""
+    persons = (
+        frames["area_mpi"]
+        .filter(pl.col("age_band") == "all")
+        .select("area_code", "rule", "persons", "name_th", "name_en", "parent_code")
+    )
+    return (
+        frames["area_mpi_component"]
+        .join(persons, on=["area_code", "rule"], how="left")
+        .with_columns(
+            uncensored_persons=(pl.col("uncensored_headcount") * pl.col("persons"))
+            .round()
+            .cast(pl.Int64),
+            censored_persons=(pl.col("censored_headcount") * pl.col("persons"))
+            .round()
+            .cast(pl.Int64),
+        )
+    )
+
+
+def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:
+    """The year's marts and their suppression, computed over every level at once (the sums run
+    across levels, so must the protection)."""
+    frames = read_marts(con, year_be)
+    counted = {m: frames[m] for m in suppression.COUNTS}
+    cells = suppression.suppress_marts(counted, year_be, limit)
+    return YearMarts(year_be, frames, cells.filter("hidden").select(HIDDEN_KEYS))
+
+
+def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
+    """When and from what the year was computed, for the 'data date and source' of each file."""
+    files, delivered = con.execute(sql.load("reports/landing_files"), [year_be]).fetchone()
+    return {"files": f"{files:,}", "delivered": f"{delivered:%Y-%m-%d}" if delivered else "-"}
+
+
+def hidden_file(year_be: int) -> str:
+    return f"suppressed_cells_{year_be}.parquet"
+
+
+def save_hidden(ym: YearMarts, path) -> None:
+    """The keys of the year's suppressed cells (never their values): later years' packs read
+    them for their trends instead of recomputing the year."""
+    ym.hidden.write_parquet(path)
+
+
+def load_history(
+    con: duckdb.DuckDBPyConnection, folders: dict[int, object]
+) -> dict[int, YearMarts]:
+    """Other years' marts with their saved suppression, for trends; a year without its file of
+    suppressed cells is computed again."""
+    out = {}
+    for year_be, folder in folders.items():
+        path = folder / hidden_file(year_be)
+        frames = read_marts(con, year_be)
+        if frames["area_summary"].is_empty():
+            continue
+        if path.exists():
+            out[year_be] = YearMarts(year_be, frames, pl.read_parquet(path))
+        else:
+            out[year_be] = load_year(con, year_be)
+    return out

@@ -1,0 +1,389 @@
+"""What a centre's report pack holds: one frame per sheet, strictly scoped to its area, counts
+and rates suppressed where reports/suppression.py says so.
+
+A sheet frame has typed columns (counts Int64, rates Float64, names String) and, for each column
+that can be suppressed, a boolean ``<column>__hidden``; the writers (reports/write.py) turn a
+hidden cell into "<5" for people and into a null in Parquet. ``SHEETS`` is the list of sheets in
+workbook order: a sheet such as progress against targets is one more entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+import polars as pl
+import yaml
+
+from reports.data import YearMarts
+from schemas import catalog
+
+HIDDEN = "__hidden"
+
+
+@cache
+def columns() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(files("reports").joinpath("columns.yaml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Area:
+    level: str
+    code: str
+    name_th: str
+    name_en: str
+
+
+@dataclass
+class Pack:
+    """One area's pack for one year; ``history`` holds the other years' marts for the trend."""
+
+    area: Area
+    year: YearMarts
+    history: dict[int, YearMarts] = field(default_factory=dict)
+    note: dict[str, str] = field(default_factory=dict)
+
+    def mart(self, name: str) -> pl.DataFrame:
+        return self.year.flags(name, pl.col("area_code") == self.area.code)
+
+
+def _rate(num: str, den: str, name: str) -> list[pl.Expr]:
+    """A rate, hidden when its numerator or its denominator is."""
+    value = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
+    hidden = pl.col(num + HIDDEN) | pl.col(den + HIDDEN)
+    return [value.alias(name), hidden.alias(name + HIDDEN)]
+
+
+def _hide_with(cols: list[str], *by: str) -> list[pl.Expr]:
+    """Measures built on hidden counts are hidden with them."""
+    hidden = pl.any_horizontal(*(pl.col(b + HIDDEN) for b in by))
+    return [hidden.alias(c + HIDDEN) for c in cols]
+
+
+def _bands() -> pl.DataFrame:
+    bands = [(b.code, b.name_th) for b in catalog.age_bands()] + [("all", "ทุกช่วงวัย")]
+    return pl.DataFrame(
+        {
+            "age_band": [c for c, _ in bands],
+            "age_band_th": [t for _, t in bands],
+            "_order": list(range(len(bands))),
+        }
+    )
+
+
+def _persons(pack: Pack, frame: pl.DataFrame, on=("area_code", "age_band")) -> pl.DataFrame:
+    """``frame`` with the summary's persons (and whether it is hidden) of the same area and band."""
+    persons = pack.year.flags(
+        "area_summary", pl.col("area_code").is_in(frame["area_code"].unique())
+    )
+    persons = persons.select(*on, "persons", "persons" + HIDDEN)
+    return frame.drop("persons", strict=False).join(persons, on=list(on), how="left")
+
+
+def indicators_sheet(pack: Pack) -> pl.DataFrame:
+    labels = (
+        pl.DataFrame(
+            [
+                {
+                    "indicator_code": i.code,
+                    "indicator_th": i.name_th,
+                    "indicator_en": i.name_en,
+                    "dimension": i.dimension,
+                }
+                for i in catalog.indicators()
+            ]
+        )
+        .join(_dimensions(), on="dimension")
+        .drop("dimension")
+    )
+    return (
+        pack.mart("area_indicator")
+        .join(labels, on="indicator_code")
+        .join(_bands(), on="age_band")
+        .with_columns(_rate("persons_deprived", "persons_in_scope", "deprived_rate"))
+        .sort("indicator_code", "_order")
+        .select(
+            "indicator_code",
+            "indicator_th",
+            "indicator_en",
+            "dimension_th",
+            "dimension_en",
+            "age_band",
+            "age_band_th",
+            *_with_hidden(
+                "persons_in_scope", "persons_deprived", "deprived_rate", "households_deprived"
+            ),
+        )
+    )
+
+
+def _with_hidden(*cols: str) -> list[str]:
+    return [c for col in cols for c in (col, col + HIDDEN)]
+
+
+def _dimensions() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"dimension": d.code, "dimension_th": d.name_th, "dimension_en": d.name_en}
+            for d in catalog.dimensions()
+        ]
+    )
+
+
+def dimensions_sheet(pack: Pack) -> pl.DataFrame:
+    frame = pack.mart("area_mpi_component").filter(pl.col("component_type") == "dimension")
+    return (
+        frame.join(_dimensions().rename({"dimension": "component"}), on="component")
+        .with_columns(
+            _hide_with(["uncensored_headcount"], "uncensored_persons")
+            + _hide_with(["censored_headcount", "contribution_share"], "censored_persons")
+        )
+        .sort("rule", "component")
+        .select(
+            "rule",
+            "dimension_th",
+            "dimension_en",
+            "weight",
+            *_with_hidden(
+                "uncensored_persons",
+                "uncensored_headcount",
+                "censored_headcount",
+                "contribution_share",
+            ),
+        )
+    )
+
+
+def mpi_sheet(pack: Pack) -> pl.DataFrame:
+    return (
+        _persons(pack, pack.mart("area_mpi"))
+        .join(_bands(), on="age_band")
+        .with_columns(_hide_with(["h", "a", "m0"], "poor_persons", "persons"))
+        .sort("rule", "_order")
+        .select(
+            "rule",
+            "age_band",
+            "age_band_th",
+            *_with_hidden("persons", "poor_persons", "h", "a", "m0"),
+        )
+    )
+
+
+def income_sheet(pack: Pack) -> pl.DataFrame:
+    return (
+        _persons(pack, pack.mart("area_income_poverty"))
+        .join(_bands(), on="age_band")
+        .with_columns(_hide_with(["fgt0", "fgt1", "fgt2"], "poor_persons", "persons"))
+        .sort("line", "_order")
+        .select(
+            "line",
+            "age_band",
+            "age_band_th",
+            "line_min",
+            "line_max",
+            *_with_hidden("persons", "poor_persons", "fgt0", "fgt1", "fgt2"),
+        )
+    )
+
+
+LEVEL_TH = {
+    "country": "ประเทศ",
+    "region": "ภาค",
+    "province": "จังหวัด",
+    "district": "อำเภอ",
+    "subdistrict": "ตำบล",
+    "village": "หมู่บ้าน",
+}
+INEQUALITY = {
+    "mean_income": ("รายได้เฉลี่ยต่อคน (บาท/ปี)", "Mean income per person (baht/year)"),
+    "median_income": ("รายได้มัธยฐานต่อคน (บาท/ปี)", "Median income per person (baht/year)"),
+    "gini": ("สัมประสิทธิ์จีนี", "Gini coefficient"),
+    "theil": ("ดัชนีไทล์ (T)", "Theil index T"),
+    "mld": ("ค่าเบี่ยงเบนลอการิทึมเฉลี่ย", "Mean log deviation"),
+    "atkinson_05": ("ดัชนีแอตกินสัน ε = 0.5", "Atkinson ε = 0.5"),
+    "atkinson_1": ("ดัชนีแอตกินสัน ε = 1", "Atkinson ε = 1"),
+    "atkinson_2": ("ดัชนีแอตกินสัน ε = 2", "Atkinson ε = 2"),
+    "palma": ("อัตราส่วนพัลมา", "Palma ratio"),
+    "s80_s20": ("อัตราส่วน S80/S20", "S80/S20 ratio"),
+}
+
+
+def inequality_sheet(pack: Pack) -> pl.DataFrame:
+    """The area's inequality measures and its Theil decomposition, one measure a row; hidden
+    when the area's persons are (a measure of four persons describes those four)."""
+    row = _persons(
+        pack,
+        pack.year["area_inequality"]
+        .filter(pl.col("area_code") == pack.area.code)
+        .with_columns(age_band=pl.lit("all")),
+    )
+    if row.is_empty():
+        return pl.DataFrame(
+            schema={
+                "measure_th": pl.String,
+                "measure_en": pl.String,
+                "value": pl.Float64,
+                "value" + HIDDEN: pl.Boolean,
+            }
+        )
+    hidden = bool(row["persons" + HIDDEN][0])
+    rows = [(th, en, row[c][0]) for c, (th, en) in INEQUALITY.items()]
+    theil = pack.year["area_theil_decomposition"].filter(pl.col("area_code") == pack.area.code)
+    for r in theil.sort("child_level").iter_rows(named=True):  # a handful of rows per area
+        rows += [
+            (
+                f"ไทล์ภายใน{LEVEL_TH[r['child_level']]}",
+                f"Theil within {r['child_level']}s",
+                r["within"],
+            ),
+            (
+                f"ไทล์ระหว่าง{LEVEL_TH[r['child_level']]}",
+                f"Theil between {r['child_level']}s",
+                r["between"],
+            ),
+        ]
+    return pl.DataFrame(
+        {
+            "measure_th": [r[0] for r in rows],
+            "measure_en": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "value" + HIDDEN: [hidden] * len(rows),
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def ranking_sheet(pack: Pack) -> pl.DataFrame:
+    """The child areas, highest target-poor rate first; an area whose rate is hidden is listed
+    without a rank."""
+    return ranked(pack, pl.col("parent_code") == pack.area.code)
+
+
+def map_areas(pack: Pack) -> tuple[pl.DataFrame, str]:
+    """The areas the map shows: the provinces for the country, else the child areas."""
+    if pack.area.level == "country":
+        return ranked(pack, pl.col("level") == "province"), "province"
+    child = {"region": "province", "province": "district", "district": "subdistrict"}
+    return ranking_sheet(pack), child[pack.area.level]
+
+
+def ranked(pack: Pack, which: pl.Expr) -> pl.DataFrame:
+    summary = pack.year.flags("area_summary", which).filter(pl.col("age_band") == "all")
+    mpi = (
+        pack.year.flags("area_mpi", which)
+        .filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
+        .select("area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN))
+    )
+    frame = (
+        summary.join(mpi, on="area_code", how="left")
+        .with_columns(
+            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            + _rate("target_poor_persons", "persons", "target_poor_rate")
+        )
+        .with_columns(pl.col("m0" + HIDDEN) | pl.col("persons" + HIDDEN))
+    )
+    shown = pl.when(~pl.col("target_poor_rate" + HIDDEN)).then(pl.col("target_poor_rate"))
+    return (
+        frame.with_columns(rank=shown.rank("min", descending=True).cast(pl.Int64))
+        .sort(pl.col("rank").is_null(), "rank", "area_code")
+        .select(
+            "rank",
+            "area_code",
+            "name_th",
+            "name_en",
+            *_with_hidden(
+                "persons",
+                "mpi_poor_persons",
+                "mpi_poor_rate",
+                "target_poor_persons",
+                "target_poor_rate",
+                "m0",
+            ),
+        )
+    )
+
+
+def headline(pack: Pack) -> pl.DataFrame:
+    """The area's key figures (age band all) for the summary sheet."""
+    s = (
+        pack.mart("area_summary")
+        .filter(pl.col("age_band") == "all")
+        .with_columns(
+            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            + _rate("target_poor_persons", "persons", "target_poor_rate")
+        )
+    )
+    mpi = _persons(pack, pack.mart("area_mpi").filter(pl.col("age_band") == "all"))
+    rows = []
+    for col in (
+        "persons",
+        "households",
+        "mpi_poor_persons",
+        "mpi_poor_rate",
+        "target_poor_persons",
+        "target_poor_rate",
+    ):
+        rows.append(
+            (col, s[col][0] if s.height else None, bool(s[col + HIDDEN][0]) if s.height else True)
+        )
+    for r in mpi.sort("rule").iter_rows(named=True):  # two rules
+        rows.append(
+            (f"m0:{r['rule']}", r["m0"], r["poor_persons" + HIDDEN] or r["persons" + HIDDEN])
+        )
+    return pl.DataFrame(
+        {
+            "measure": [r[0] for r in rows],
+            "value": [r[1] for r in rows],
+            "value" + HIDDEN: [r[2] for r in rows],
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def trend(pack: Pack) -> pl.DataFrame:
+    """Target-poor and MPI-poor rates and M0 (TPMAP rule) of the area, per year."""
+    years = {**pack.history, pack.year.year_be: pack.year}
+    out = []
+    for year_be in sorted(years):  # a few survey years
+        ym = years[year_be]
+        here = (pl.col("area_code") == pack.area.code) & (pl.col("age_band") == "all")
+        s = ym.flags("area_summary", here)
+        m = ym.flags("area_mpi", here & (pl.col("rule") == "tpmap_union"))
+        if s.is_empty() or m.is_empty():
+            continue
+        out.append(
+            s.with_columns(
+                _rate("target_poor_persons", "persons", "target_poor_rate")
+                + _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            ).select(
+                "year_be",
+                *_with_hidden("target_poor_rate", "mpi_poor_rate"),
+                m0=m["m0"][0],
+                m0__hidden=m["poor_persons" + HIDDEN][0] or s["persons" + HIDDEN][0],
+            )
+        )
+    return pl.concat(out) if out else pl.DataFrame()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str  # file stem of its CSV and Parquet
+    name_th: str
+    name_en: str
+    build: Callable[[Pack], pl.DataFrame]
+
+    @property
+    def title(self) -> str:  # Excel: at most 31 characters
+        return f"{self.name_th} {self.name_en}"[:31]
+
+
+SHEETS = [
+    Sheet("indicators", "ตัวชี้วัด", "Indicators", indicators_sheet),
+    Sheet("dimensions", "มิติ", "Dimensions", dimensions_sheet),
+    Sheet("mpi", "ความยากจนหลายมิติ", "MPI", mpi_sheet),
+    Sheet("income_poverty", "ความยากจนด้านรายได้", "Income poverty", income_sheet),
+    Sheet("inequality", "ความเหลื่อมล้ำ", "Inequality", inequality_sheet),
+    Sheet("ranking", "อันดับพื้นที่ย่อย", "Child areas", ranking_sheet),
+]

@@ -1,0 +1,389 @@
+"""Report packs and the suppression behind them, on crafted tables and on the tiny pipeline run.
+
+The attacker here knows every published cell, every sum the marts obey (areas add up to their
+parent, bands to "all", card groups to the MPI-poor, copies between marts), that a cell shown as
+"<5" is 1..4 and any other hidden cell is >= 0; it solves linear programmes (scipy's HiGHS) for
+the smallest and largest value each hidden cell can take. A cell is recovered when only one
+integer fits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import geothai
+import numpy as np
+import openpyxl
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from assets import exports
+from pipelines import cli
+from reports import data, suppression, write
+from reports.pack import HIDDEN, SHEETS
+from schemas import catalog
+from synthetic.geography import VILLAGES_PER_SUBDISTRICT
+
+EXCEL_ROWS = 1_048_576
+YEAR = 2566
+
+
+def equations(*sums: list[int]) -> pl.DataFrame:
+    """Each sum as cell numbers, the total first: total - Σ parts = 0."""
+    rows = [
+        (n, cell, 1 if i == 0 else -1)
+        for n, cells in enumerate(sums)
+        for i, cell in enumerate(cells)
+    ]
+    return pl.DataFrame(rows, schema=["eq", "cell", "coef"], orient="row")
+
+
+def recovered(values, eqs: pl.DataFrame, hidden, limit: int = 5, cells=None) -> list[int]:
+    """Hidden cells (of ``cells``, default all) whose value the attacker pins to one integer."""
+    values = np.asarray(values, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool)
+    index = -np.ones(len(values), dtype=np.int64)
+    index[hidden] = np.arange(hidden.sum())
+    eq, cell, coef = (eqs[c].to_numpy() for c in ("eq", "cell", "coef"))
+    _, eq = np.unique(eq, return_inverse=True)
+    unknown = hidden[cell]
+    # Σ coef·x over hidden cells = -Σ coef·value over published ones
+    rhs = -np.bincount(eq[~unknown], coef[~unknown] * values[cell[~unknown]], eq.max() + 1)
+    a = coo_matrix(
+        (coef[unknown], (eq[unknown], index[cell[unknown]])), shape=(eq.max() + 1, hidden.sum())
+    ).tocsr()
+    primary = (values[hidden] >= 1) & (values[hidden] <= limit - 1)
+    bounds = [(1, limit - 1) if p else (0, None) for p in primary]
+    # solve per connected block of hidden cells: cells linked through a shared sum
+    link = (a.T @ a).tocsr()
+    _, block = connected_components(link, directed=False)
+    targets = np.where(hidden)[0] if cells is None else np.asarray(cells)
+    found = []
+    for target in targets:
+        j = index[target]
+        members = np.where(block == block[j])[0]
+        rows = np.unique(a[:, members].nonzero()[0])
+        sub = a[rows][:, members]
+        goal = np.zeros(len(members))
+        goal[np.searchsorted(members, j)] = 1.0
+        b = [bounds[m] for m in members]
+        low = linprog(goal, A_eq=sub, b_eq=rhs[rows], bounds=b, method="highs")
+        high = linprog(-goal, A_eq=sub, b_eq=rhs[rows], bounds=b, method="highs")
+        assert low.status == 0 and high.status == 0, "the published cells are consistent"
+        if np.ceil(low.fun - 1e-6) >= np.floor(-high.fun + 1e-6):
+            found.append(int(target))
+    return found
+
+
+# --- crafted tables -----------------------------------------------------------------------
+
+
+def test_the_issue_example_cannot_be_undone_by_subtraction():
+    # Samut Prakan 2567, age 15-21: the province and its districts; 2 was blanked alone
+    values = [78, 50, 26, 0, 0, 2]
+    eqs = equations([0, 1, 2, 3, 4, 5])
+    hidden = suppression.protect(pl.Series(values), eqs, 5).to_numpy()
+    assert hidden[5] and hidden.sum() >= 2
+    assert not hidden[0], "the total people read first stays"
+    assert recovered(values, eqs, hidden) == []
+    alone = np.array([False] * 5 + [True])
+    assert recovered(values, eqs, alone) == [5], "the attacker does find a cell blanked alone"
+
+
+def test_cells_pinned_by_their_bounds_get_one_more_complement():
+    # 15 = 4 + 4 + 7: hiding both 4s leaves 8 for two cells of at most 4 each
+    values = [15, 4, 4, 7]
+    eqs = equations([0, 1, 2, 3])
+    assert recovered(values, eqs, [False, True, True, False]) == [1, 2]
+    hidden = suppression.protect(pl.Series(values), eqs, 5).to_numpy()
+    assert hidden.tolist() == [False, True, True, True]
+    assert recovered(values, eqs, hidden) == []
+
+
+def test_a_two_way_table_needs_complements_in_rows_and_columns():
+    # 3 x 3 cells, row totals, column totals and the grand total: cell (r, c) is 3*r + c
+    grid = np.array([[3, 20, 30], [12, 40, 9], [25, 7, 2]])
+    values = list(grid.ravel()) + list(grid.sum(1)) + list(grid.sum(0)) + [grid.sum()]
+    rows = [[9 + r, 3 * r, 3 * r + 1, 3 * r + 2] for r in range(3)]
+    cols = [[12 + c, c, 3 + c, 6 + c] for c in range(3)]
+    eqs = equations(*rows, *cols, [15, 9, 10, 11], [15, 12, 13, 14])
+    hidden = suppression.protect(pl.Series(values), eqs, 5).to_numpy()
+    assert hidden[0] and hidden[8], "the small cells 3 and 2"
+    assert hidden.sum() >= 4, "a row and a column each need a second hidden cell"
+    assert recovered(values, eqs, hidden) == []
+
+
+def test_the_threshold_is_configurable_and_declared_once():
+    assert suppression.threshold() == catalog.small_cell() == 5
+    values, eqs = [30, 3, 27], equations([0, 1, 2])
+    assert suppression.protect(pl.Series(values), eqs, 3).to_list() == [False, False, False]
+    assert suppression.protect(pl.Series(values), eqs, 5).to_list() == [False, True, True]
+
+
+def test_a_table_without_small_cells_is_left_alone():
+    values = [30, 10, 20]
+    assert not suppression.protect(pl.Series(values), equations([0, 1, 2]), 5).any()
+
+
+# --- the packs of the tiny run --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def marts(run) -> data.YearMarts:
+    import duckdb
+
+    with duckdb.connect(str(run.published), read_only=True) as con:
+        frames = data.read_marts(con, YEAR)
+    hidden = pl.read_parquet(run.exports / str(YEAR) / data.hidden_file(YEAR))
+    return data.YearMarts(YEAR, frames, hidden)
+
+
+def _attack(marts: data.YearMarts):
+    """Cells, the attacker's equations (the sums and the copies between marts) and what the
+    packs hide."""
+    long = suppression.long_cells({m: marts[m] for m in suppression.COUNTS})
+    eqs = suppression.mart_equations(long, YEAR)
+    var = suppression.canonical(long, YEAR)
+    copies = long.select("cell", var=var).filter(pl.col("cell") != pl.col("var"))
+    same = pl.concat(
+        [
+            copies.select(
+                eq=pl.col("cell").cast(pl.UInt64) + (1 << 62), cell="cell", coef=pl.lit(1)
+            ),
+            copies.select(
+                eq=pl.col("cell").cast(pl.UInt64) + (1 << 62), cell="var", coef=pl.lit(-1)
+            ),
+        ]
+    )
+    eqs = pl.concat(
+        [
+            eqs.with_columns(pl.col("coef").cast(pl.Int32)),
+            same.with_columns(pl.col("cell").cast(pl.UInt32), pl.col("coef").cast(pl.Int32)),
+        ]
+    )
+    hidden = (
+        long.join(marts.hidden.with_columns(h=pl.lit(True)), on=data.HIDDEN_KEYS, how="left")
+        .sort("cell")["h"]
+        .fill_null(False)
+    )
+    return long, eqs, hidden.to_numpy()
+
+
+def test_every_small_count_of_the_packs_is_hidden(marts):
+    long, _, hidden = _attack(marts)
+    small = long["value"].is_between(1, 4).to_numpy()
+    assert hidden[small].all()
+    assert hidden.sum() > small.sum(), "complementary cells are hidden too"
+
+
+def test_the_attacker_cannot_recover_a_hidden_cell_of_the_packs(marts):
+    long, eqs, hidden = _attack(marts)
+    # every hidden cell of the pack levels, and a sample of the subdistricts' and villages'
+    at_pack_level = long["level"].is_in(list(data.PACK_LEVELS)).to_numpy() & hidden
+    rng = np.random.default_rng(7)
+    below = np.where(hidden & ~at_pack_level)[0]
+    targets = np.concatenate([np.where(at_pack_level)[0], rng.choice(below, 150, replace=False)])
+    assert recovered(long["value"].to_numpy(), eqs, hidden, cells=targets) == []
+
+
+def test_propagation_pins_no_hidden_cell_anywhere(marts):
+    """Over every hidden cell of the year: interval propagation to a fixed point pins none."""
+    long, eqs, hidden = _attack(marts)
+    lower, upper = suppression.attacker_bounds(long["value"], eqs, hidden, 5, rounds=50)
+    assert not (hidden & (lower >= upper)).any()
+
+
+@pytest.fixture(scope="module")
+def country_book(run) -> Path:
+    return next((run.exports / str(YEAR) / "packs" / "country_TH").glob("*.xlsx"))
+
+
+def test_the_demo_leaves_a_pack_per_centre(run, marts):
+    folder = run.exports / str(YEAR) / "packs"
+    summary = marts["area_summary"].filter(pl.col("age_band") == "all")
+    for level in data.PACK_LEVELS:
+        for code in summary.filter(pl.col("level") == level)["area_code"]:
+            stem = folder / f"{level}_{code}" / f"{level}_{code}_{YEAR}"
+            assert stem.with_suffix(".xlsx").exists()
+            assert Path(f"{stem}_summary.html").exists()
+            for sheet in SHEETS:
+                assert Path(f"{stem}_{sheet.key}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_the_workbook_has_its_sheets_thai_labels_and_the_rule(country_book):
+    book = openpyxl.load_workbook(country_book)
+    assert book.sheetnames == ["สรุป Summary"] + [s.title for s in SHEETS]
+    summary = book["สรุป Summary"]
+    text = " ".join(str(c.value) for row in summary.iter_rows() for c in row if c.value)
+    assert "ประเทศไทย" in text and "Thailand" in text
+    assert write.suppression_rule()[0] in text and write.suppression_rule()[1] in text
+    assert "จปฐ." in text and "BMN" in text
+    assert len(summary._images) == 4, "the charts"
+    sheet = book[SHEETS[0].title]
+    assert sheet["A1"].value == "รหัสตัวชี้วัด" and sheet["A2"].value == "Indicator"
+    assert sheet.freeze_panes == "A3"
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", "values, not formulas"
+
+
+def test_the_workbook_numbers_equal_the_marts_and_hide_what_is_hidden(country_book, marts):
+    sheet = openpyxl.load_workbook(country_book)[SHEETS[0].title]
+    header = [c.value for c in sheet[1]]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=3)]
+    book = pl.DataFrame(rows, schema=header, orient="row", infer_schema_length=None)
+    mart = marts.flags("area_indicator", pl.col("area_code") == "TH")
+    joined = book.rename({"รหัสตัวชี้วัด": "indicator_code", "ช่วงวัย": "age_band"}).join(
+        mart, on=["indicator_code", "age_band"]
+    )
+    assert joined.height == mart.height == 17 * 6
+    label = "คนที่ไม่ผ่านเกณฑ์"
+    shown = joined.filter(~pl.col("persons_deprived" + HIDDEN))
+    assert (shown[label].cast(pl.Int64) == shown["persons_deprived"]).all()
+    masked = joined.filter(pl.col("persons_deprived" + HIDDEN))
+    assert masked.height > 0 and (masked[label] == "<5").all()
+
+
+def test_parquet_has_types_descriptions_and_nulls_for_hidden_cells(run):
+    stem = run.exports / str(YEAR) / "packs" / "country_TH" / f"country_TH_{YEAR}"
+    table = pq.read_table(f"{stem}_indicators.parquet")
+    assert str(table.schema.field("persons_deprived").type) == "int64"
+    assert table.schema.field("deprived_rate").metadata[b"description"]
+    frame = pl.from_arrow(table)
+    hidden = frame.filter(pl.col("suppressed").list.contains("persons_deprived"))
+    assert hidden.height and hidden["persons_deprived"].is_null().all()
+
+
+def test_formula_looking_text_survives_as_text(tmp_path):
+    evil = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx", "plain"]
+    frame = pl.DataFrame({"name_en": evil, "persons": [10] * 6, "persons" + HIDDEN: [False] * 6})
+    write.write_csv(frame, tmp_path / "x.csv")
+    cells = pl.read_csv(tmp_path / "x.csv", encoding="utf-8-sig")[:, 0].to_list()
+    assert cells == ["'" + e for e in evil[:5]] + ["plain"]
+    book = write.Workbook(tmp_path / "x.xlsx")
+    book.sheet("s", frame)
+    book.close()
+    sheet = openpyxl.load_workbook(tmp_path / "x.xlsx")["s"]
+    column = [sheet.cell(row=i + 3, column=1) for i in range(6)]
+    assert [c.value for c in column] == evil
+    assert all(c.data_type == "s" for c in column)
+
+
+def test_no_export_is_past_excels_row_limit_at_national_scale():
+    subdistricts = sum(
+        len(geothai.subdistricts(d.code))
+        for p in geothai.provinces()
+        for d in geothai.districts(p.code)
+    )
+    villages = subdistricts * VILLAGES_PER_SUBDISTRICT[1]  # the most the generator makes
+    bands, indicators = len(catalog.age_bands()) + 1, len(catalog.indicators())
+    assert villages < EXCEL_ROWS, "the wide village file: one row per village"
+    assert villages * bands < EXCEL_ROWS, "area_summary per village and band"
+    assert subdistricts * bands * indicators < EXCEL_ROWS, "area_indicator per subdistrict"
+    assert villages * bands * indicators > EXCEL_ROWS
+    assert ("area_indicator", "village") in exports.NO_CSV
+
+
+def test_wide_exports_have_one_row_per_area(run, marts):
+    for level in exports.LEVELS:
+        wide = pl.read_parquet(run.exports / str(YEAR) / f"area_wide_{level}_{YEAR}.parquet")
+        areas = marts["area_summary"].filter(pl.col("level") == level)["area_code"].n_unique()
+        assert wide.height == areas == wide["area_code"].n_unique()
+        assert {f"rate_{i.code}" for i in catalog.indicators()} <= set(wide.columns)
+
+
+# --- chipao report ------------------------------------------------------------------------
+
+
+def test_report_names_an_area_in_thai_or_english(run, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    province = geothai.province("58")
+    for name in (province.name_th, "จังหวัด" + province.name_th, province.name_en.upper()):
+        out = tmp_path / name
+        code = cli.main(
+            [
+                "report",
+                "--level",
+                "province",
+                "--area",
+                name,
+                "--year",
+                str(YEAR),
+                "--format",
+                "xlsx,csv",
+                "--out",
+                str(out),
+            ]
+        )
+        assert code == 0
+        assert (out / "province_58" / f"province_58_{YEAR}.xlsx").exists()
+        assert not list(out.rglob("*.html"))
+
+
+@pytest.mark.parametrize(
+    ("level", "area", "says"),
+    [
+        ("province", "10", "has no data in survey year"),  # Bangkok: not in the tiny sample
+        ("province", "Atlantis", "no province is called or coded 'Atlantis'"),
+        ("district", "DUPLICATE", "give the code"),
+    ],
+)
+def test_report_refuses_an_area_outside_the_data_in_one_line(
+    run, monkeypatch, capsys, level, area, says
+):
+    if area == "DUPLICATE":  # a district name that two provinces have
+        names = [d.name_en for p in geothai.provinces() for d in geothai.districts(p.code)]
+        area = next(n for n in names if names.count(n) > 1)
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert cli.main(["report", "--level", level, "--area", area]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+# --- the HTML summary in a real browser ------------------------------------------------------
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.skip("no chromium on this machine: apt-get install chromium to render the summary")
+
+
+def test_the_html_summary_renders_offline_without_errors(run, tmp_path):
+    from PIL import Image
+
+    browser = _chromium()
+    page = next((run.exports / str(YEAR) / "packs" / "province_58").glob("*_summary.html"))
+    text = page.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            "--window-size=1200,1400",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.exists(), done.stderr[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.std() > 10, "the screenshot is not blank"
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert not console, console
+    assert "net::ERR" not in done.stderr, "no request left the machine"
