@@ -56,7 +56,7 @@ def _facts(pack: Pack) -> list[tuple[str, str, object, bool, str]]:
 
 def _shown(value: object, hidden: bool, kind: str) -> str:
     if hidden:
-        return write.hidden_mark()
+        return write.mark(value, kind)
     if value is None:
         return "-"
     return {"count": f"{value:,.0f}", "rate": f"{value:.1%}"}.get(kind, f"{value:.3f}")

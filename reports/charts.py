@@ -23,7 +23,6 @@ import polars as pl  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from reports.pack import HIDDEN  # noqa: E402
-from reports.write import hidden_mark  # noqa: E402
 
 DPI = 80
 COLOURS = {"target": "#C0392B", "mpi": "#2E86C1", "m0": "#7D3C98", "none": "#D5D8DC"}
@@ -117,7 +116,7 @@ def indicator_chart(indicators: pl.DataFrame) -> bytes:
     )
     ax.set_xticks(range(len(bands)), bands, fontsize=8)
     ax.set_yticks(range(len(codes)), codes, fontsize=8)
-    ax.set_title(f"ไม่ผ่านเกณฑ์ตามช่วงวัย Deprived by age band (grey: {hidden_mark()})", fontsize=10)
+    ax.set_title("ไม่ผ่านเกณฑ์ตามช่วงวัย Deprived by age band (grey: suppressed)", fontsize=10)
     ax.tick_params(length=0)
     fig.colorbar(image, ax=ax, format=matplotlib.ticker.PercentFormatter(1.0, 0), shrink=0.8)
     return _png(fig)
@@ -139,10 +138,8 @@ def ranking_chart(ranking: pl.DataFrame, top: int = 20) -> bytes:
     ax.set_yticks(range(shown.height), names, fontsize=7)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
-    hidden = ranking.height - shown.height
-    note = (
-        f" ({hidden} {hidden_mark()})" if hidden > ranking.height - ranking.head(top).height else ""
-    )
+    unranked = ranking["rank"].null_count()
+    note = f"; {unranked} not ranked (suppressed)" if unranked else ""
     ax.set_title("อันดับพื้นที่ย่อย Child areas: target-poor rate" + note, fontsize=10)
     return _png(fig)
 

@@ -39,13 +39,13 @@ class YearMarts:
         """The mart's rows (those ``which`` selects) with a boolean ``<count>__hidden`` per
         count; the flags are joined once per mart and year."""
         if mart not in self._flagged:
-            self._flagged[mart] = self._flag(mart, self.frames[mart])
+            self._flagged[mart] = self._flag(mart, self.frames[mart].with_columns())
         frame = self._flagged[mart]
         return frame if which is None else frame.filter(which)
 
     def _flag(self, mart: str, frame: pl.DataFrame) -> pl.DataFrame:
         out = frame.with_columns(_key=suppression.subkey(mart))
-        for measure in suppression.COUNTS[mart]:
+        for measure in suppression.COUNTS.get(mart, ()):
             marks = self.hidden.filter(
                 (pl.col("table") == mart) & (pl.col("measure") == measure)
             ).select("area_code", "age_band", pl.col("key").alias("_key"), pl.lit(True).alias("_h"))
@@ -58,34 +58,10 @@ class YearMarts:
 
 
 def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:
-    frames = {
+    return {
         m: con.sql(f"SELECT * FROM marts.{m} WHERE year_be = $year", params={"year": year_be}).pl()
         for m in MARTS
     }
-    frames["area_mpi_component"] = _component_counts(frames)
-    return frames
-
-
-def _component_counts(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Dimension headcounts as counts of persons (ratio x persons of the area), so that they are
-    suppressed like every other count: they add up over areas."""
-    persons = (
-        frames["area_mpi"]
-        .filter(pl.col("age_band") == "all")
-        .select("area_code", "rule", "persons", "name_th", "name_en", "parent_code")
-    )
-    return (
-        frames["area_mpi_component"]
-        .join(persons, on=["area_code", "rule"], how="left")
-        .with_columns(
-            uncensored_persons=(pl.col("uncensored_headcount") * pl.col("persons"))
-            .round()
-            .cast(pl.Int64),
-            censored_persons=(pl.col("censored_headcount") * pl.col("persons"))
-            .round()
-            .cast(pl.Int64),
-        )
-    )
 
 
 def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:

@@ -133,25 +133,29 @@ def _dimensions() -> pl.DataFrame:
 
 
 def dimensions_sheet(pack: Pack) -> pl.DataFrame:
+    """The dimensions' headcounts (ratios of the mart, not sums of persons), hidden with the
+    area's MPI-poor persons: they are built on them."""
     frame = pack.mart("area_mpi_component").filter(pl.col("component_type") == "dimension")
+    poor = (
+        pack.mart("area_summary")
+        .filter(pl.col("age_band") == "all")
+        .select("area_code", hide=pl.col("mpi_poor_persons" + HIDDEN) | pl.col("persons" + HIDDEN))
+    )
+    hidden = [
+        pl.col("hide").alias(c + HIDDEN)
+        for c in ("uncensored_headcount", "censored_headcount", "contribution_share")
+    ]
     return (
         frame.join(_dimensions().rename({"dimension": "component"}), on="component")
-        .with_columns(
-            _hide_with(["uncensored_headcount"], "uncensored_persons")
-            + _hide_with(["censored_headcount", "contribution_share"], "censored_persons")
-        )
+        .join(poor, on="area_code", how="left")
+        .with_columns(hidden)
         .sort("rule", "component")
         .select(
             "rule",
             "dimension_th",
             "dimension_en",
             "weight",
-            *_with_hidden(
-                "uncensored_persons",
-                "uncensored_headcount",
-                "censored_headcount",
-                "contribution_share",
-            ),
+            *_with_hidden("uncensored_headcount", "censored_headcount", "contribution_share"),
         )
     )
 

@@ -81,8 +81,9 @@ def write_all(
     done = []
     if workers > 1:
         context = get_context("spawn")  # the pipeline's process holds DuckDB and threads
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                                   initargs=(job, out))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start, initargs=(job, out)
+        )
         results = pool.map(_write, todo, chunksize=8)
     else:
         _start(job, out)

@@ -1,15 +1,15 @@
 """Small-cell suppression that holds.
 
-A count from 1 to ``threshold - 1`` is hidden (primary suppression). Hiding it alone does not
-protect it: the published cells obey sums (an area's figure is the sum of its child areas', the
-``all`` age band the sum of the bands, MPI-poor persons the sum of the three card groups) and a
-single hidden cell in a sum is that sum minus the others. So more cells are hidden
-(complementary suppression) until, in every sum, no hidden cell is pinned down by the published
-cells and the bounds an attacker knows: a cell shown as "<5" is 1..4, any other hidden cell is
-0 or more.
+A count from 1 to ``threshold - 1`` is hidden and shown as "<5" (primary suppression). Hiding it
+alone does not protect it: the published cells obey sums (an area's figure is the sum of its
+child areas', the ``all`` age band the sum of the bands, MPI-poor persons the sum of the three
+card groups) and a single hidden cell in a sum is that sum minus the others. So more cells are
+hidden (complementary suppression, shown as "<5" when the value is 0, else as "x") until, in
+every sum, no count of 1..4 is pinned down by the published cells and what an attacker knows of
+the hidden ones: a "<5" is 0..4, an "x" is 5 or more.
 
 The engine works on any table given as cells (one value each) and equations (which cells add
-up to which); ``mart_cells`` turns the marts of a year into that form. Everything is a scan over
+up to which); ``suppress_marts`` turns the marts of a year into that form. Everything is a scan over
 cells and equation memberships, repeated until nothing changes: no loop per cell.
 """
 
@@ -21,9 +21,11 @@ import polars as pl
 from schemas import catalog
 
 INF = float("inf")
-# Rounds of bound propagation an attacker is assumed to do before the check: each round
+# Rounds of bound propagation (it stops earlier at a fixed point) before the check: each round
 # carries what one sum tells about a cell into every other sum it is in.
-PROPAGATION_ROUNDS = 4
+PROPAGATION_ROUNDS = 50
+# How far from a pinned cell, in sums, a complementary cell is looked for.
+MAX_HOPS = 3
 
 
 def threshold() -> int:
@@ -50,11 +52,12 @@ class System:
 
     def bounds(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
         """What an attacker can know of every cell: its value when published; for a hidden
-        cell 1..limit-1 if shown as "<limit", else 0..inf; then ``rounds`` of propagation
-        through the sums (interval arithmetic), rounded inwards to integers."""
-        primary = (self.values >= 1) & (self.values <= limit - 1)
-        lower = np.where(hidden, np.where(primary, 1.0, 0.0), self.values)
-        upper = np.where(hidden, np.where(primary, limit - 1.0, INF), self.values)
+        cell 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else limit..inf
+        (shown as "x"); then ``rounds`` of propagation through the sums (interval
+        arithmetic), rounded inwards to integers."""
+        small = self.values <= limit - 1
+        lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
+        upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
         active = self.per_eq(hidden[self.cell].astype(np.float64))[self.eq] > 0
         eq, cell, coef = self.eq[active], self.cell[active], self.coef[active]
         for _ in range(rounds):
@@ -82,8 +85,7 @@ class System:
 def _complete(system: System, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray:
     """Hide one more published cell in each needy sum: a part rather than the sum's total (a
     total is what people read first); then a cell that sits in several needy sums, serving
-    them all; then a non-zero cell (a hidden 0 is known to be >= 0, which protects little);
-    then the smallest value."""
+    them all; then a non-zero cell; then the smallest value."""
     candidate = needy[system.eq] & ~hidden[system.cell]
     if not candidate.any():
         return hidden
@@ -105,8 +107,9 @@ def protect(
     Σ coef·value = 0 per eq. Returns a boolean Series, True for hidden cells.
 
     First every sum gets none or at least two hidden cells; then the attacker's bounds are
-    worked out, and every sum holding a cell they pin to one value gets one more (and, when
-    all its cells are hidden already, the sums of its cells do); until nothing is pinned."""
+    worked out, and every sum holding a cell they pin to one value gets one more (when all
+    its cells are hidden already, the sums of its cells do, and so on outwards); until
+    nothing is pinned."""
     limit = threshold() if limit is None else limit
     vals = np.asarray(pl.Series(values).fill_null(0).to_numpy(), dtype=np.int64)
     system = System(
@@ -121,19 +124,22 @@ def protect(
         needy = n_hidden == 1
         if not needy.any():
             lower, upper = system.bounds(hidden, limit)
-            pinned = hidden & (lower >= upper)
+            # a count of 1..limit-1 must not be worked out; a complementary cell may (its
+            # value, 0 or limit and more, is one that would have been published)
+            pinned = hidden & (vals >= 1) & (vals <= limit - 1) & (lower >= upper)
             if not pinned.any():
                 break
             needy = system.per_eq(pinned[system.cell].astype(np.float64)) > 0
-            size = np.bincount(system.eq, minlength=system.n_eq)
-            full = needy & (n_hidden == size)
-            if full.any():  # widen to the sums of the cells of full sums
-                near = np.zeros(len(hidden), dtype=bool)
-                near[system.cell[full[system.eq]]] = True
-                needy |= system.per_eq(near[system.cell].astype(np.float64)) > 0
         widened = _complete(system, hidden, needy)
+        for _ in range(MAX_HOPS):  # every sum around is hidden already: reach further out
+            if widened.sum() > hidden.sum():
+                break
+            near = np.zeros(len(hidden), dtype=bool)
+            near[system.cell[needy[system.eq]]] = True
+            needy = system.per_eq(near[system.cell].astype(np.float64)) > 0
+            widened = _complete(system, hidden, needy)
         if widened.sum() == hidden.sum():
-            break  # nothing left to hide in the sums that still need it
+            break  # nothing left to hide
         hidden = widened
     return pl.Series("hidden", hidden)
 
@@ -165,8 +171,6 @@ COUNTS = {
     "area_indicator": ("persons_in_scope", "persons_deprived", "households_deprived"),
     "area_mpi": ("poor_persons",),
     "area_income_poverty": ("poor_persons",),
-    # the dimensions' headcounts as persons (reports/data.py), age band all only
-    "area_mpi_component": ("uncensored_persons", "censored_persons"),
 }
 # The second key of each mart's rows besides area and age band.
 SUBKEY = {"area_indicator": "indicator_code", "area_mpi": "rule", "area_income_poverty": "line"}
@@ -195,10 +199,10 @@ INCOME_INDICATOR_COLUMN = "i_4_3"
 
 def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """One row per count of every mart given: table, level, area_code, parent_code, age_band,
-    key, measure, value, and cell (its number)."""
+    key, measure, value, and cell (its number); with integer ids for the sums: ``area`` and
+    ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``."""
     parts = []
     for table, frame in marts.items():
-        key = subkey(table)
         parts.append(
             frame.select(
                 pl.lit(table).alias("table"),
@@ -206,7 +210,7 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 "area_code",
                 "parent_code",
                 "age_band",
-                key.cast(pl.String).alias("key"),
+                subkey(table).cast(pl.String).alias("key"),
                 *COUNTS[table],
             ).unpivot(
                 index=["table", "level", "area_code", "parent_code", "age_band", "key"],
@@ -214,36 +218,53 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 value_name="value",
             )
         )
-    return pl.concat(parts).with_columns(pl.col("value").cast(pl.Int64)).with_row_index("cell")
+    long = pl.concat(parts).with_columns(pl.col("value").cast(pl.Int64)).with_row_index("cell")
+    codes = pl.concat([long["area_code"], long["parent_code"].drop_nulls()]).unique().sort()
+    ids = pl.DataFrame({"code": codes, "id": pl.int_range(len(codes), eager=True, dtype=pl.Int64)})
+    series = long.select("table", "key", "measure").unique().sort(pl.all())
+    series = series.with_row_index("series").with_columns(pl.col("series").cast(pl.Int64))
+    bands = long.select("age_band").unique().sort("age_band").with_row_index("band")
+    return (
+        long.join(ids.rename({"code": "area_code", "id": "area"}), on="area_code", how="left")
+        .join(ids.rename({"code": "parent_code", "id": "parent"}), on="parent_code", how="left")
+        .join(series, on=["table", "key", "measure"], how="left")
+        .join(bands.with_columns(pl.col("band").cast(pl.Int64)), on="age_band", how="left")
+        .sort("cell")
+    )
 
 
-def _eq(kind: str, *cols) -> pl.Expr:
-    return pl.struct(pl.lit(kind).alias("_kind"), *cols).hash(seed=2561)
+# Kinds of sum; a sum's number packs its kind with the ids of what it is about.
+AREA, BANDS, CARDS, TARGET = range(4)
+_SPAN = 1 << 20  # more than any number of areas, series or bands
 
 
-def _sum_equations(
-    long: pl.DataFrame, total: pl.Expr, part: pl.Expr, kind: str, by
-) -> pl.DataFrame:
-    """total = Σ parts within each group ``by``: +1 for the total, -1 for every part."""
+def _eq(kind: int, *ids: pl.Expr) -> pl.Expr:
+    out = pl.lit(kind, pl.Int64)
+    for part in ids:
+        out = out * _SPAN + part
+    return out.alias("eq")
+
+
+def _sum_equations(long: pl.DataFrame, total: pl.Expr, part: pl.Expr, eq: pl.Expr) -> pl.DataFrame:
+    """total = Σ parts within each sum ``eq``: +1 for the total, -1 for every part."""
     return pl.concat(
         [
-            long.filter(total).select(_eq(kind, *by).alias("eq"), "cell", coef=pl.lit(1, pl.Int8)),
-            long.filter(part).select(_eq(kind, *by).alias("eq"), "cell", coef=pl.lit(-1, pl.Int8)),
+            long.filter(total).select(eq, "cell", coef=pl.lit(1, pl.Int8)),
+            long.filter(part).select(eq, "cell", coef=pl.lit(-1, pl.Int8)),
         ]
     )
 
 
 def mart_equations(long: pl.DataFrame, year_be: int) -> pl.DataFrame:
     """Every sum the published counts obey that an attacker can use: eq, cell, coef."""
-    groups = ["table", "key", "measure", "age_band"]
     # an area is the sum of its children: the parent takes part as a total under its own code
-    children = long.filter(pl.col("parent_code").is_not_null()).select(
-        _eq("area", pl.col("parent_code").alias("area"), *groups).alias("eq"),
+    children = long.filter(pl.col("parent").is_not_null()).select(
+        _eq(AREA, pl.col("parent"), pl.col("series"), pl.col("band")),
         "cell",
         coef=pl.lit(-1, pl.Int8),
     )
     totals = long.select(
-        _eq("area", pl.col("area_code").alias("area"), *groups).alias("eq"),
+        _eq(AREA, pl.col("area"), pl.col("series"), pl.col("band")),
         "cell",
         coef=pl.lit(1, pl.Int8),
     ).join(children.select("eq").unique(), on="eq", how="semi")
@@ -252,25 +273,23 @@ def mart_equations(long: pl.DataFrame, year_be: int) -> pl.DataFrame:
         long.filter(additive),
         pl.col("age_band") == ALL_BANDS,
         pl.col("age_band") != ALL_BANDS,
-        "bands",
-        ["table", "area_code", "key", "measure"],
+        _eq(BANDS, pl.col("area"), pl.col("series")),
     )
-    summary = pl.col("table") == "area_summary"
+    summary = long.filter(pl.col("table") == "area_summary")
+    by_area_band = (pl.col("area"), pl.col("band"))
     cards = _sum_equations(
-        long.filter(summary),
+        summary,
         pl.col("measure") == "mpi_poor_persons",
         pl.col("measure").is_in(CARD_PARTS),
-        "cards",
-        ["area_code", "age_band"],
+        _eq(CARDS, *by_area_band),
     )
     target_parts = TARGET_POOR_PARTS[catalog.target_poor_rule(year_be)]
     # one part: target-poor persons are a copy of it (``canonical``); more: their sum
     target = _sum_equations(
-        long.filter(summary),
+        summary,
         pl.col("measure") == "target_poor_persons",
         pl.col("measure").is_in(target_parts),
-        "target",
-        ["area_code", "age_band"],
+        _eq(TARGET, *by_area_band),
     )
     return pl.concat([children, totals, bands, cards] + ([target] if len(target_parts) > 1 else []))
 
@@ -310,23 +329,24 @@ def _aliases(year_be: int) -> list[tuple[tuple[str, str, str], tuple[str, str, s
 def canonical(long: pl.DataFrame, year_be: int) -> pl.Series:
     """Per cell, the cell that stands for it: itself, or the cell of another mart it is a copy
     of (when the two hold the same value). Copies are protected as one cell."""
-    var = long.select("cell", var=pl.col("cell"))
-    at = ["area_code", "age_band"]
-    for (t1, k1, m1), (t2, k2, m2) in _aliases(year_be):
-
-        def pick(t, k, m):
-            return long.filter(
-                (pl.col("table") == t) & (pl.col("key") == k) & (pl.col("measure") == m)
-            )
-
-        pairs = (
-            pick(t2, k2, m2)
-            .join(pick(t1, k1, m1), on=at, suffix="_1")
-            .filter(pl.col("value") == pl.col("value_1"))
-            .select("cell", new=pl.col("cell_1"))
-        )
-        var = var.join(pairs, on="cell", how="left").select("cell", var=pl.coalesce("new", "var"))
-    return var.sort("cell")["var"]
+    spec = ["table", "key", "measure"]
+    pairs = pl.DataFrame(
+        [(*copy, *original) for original, copy in _aliases(year_be)],
+        schema=spec + [f"{c}_1" for c in spec],
+        orient="row",
+    )
+    copies = long.join(pairs, on=spec)  # the copies, with the spec of their original
+    originals = long.select(
+        *(pl.col(c).alias(f"{c}_1") for c in spec),
+        "area_code",
+        "age_band",
+        cell_1="cell",
+        value_1="value",
+    )
+    found = copies.join(originals, on=[f"{c}_1" for c in spec] + ["area_code", "age_band"])
+    found = found.filter(pl.col("value") == pl.col("value_1")).select("cell", "cell_1")
+    var = long.select("cell").join(found, on="cell", how="left")
+    return var.sort("cell").select(pl.coalesce("cell_1", "cell")).to_series()
 
 
 def suppress_marts(marts: dict[str, pl.DataFrame], year_be: int, limit: int | None = None):

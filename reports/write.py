@@ -35,19 +35,31 @@ NUMBER_FORMATS = {
 WIDTHS = {"text": 18, "count": 12, "rate": 11, "ratio": 11, "baht": 14, "index": 12, "year": 8}
 
 
+# A hidden count of the threshold or more, and a hidden rate or measure.
+OTHER_MARK = "x"
+
+
 def hidden_mark() -> str:
     return f"<{suppression.threshold()}"
+
+
+def mark(value: object, kind: str) -> str:
+    """How a hidden cell shows: a count below the threshold (0 included) as "<5", any other
+    hidden count, rate or measure as "x"."""
+    small = kind == "count" and value is not None and value < suppression.threshold()
+    return hidden_mark() if small else OTHER_MARK
 
 
 def suppression_rule() -> tuple[str, str]:
     t = suppression.threshold()
     return (
-        f'จำนวน 1-{t - 1} คน/ครัวเรือน และอัตราที่คำนวณจากจำนวนเหล่านั้น แสดงเป็น "<{t}"; '
-        'ช่องอื่นบางช่องถูกปิดด้วย (แสดงเป็น "<{t}" เช่นกัน) เพื่อไม่ให้คำนวณย้อนกลับจากผลรวมของแถว '
-        "คอลัมน์ พื้นที่แม่ หรือช่วงวัยอื่นได้".replace("{t}", str(t)),
-        f"Counts of 1 to {t - 1} persons or households, and rates built on them, show as "
-        f'"<{t}"; some other cells are hidden too (also "<{t}") so that no hidden cell can be '
-        "worked out from its row, its column, its parent area or its sibling age bands.",
+        f'จำนวน 1-{t - 1} คน/ครัวเรือน แสดงเป็น "<{t}" และอัตราที่คำนวณจากจำนวนเหล่านั้นแสดงเป็น "x"; '
+        f'ช่องอื่นบางช่องถูกปิดด้วย ("<{t}" เมื่อเป็น 0, "x" เมื่อเป็น {t} ขึ้นไป) '
+        "เพื่อไม่ให้คำนวณย้อนกลับจากผลรวมของแถว คอลัมน์ พื้นที่แม่ หรือช่วงวัยอื่นได้",
+        f'Counts of 1 to {t - 1} persons or households show as "<{t}", and rates built on '
+        f'them as "x"; some other cells are hidden too ("<{t}" when 0, "x" when {t} or '
+        "more) so that no hidden count can be worked out from its row, its column, its parent "
+        "area or its sibling age bands.",
     )
 
 
@@ -65,15 +77,17 @@ def _shown(frame: pl.DataFrame) -> list[str]:
 
 
 def for_people(frame: pl.DataFrame) -> pl.DataFrame:
-    """All text: hidden cells as "<5", text neutralised; headers Thai then English."""
-    mark = hidden_mark()
+    """All text: hidden cells as "<5" or "x", text neutralised; headers Thai then English."""
     out = []
     for col in _shown(frame):
+        kind = _kind(col)
         value = pl.col(col).cast(pl.String)
-        if _kind(col) == "text":
+        if kind == "text":
             value = value.map_elements(neutralise, return_dtype=pl.String)
         if col + HIDDEN in frame.columns:
-            value = pl.when(pl.col(col + HIDDEN)).then(pl.lit(mark)).otherwise(value)
+            small = (pl.col(col) < suppression.threshold()) if kind == "count" else pl.lit(False)
+            shown = pl.when(small).then(pl.lit(hidden_mark())).otherwise(pl.lit(OTHER_MARK))
+            value = pl.when(pl.col(col + HIDDEN)).then(shown).otherwise(value)
         label = columns()[col]
         out.append(value.alias(f"{label['th']} / {label['en']}"))
     return frame.select(out)
@@ -107,7 +121,7 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
     table = data.to_arrow()
     described = {
         **{c: columns()[c]["description"] for c in shown},
-        "suppressed": f"columns of this row shown as null: suppressed ({hidden_mark()})",
+        "suppressed": "columns of this row shown as null: suppressed (see chipao.suppression)",
     }
     fields = [f.with_metadata({"description": described[f.name]}) for f in table.schema]
     meta = {
@@ -171,7 +185,7 @@ class Workbook:
             ws.write_string(row, 0, th)
             ws.write_string(row, 1, en)
             if hidden:
-                ws.write_string(row, 2, hidden_mark(), self.hidden)
+                ws.write_string(row, 2, mark(value, kind), self.hidden)
             elif value is not None:
                 ws.write_number(row, 2, value, self.fmt[kind])
             row += 1
@@ -193,7 +207,6 @@ class Workbook:
     def sheet(self, name: str, frame: pl.DataFrame) -> None:
         ws = self.book.add_worksheet(name)
         shown = _shown(frame)
-        mark = hidden_mark()
         for j, col in enumerate(shown):
             label, kind = columns()[col], _kind(col)
             ws.write_string(0, j, label["th"], self.head_th)
@@ -204,7 +217,7 @@ class Workbook:
             fmt = self.fmt[kind]
             for i, value in enumerate(values):  # xlsxwriter writes cell by cell
                 if hidden is not None and hidden[i]:
-                    ws.write_string(i + 2, j, mark, self.hidden)
+                    ws.write_string(i + 2, j, mark(value, kind), self.hidden)
                 elif value is None:
                     continue
                 elif kind == "text":
