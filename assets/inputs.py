@@ -1,9 +1,11 @@
 """What a survey year is computed from, summed up in one fingerprint, and what was published.
 
 A year's fingerprint covers its landing files (relative path, size and mtime_ns, in name order)
-and the rules every year is computed with: the catalog YAML, the SQL and the version of the area
-register (geothai). The publish step stores it in `core.year_input` of the published snapshot; a
-run skips a year whose fingerprint is the one published. Stat, not content hashes: a no-change
+and the rules every year is computed with: the catalog YAML, the SQL, the version of the area
+register (geothai) and the pseudonymisation key (through a hash of it: a new key gives every
+person and household new pseudonyms, so every year is recomputed). The publish step stores it
+in `core.year_input` of the published snapshot; a run skips a year whose fingerprint is the one
+published. Stat, not content hashes: a no-change
 run must cost seconds at national scale, and a delivery that rewrites a file changes its mtime.
 Editing Python code is not seen: `chipao run --force` recomputes.
 """
@@ -66,10 +68,12 @@ class Published:
     run_id: str | None
 
 
-def rules_digest() -> str:
-    """One hash of the catalogs, the SQL and the area register's version: a rule change
-    recomputes every year. Read afresh each time: a long-lived code server sees edits too."""
+def rules_digest(key: bytes) -> str:
+    """One hash of the catalogs, the SQL, the area register's version and the key: a change of
+    any recomputes every year. Read afresh each time: a long-lived code server sees edits too.
+    The key enters only as a hash of a hash, as in the staged parts' fingerprint."""
     digest = hashlib.sha256()
+    digest.update(hashlib.sha256(key + b"\x00year inputs").digest())
     for folder, pattern in RULE_FILES:
         for path in sorted(folder.glob(pattern)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
@@ -78,15 +82,16 @@ def rules_digest() -> str:
     return digest.hexdigest()
 
 
-def year_inputs(landing: Landing, year_be: int, rules: str | None = None) -> YearInputs:
-    """The files the ingest would read for the year (the same listing), and the rules."""
+def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
+    """The files the ingest would read for the year (the same listing), and the rules
+    (`rules_digest`)."""
     root = Path(landing.root)
     files = []
     for paths in landing.bmn_files(year_be).values():
         for path in paths:
             stat = path.stat()
             files.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
-    return YearInputs(year_be, tuple(sorted(files)), rules or rules_digest())
+    return YearInputs(year_be, tuple(sorted(files)), rules)
 
 
 def years_with_files(landing: Landing) -> list[int]:

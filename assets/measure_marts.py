@@ -14,6 +14,7 @@ import sql
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from measures import areas
 from schemas import catalog
+from sources.reference import poverty_line_section
 
 
 def _region_of_province() -> dict[int, int]:
@@ -68,13 +69,23 @@ def mpi_spec() -> areas.MPISpec:
     )
 
 
-def poverty_lines(year_be: int) -> dict[str, pl.Expr]:
-    """The NSO line of the year and each person's region, and the BMN income criterion."""
-    nso = {int(r.code): catalog.poverty_line(year_be, r.code) for r in catalog.regions()}
+def poverty_lines(year_be: int, lines: dict | None = None) -> dict[str, pl.Expr]:
+    """The NSO line of the year and each person's region, and the BMN income criterion;
+    ``lines`` as survey_rules.yaml's poverty_line_monthly (default: that section)."""
+    nso = {int(r.code): catalog.poverty_line(year_be, r.code, lines) for r in catalog.regions()}
     return {
         "nso": LEVELS["region"].replace_strict(nso, return_dtype=pl.Float64),
         "bmn": pl.lit(catalog.income_criterion(year_be)),
     }
+
+
+def published_lines(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The poverty lines of survey_rules.yaml's poverty_line_source, if it names one."""
+    source = catalog.poverty_line_source()
+    if source is None:
+        return None
+    rows = con.execute(sql.load("sources/poverty_lines"), [source]).fetchall()
+    return poverty_line_section(rows, source)
 
 
 def read_persons(con: duckdb.DuckDBPyConnection, query: str, year_be: int) -> pl.DataFrame:
@@ -118,6 +129,7 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with _timed(timings, "read"), warehouse.connect(read_only=True) as con:
         profiles = read_persons(con, "measures/person_profiles", year_be)
         incomes = read_persons(con, "measures/person_incomes", year_be)
+        lines = published_lines(con)
     persons = int(profiles[COUNT].sum())
     frames: dict[str, pl.DataFrame] = {}
     with _timed(timings, "mpi"):
@@ -129,7 +141,7 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
         income = areas.income_marts(
             incomes,
             LEVELS,
-            poverty_lines(year_be),
+            poverty_lines(year_be, lines),
             income=INCOME,
             count=COUNT,
             decompositions=DECOMPOSITIONS,

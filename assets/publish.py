@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from assets.inputs import year_inputs
-from assets.storage import LandingZone
+from assets.inputs import rules_digest, year_inputs
+from assets.storage import LandingZone, PseudonymKey
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
 
 PUBLISHED = dg.AssetKey(["published", "warehouse"])
@@ -57,10 +57,13 @@ def build_publish(year_assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefini
         "atomically once every asset of the year and every blocking check succeeded.",
     )
     def published_warehouse(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, landing: LandingZone
+        context: dg.AssetExecutionContext,
+        warehouse: Warehouse,
+        landing: LandingZone,
+        pseudonym_key: PseudonymKey,
     ) -> dg.MaterializeResult:
         year_be = int(context.partition_key)
-        inputs = year_inputs(landing, year_be)
+        inputs = year_inputs(landing, year_be, rules_digest(pseudonym_key.secret()))
         fingerprint = context.run.tags.get(INPUTS_TAG, inputs.fingerprint)
         if fingerprint != inputs.fingerprint:
             context.log.warning(

@@ -31,11 +31,12 @@ Notebook use::
     m.gini_se(x, w, strata=strata, psu=psu)    # survey data only; a census has no SE
 """
 
-from measures._weights import zero_count_expr
+from measures._weights import EmptyInputError, zero_count_expr
 from measures.change import Change, change
 from measures.inequality import (
     QUANTILE_TIE_TOL,
     RANKS,
+    RATIO_NULL_REASONS,
     GEDecomposition,
     GEParts,
     Ranks,
@@ -69,6 +70,7 @@ from measures.inequality import (
     quantile_expr,
     quantile_share_ratio,
     rank_frame,
+    ratio_null_reason_expr,
     theil,
     theil_expr,
 )
@@ -109,7 +111,9 @@ __all__ = [
     "K_TOL",
     "QUANTILE_TIE_TOL",
     "RANKS",
+    "RATIO_NULL_REASONS",
     "Change",
+    "EmptyInputError",
     "Estimate",
     "GEDecomposition",
     "GEParts",
@@ -165,6 +169,7 @@ __all__ = [
     "quantile_expr",
     "quantile_share_ratio",
     "rank_frame",
+    "ratio_null_reason_expr",
     "score_units",
     "theil",
     "theil_expr",

@@ -12,6 +12,7 @@ Two worlds meet here:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,8 +26,50 @@ X = "x"
 W = "w"
 
 
+class EmptyInputError(ValueError):
+    """A measure was given no records: there is no population to measure."""
+
+
+def empty_input(what: str) -> EmptyInputError:
+    return EmptyInputError(f"{what} is empty: a measure needs at least one record")
+
+
+def _pandas(kind: str) -> type | None:
+    """pandas' ``DataFrame`` or ``Series`` class if pandas is loaded: an object can only be a
+    pandas frame when it is, so measures never import pandas themselves."""
+    pd = sys.modules.get("pandas")
+    return getattr(pd, kind, None) if pd is not None else None
+
+
+def as_frame(df: object, name: str = "df") -> pl.DataFrame | pl.LazyFrame:
+    """A Polars frame as it is; a pandas DataFrame converted, column names kept (as strings;
+    the index is not a column). NaN and pandas' NA become null."""
+    if isinstance(df, pl.DataFrame | pl.LazyFrame):
+        return df
+    frame_type = _pandas("DataFrame")
+    if frame_type is not None and isinstance(df, frame_type):
+        if df.columns.has_duplicates:
+            raise ValueError(f"{name} has duplicate column names: {list(df.columns)}")
+        return pl.from_pandas(df.rename(columns=str))
+    raise ValueError(f"{name} must be a Polars or pandas DataFrame, got {type(df).__name__}")
+
+
+def is_frame(df: object) -> bool:
+    frame_type = _pandas("DataFrame")
+    return isinstance(df, pl.DataFrame | pl.LazyFrame) or (
+        frame_type is not None and isinstance(df, frame_type)
+    )
+
+
 def as_array(values: ArrayLike, name: str) -> np.ndarray:
-    """Return ``values`` as a 1-D float64 array; None and NaN become NaN (checked later)."""
+    """Return ``values`` as a 1-D float64 array; None, NaN and pandas' NA become NaN (checked
+    later)."""
+    series_type = _pandas("Series")
+    if series_type is not None and isinstance(values, series_type):
+        try:
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be numeric, got dtype {values.dtype}") from exc
     if isinstance(values, pl.Series):
         try:
             return values.cast(pl.Float64).to_numpy()
@@ -51,7 +94,7 @@ def check_income(values: ArrayLike, name: str = "x") -> np.ndarray:
     """Coerce incomes and refuse what no measure here can interpret."""
     x = as_array(values, name)
     if x.size == 0:
-        raise ValueError(f"{name} is empty: a measure needs at least one record")
+        raise empty_input(name)
     if np.isnan(x).any():
         raise ValueError(
             _count_msg(np.isnan(x), name, "missing values (None/NaN)")

@@ -46,6 +46,7 @@ from measures.inequality import (
     palma_expr,
     qsr_expr,
     rank_frame,
+    ratio_null_reason_expr,
 )
 from measures.mpi import mpi_from_sums, mpi_sums
 from measures.poverty import fgt_parts, watts_parts
@@ -336,10 +337,11 @@ class _Parts(NamedTuple):
     exprs: list[pl.Expr]
     add: dict[str, str]
     ge: dict[str, GEParts]  # inequality measure -> its parts, as columns of the village rows
+    ratios: dict[str, tuple[str, str]]  # "line:measure" -> (numerator, denominator) columns
 
 
 def _income_parts(lines: Mapping[str, pl.Expr], income: str, count: str | None) -> _Parts:
-    parts = _Parts([], {}, {})
+    parts = _Parts([], {}, {}, {})
 
     def part(name: str, expr: pl.Expr, add: str = "sum") -> str:
         # several measures share parts (the population, the income): compute each once
@@ -358,11 +360,12 @@ def _income_parts(lines: Mapping[str, pl.Expr], income: str, count: str | None) 
         watts = watts_parts(income, line, count)
         part(f"{name}:line_min", line.min(), "min")
         part(f"{name}:line_max", line.max(), "max")
-        part(f"{name}:population", fgt[0].denominator)
-        for alpha, f in enumerate(fgt):
-            part(f"{name}:fgt{alpha}", f.numerator)
-        part(f"{name}:watts", watts.numerator)
-        part(f"{name}:watts_population", watts.denominator)
+        for measure, ratio in [*((f"fgt{a}", f) for a, f in enumerate(fgt)), ("watts", watts)]:
+            # FGT and Watts share their population (zero incomes included): one column
+            parts.ratios[f"{name}:{measure}"] = (
+                part(f"{name}:{measure}", ratio.numerator),
+                part(f"{name}:{measure}:population", ratio.denominator),
+            )
     for measure, (build, _) in {"mean_income": (_mean_parts, None), **_FROM_PARTS}.items():
         ge = build(income, count)
         names = [
@@ -427,7 +430,7 @@ def income_marts(
         rolled.filter(pl.col(age_band) == ALL), frame, parts, levels, income, roots, count
     )
     return IncomeMarts(
-        poverty=_poverty(rolled, levels, lines, age_band),
+        poverty=_poverty(rolled, parts, lines, age_band),
         inequality=inequality,
         theil_decomposition=_theil_decomposition(theil_parts, villages, levels, decompositions),
     )
@@ -440,11 +443,12 @@ def _weighted_count(condition: pl.Expr, count: str | None) -> pl.Expr:
 
 
 def _poverty(
-    rolled: pl.DataFrame, levels: Levels, lines: Mapping[str, pl.Expr], age_band: str
+    rolled: pl.DataFrame, parts: _Parts, lines: Mapping[str, pl.Expr], age_band: str
 ) -> pl.DataFrame:
     valid = ~pl.col("_invalid")  # a negative income makes the group's measures null
 
-    def ratio(numerator: str, denominator: str) -> pl.Expr:
+    def ratio(key: str) -> pl.Expr:
+        numerator, denominator = parts.ratios[key]
         return pl.when(valid).then(pl.col(numerator) / pl.col(denominator))
 
     frames = [
@@ -458,8 +462,8 @@ def _poverty(
             pl.col(f"{name}:line_min").alias("line_min"),
             pl.col(f"{name}:line_max").alias("line_max"),
             pl.col(f"{name}:fgt0").round(0).cast(pl.Int64).alias("poor_persons"),
-            *(ratio(f"{name}:fgt{a}", f"{name}:population").alias(f"fgt{a}") for a in (0, 1, 2)),
-            ratio(f"{name}:watts", f"{name}:watts_population").alias("watts"),
+            *(ratio(f"{name}:fgt{a}").alias(f"fgt{a}") for a in (0, 1, 2)),
+            ratio(f"{name}:watts").alias("watts"),
         )
         for name in lines
     ]
@@ -471,6 +475,7 @@ _RANKED = {
     "gini": lambda x, w: gini_expr(x, w, ranks=RANKS),
     "palma": lambda x, w: palma_expr(x, w, ranks=RANKS),
     "s80_s20": lambda x, w: qsr_expr(x, w, ranks=RANKS),
+    "ratio_null_reason": lambda x, w: ratio_null_reason_expr(x, w, ranks=RANKS),
 }
 
 
@@ -520,6 +525,7 @@ def _inequality(
         "atkinson_2",
         "palma",
         "s80_s20",
+        "ratio_null_reason",
     ]
     theil_parts = out.select(
         "level", "area_code", "persons", pl.col("theil").alias("ge"), "ge_population", "ge_income"
@@ -530,7 +536,8 @@ def _inequality(
 def _ranked(
     frame: pl.DataFrame, levels: Levels, income: str, roots: list[str], count: str | None
 ) -> pl.DataFrame:
-    """Median, Gini, Palma and S80/S20 of every area of every level.
+    """Median, Gini, Palma and S80/S20 of every area of every level, and why any of the last
+    three is null (``ratio_null_reason_expr``).
 
     Records are put in income order (a stable sort keeps the village order of equal incomes:
     the same records, the same order) and those of one village with the same income (members

@@ -16,8 +16,14 @@ Conventions (docs/domain.md section 9):
   undefined with zeros, so those records are excluded and counted (``zero_count_expr`` in a frame,
   ``return_excluded=True`` in the scalar API).
 * Equal incomes, all zero included, have no inequality: GE and Atkinson are exactly 0. A group
-  whose incomes are all zero has nobody left for the measures that exclude zeros, and no income
-  to share for the Gini, Palma and S80/S20: those are NaN.
+  whose incomes are all zero has nobody left for the measures that exclude zeros (NaN).
+* No infinities: Gini, Palma and S80/S20 are null in expressions (NaN in the scalar API) when
+  their denominator has no income -- nobody has any (Gini), or the bottom group has none (Palma,
+  S80/S20); ``ratio_null_reason_expr`` names the reason per group.
+* One quantile rule, laeken 0.5.x's ``weightedQuantile`` (``quantile_expr``): the median, the
+  quantiles and the groups of S80/S20 and Palma. S80/S20 and Palma are ratios of the income
+  totals of those groups, as laeken's ``qsr`` and Eurostat; ``income_share_expr`` reads shares
+  off the Lorenz curve instead (the World Bank PIP convention), splitting a record at a cut.
 * ``presorted=True`` (the rank-based measures: quantiles, Gini, income shares, Palma, S80/S20)
   promises that within each group the rows already come in increasing income, nulls first
   (``df.sort(x)`` before ``group_by``: a group keeps the order of its rows). The per-group sorts
@@ -41,18 +47,21 @@ from measures._weights import (
     Column,
     W,
     X,
+    as_frame,
     check_income,
     check_weights,
     evaluate,
     guard,
+    invalid_group,
     one_group_frame,
     prepared,
     zero_count_expr,
 )
 
-# Relative tolerance (share of the total weight) under which a cumulative weight "equals" p in
-# the quantile rule. laeken compares exactly; exact comparison makes the result flip with the last
-# bit of a rescaled weight, so we accept ties within 1e-12 of the population.
+# Relative tolerance (share of the total weight) under which a cumulative weight share "equals" p
+# in the quantile rule (equal is not above: the quantile is the next income). laeken compares
+# exactly, which makes the result flip with the last bit of a rescaled weight (0.1 + 0.2 > 0.3),
+# so we accept ties within 1e-12 of the population.
 QUANTILE_TIE_TOL = 1e-12
 
 
@@ -176,6 +185,14 @@ def _first_above(s: _Sorted, share: float) -> pl.Expr:
     return pl.min_horizontal(i, pl.len().cast(pl.Int64) - 1)
 
 
+def _quantile_row(s: _Sorted, p: float) -> pl.Expr:
+    """Position of the p-quantile (``quantile_expr``): the first row whose cumulative weight
+    share is above p, a share within ``QUANTILE_TIE_TOL`` of p counting as equal to it."""
+    if p == 0.0:
+        return _first_above(s, 0.0)
+    return _first_above(s, min(p + QUANTILE_TIE_TOL, 1.0 - QUANTILE_TIE_TOL))
+
+
 def quantile_expr(
     x: Column,
     p: float,
@@ -184,25 +201,21 @@ def quantile_expr(
     presorted: bool = False,
     ranks: Ranks | None = None,
 ) -> pl.Expr:
-    """Weighted quantile by laeken's step rule (``laeken::weightedQuantile``).
+    """Weighted quantile by laeken 0.5.x's rule (``laeken::weightedQuantile``, Eurostat).
 
-    Sort x; with cumulative weight shares F_i, take the first x_i with F_i >= p; if F_i equals p
-    exactly, average x_i and the next value. p = 0 gives the minimum and p = 1 the maximum.
-    For whole-number weights this equals R's type-2 quantile of the frequency-expanded sample.
-    "Equals" is within ``QUANTILE_TIE_TOL`` of the total weight (laeken compares exactly).
-
-    Implemented as the mean of ``lo``, the first x with F > p - tol, and ``hi``, the first x with
-    F > p + tol: away from a tie both are the same record, at a tie they are the two neighbours.
+    Sort x; with cumulative weight shares F_i = sum_{j <= i} w_j / sum(w), take the first x_i
+    with F_i > p, strictly: at an exact tie F_i = p the next income is taken, never an average
+    (laeken 0.4 averaged the two neighbours; 0.5.0 "strictly follows Eurostat definitions").
+    p = 0 gives the smallest and p = 1 the largest income. For whole-number weights this is the
+    same quantile as of the frequency-expanded sample. "Equal" is within ``QUANTILE_TIE_TOL``
+    of the total weight (laeken compares exactly, so that a rescaled weight's last bit would
+    decide). The one quantile rule of Chipao: the median, S80/S20 and Palma all use it.
     Zero-weight (and null) rows never become quantiles. Null for a group without weight.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be in [0, 1], got {p}")
     s = _sorted(x, w, presorted, ranks)
-    lo = s.x.get(_first_above(s, max(p - QUANTILE_TIE_TOL, 0.0)))
-    if p + QUANTILE_TIE_TOL < 1.0:
-        value = (lo + s.x.get(_first_above(s, p + QUANTILE_TIE_TOL))) / 2
-    else:
-        value = lo
+    value = s.x.get(_quantile_row(s, p))
     return guard(pl.when(s.w.sum() > 0).then(value), x, w).alias("quantile")
 
 
@@ -223,12 +236,13 @@ def gini_expr(
     with C_i = sum_{j <= i} w_j x_j. Algebraically identical to laeken's
     ``(2 sum(w x C) - sum(w^2 x)) / (sum(w) sum(w x)) - 1`` and to the World Bank PIP engine's
     ``md_compute_gini``; equal to the Gini of the frequency-expanded sample, invariant to the
-    order of tied incomes. Matches R ineq ``Gini(x)`` (corr = FALSE) without weights.
+    order of tied incomes. Matches R ineq ``Gini(x)`` (corr = FALSE) without weights. Null
+    when nobody has any income (there is no income to share).
     """
     s = _sorted(x, w, presorted, ranks)
     income = s.w * s.x
     value = 1.0 - (s.w * (2.0 * s.cum_x - income)).sum() / (s.w.sum() * income.sum())
-    return guard(value, x, w).alias("gini")
+    return guard(pl.when(income.sum() > 0).then(value), x, w).alias("gini")
 
 
 class GEParts(NamedTuple):
@@ -390,17 +404,35 @@ def income_share_expr(
     return guard(held / (s.w * s.x).sum(), x, w).alias("income_share")
 
 
+def _split_at(s: _Sorted, p: float) -> tuple[pl.Expr, pl.Expr]:
+    """Income sum(w x) of the group's {x <= q_p} and of {x > q_p}, q_p the p-quantile.
+
+    In increasing income, {x <= q_p} is every row up to the last one with q_p's income, so its
+    income is the running sum read at that row (``tie_income``) and {x > q_p} holds the rest.
+    """
+    below = s.tie_x.get(_quantile_row(s, p))
+    return below, (s.w * s.x).sum() - below
+
+
+def _ratio_of_totals(s: _Sorted, low: float, high: float) -> pl.Expr:
+    """sum(w x | x > q_high) / sum(w x | x <= q_low); null when the bottom has no income."""
+    bottom, _ = _split_at(s, low)
+    _, top = _split_at(s, high)
+    return pl.when(bottom > 0).then(top / bottom)
+
+
 def palma_expr(
     x: Column, w: Column | None = None, *, presorted: bool = False, ranks: Ranks | None = None
 ) -> pl.Expr:
-    """Palma ratio: income share of the richest 10% over that of the poorest 40%.
+    """Palma ratio: income of the richest 10% over that of the poorest 40%.
 
-    Shares are read off the Lorenz curve as in ``income_share_expr``:
-    (1 - L(0.9)) / L(0.4).
+    Built as laeken 0.5.x builds S80/S20 (``qsr_expr``), with the same quantile rule
+    (``quantile_expr``): sum(w x | x > q90) / sum(w x | x <= q40), a ratio of income totals.
+    Null when the poorest 40% have no income (a ratio without a denominator is not infinity:
+    ``ratio_null_reason_expr`` says why).
     """
     s = _sorted(x, w, presorted, ranks)
-    top = (s.w * s.x).sum() - _bottom_income(s, 0.9)
-    return guard(top / _bottom_income(s, 0.4), x, w).alias("palma")
+    return guard(_ratio_of_totals(s, 0.4, 0.9), x, w).alias("palma")
 
 
 def qsr_expr(
@@ -412,31 +444,51 @@ def qsr_expr(
     presorted: bool = False,
     ranks: Ranks | None = None,
 ) -> pl.Expr:
-    """Quintile share ratio S80/S20 as laeken ``qsr`` (Eurostat definition).
+    """Quintile share ratio S80/S20 as laeken >= 0.5.0 ``qsr`` (Eurostat definition).
 
     With q_low, q_high the weighted quantiles (``quantile_expr``):
-    mean(x | x > q_high) / mean(x | x <= q_low), weighted means. With exact quintiles this is
-    the income of the top 20% over that of the bottom 20%; with ties laeken compares group
-    means, and so do we.
-
-    Shortcut: {x <= q} and {x > q} are the same sets with q replaced by ``lo`` (the first x with
-    F > p - tol; see ``quantile_expr``), because at a tie no positive-weight income lies between
-    lo and hi. Evaluating ``lo`` only halves the cost. In increasing income, {x <= lo} is every
-    row up to the last one with lo's income, so its weight and income are running sums read at
-    that row (``tie_weight``, ``tie_income``) and {x > lo} is the rest.
+    sum(w x | x > q_high) / sum(w x | x <= q_low), the ratio of the income *totals* of the top
+    and bottom groups (laeken's ``quintileRatio``; laeken 0.1-0.4 took the ratio of the groups'
+    mean incomes, which differs when ties make the groups unequal in size). Null when the bottom
+    group has no income (``ratio_null_reason_expr`` says why).
     """
     if not 0.0 < low <= high < 1.0:
         raise ValueError(f"need 0 < low <= high < 1, got {low}, {high}")
     s = _sorted(x, w, presorted, ranks)
+    return guard(_ratio_of_totals(s, low, high), x, w).alias("qsr")
 
-    def up_to_lo(p: float) -> tuple[pl.Expr, pl.Expr]:
-        i = _first_above(s, p - QUANTILE_TIE_TOL)
-        return s.tie_w.get(i), s.tie_x.get(i)
 
-    bottom_w, bottom_x = up_to_lo(low)
-    high_w, high_x = up_to_lo(high)
-    top_mean = ((s.w * s.x).sum() - high_x) / (s.w.sum() - high_w)
-    return guard(top_mean / (bottom_x / bottom_w), x, w).alias("qsr")
+# What ``ratio_null_reason_expr`` returns: reason -> the measures it leaves null.
+RATIO_NULL_REASONS = {
+    "negative_income": "every measure (an income or a weight below zero)",
+    "no_income": "gini, palma, s80_s20 (nobody has any income)",
+    "bottom_40_no_income": "palma, s80_s20 (the poorest 40% have no income)",
+    "bottom_20_no_income": "s80_s20 (the poorest 20% have no income)",
+}
+
+
+def ratio_null_reason_expr(
+    x: Column, w: Column | None = None, *, presorted: bool = False, ranks: Ranks | None = None
+) -> pl.Expr:
+    """Why the Gini, Palma or S80/S20 (``gini_expr``, ``palma_expr``, ``qsr_expr``) of a group
+    is null: one of ``RATIO_NULL_REASONS``, the first that applies, or null when all three are
+    defined. The bottom groups are the ones ``palma_expr`` and ``qsr_expr`` divide by."""
+    s = _sorted(x, w, presorted, ranks)
+    bottom_40, _ = _split_at(s, 0.4)
+    bottom_20, _ = _split_at(s, 0.2)
+    reasons = list(RATIO_NULL_REASONS)
+    return (
+        pl.when(invalid_group(x, w))
+        .then(pl.lit(reasons[0]))
+        .when((s.w * s.x).sum() <= 0)
+        .then(pl.lit(reasons[1]))
+        .when(bottom_40 <= 0)
+        .then(pl.lit(reasons[2]))
+        .when(bottom_20 <= 0)
+        .then(pl.lit(reasons[3]))
+        .otherwise(pl.lit(None, pl.String))
+        .alias("ratio_null_reason")
+    )
 
 
 def _as_list(cols: str | Sequence[str]) -> list[str]:
@@ -518,7 +570,7 @@ def ge_decomposition_frame(
     if not parent_keys:
         raise ValueError("parent must name at least one column")
     alpha = float(alpha)
-    lf = df.lazy()
+    lf = as_frame(df).lazy()  # a pandas frame too
     _, we = prepared(x, w, positive=alpha <= 0)
     children = lf.group_by(parent_keys + child_keys).agg(ge_decomposition_parts(x, alpha, w))
     parts = ge_split(children, alpha, parent=parent_keys, child=child_keys)
@@ -614,14 +666,15 @@ def income_share(x: ArrayLike, lower: float, upper: float, w: ArrayLike | None =
 
 
 def palma(x: ArrayLike, w: ArrayLike | None = None) -> float:
-    """Palma ratio (top 10% share / bottom 40% share, Lorenz interpolation); see ``palma_expr``."""
+    """Palma ratio: income of {x > q90} over that of {x <= q40}; see ``palma_expr``."""
     return _scalar(palma_expr(X, W), x, w)
 
 
 def quantile_share_ratio(
     x: ArrayLike, w: ArrayLike | None = None, low: float = 0.2, high: float = 0.8
 ) -> float:
-    """S80/S20 quintile share ratio as laeken ``qsr``; see ``qsr_expr``."""
+    """S80/S20 quintile share ratio as laeken >= 0.5.0 ``qsr`` (ratio of totals); see
+    ``qsr_expr``."""
     return _scalar(qsr_expr(X, W, low, high), x, w)
 
 
@@ -649,6 +702,7 @@ def ge_decomposition(
 
 __all__ = [
     "QUANTILE_TIE_TOL",
+    "RATIO_NULL_REASONS",
     "GEDecomposition",
     "GEParts",
     "RANKS",
@@ -683,6 +737,7 @@ __all__ = [
     "quantile_expr",
     "quantile_share_ratio",
     "rank_frame",
+    "ratio_null_reason_expr",
     "theil",
     "theil_expr",
 ]

@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from measures._weights import check_weights, value_col
+from measures._weights import as_frame, check_weights, empty_input, is_frame, value_col
 
 K_TOL = 1e-9
 WEIGHT_SUM_TOL = 1e-9
@@ -197,7 +197,7 @@ def mpi_sums(
     names, wts = _spec(indicators, weights, 1.0)
     units, scale = score_units(wts)
     keys = _keys(by)
-    lf = df.lazy()
+    lf = as_frame(df).lazy()
     nulls = _check_frame(lf, names, w, keys, missing)
 
     schema = lf.collect_schema()
@@ -315,10 +315,14 @@ def mpi_frame(
     ``uncensored_c``, ``censored_c``, ``contribution_c`` (w_c h_c(k)) and
     ``contribution_share_c`` (contribution / M0, null when M0 = 0).
 
+    ``df`` is a Polars or pandas DataFrame (or a LazyFrame); other columns are allowed. A frame
+    without rows raises ``EmptyInputError`` (a ValueError): there is no population to measure.
     ``mpi_from_sums`` of ``mpi_sums``: one group_by per person row, then a small one.
     """
     _spec(indicators, weights, k)
     sums = mpi_sums(df, indicators, weights, w=w, by=by, missing=missing)
+    if sums.height == 0:  # every input row lands in a row of sums, dropped ones too
+        raise empty_input("the frame of deprivations")
     return mpi_from_sums(sums, indicators, weights, k, by=by)
 
 
@@ -327,23 +331,50 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
 
 
 def _deprivation_frame(
-    deprivations: object, indicators: Sequence[str] | None
+    deprivations: object,
+    indicators: Sequence[str] | None,
+    weights: Sequence[float] | Mapping[str, float],
+    other: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, list[str]]:
-    if isinstance(deprivations, pl.DataFrame):
-        names = list(indicators) if indicators is not None else deprivations.columns
-        return deprivations.select(names), names
+    """The deprivations as a Polars frame, and the names of its indicator columns (not those
+    ``other`` names, the weight and group columns)."""
+    if is_frame(deprivations):
+        frame = as_frame(deprivations, "deprivations").lazy().collect()
+        if indicators is not None:
+            names = list(indicators)
+        elif isinstance(weights, Mapping):  # the mapping names the indicators
+            names = [str(c) for c in weights]
+        else:
+            names = [c for c in frame.columns if c not in other]
+        absent = [c for c in names if c not in frame.columns]
+        if absent:
+            raise ValueError(f"indicators not in the frame: {absent}")
+        if frame.height == 0:
+            raise empty_input("deprivations")
+        return frame, names
     try:
         arr = np.asarray(deprivations, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"deprivations must be a 0/1 table of numbers: {exc}") from exc
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"deprivations must be a non-empty 2-D table, got shape {arr.shape}")
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValueError(f"deprivations must be a 2-D table, got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise empty_input("deprivations")
     names = (
         list(indicators) if indicators is not None else [f"d{j + 1}" for j in range(arr.shape[1])]
     )
     if len(names) != arr.shape[1]:
         raise ValueError(f"{len(names)} indicator names for {arr.shape[1]} columns")
     return pl.DataFrame({c: arr[:, j] for j, c in enumerate(names)}), names
+
+
+def _column_or_values(values: object, frame: pl.DataFrame, what: str) -> object:
+    """``values`` itself, or the frame's column it names."""
+    if not isinstance(values, str):
+        return values
+    if values not in frame.columns:
+        raise ValueError(f"{what} names the column {values!r}, which is not in the frame")
+    return frame[values]
 
 
 def _result(row: dict, names: list[str]) -> MPIResult:
@@ -365,23 +396,31 @@ def mpi(
     deprivations: object,
     weights: Sequence[float] | Mapping[str, float],
     k: float,
-    w: Sequence[float] | np.ndarray | pl.Series | None = None,
-    groups: Sequence[object] | np.ndarray | pl.Series | None = None,
+    w: Sequence[float] | np.ndarray | pl.Series | str | None = None,
+    groups: Sequence[object] | np.ndarray | pl.Series | str | None = None,
     *,
     missing: Missing = "error",
     indicators: Sequence[str] | None = None,
 ) -> MPIResult:
     """Alkire-Foster MPI of one population (and of each group in ``groups``).
 
-    ``deprivations``: rows = persons, columns = indicators; a 2-D numpy array, a list of lists
-    or a Polars DataFrame (its columns are the indicators unless ``indicators`` picks some).
+    ``deprivations``: rows = persons, columns = indicators; a 2-D numpy array, a list of lists,
+    or a Polars or pandas DataFrame. A frame keeps its column names; its indicators are
+    ``indicators`` if given, else the keys of a ``weights`` mapping, else all its columns but
+    those ``w`` and ``groups`` name: a frame may hold a weight or an area column, and ``w`` and
+    ``groups`` can name them.
     Unnamed columns are called d1, d2, ... ``weights``: one per indicator, summing to 1 (or a
-    mapping name -> weight). Computed by ``mpi_frame``; see the module doc for the formulas,
+    mapping name -> weight). No persons at all raises ``EmptyInputError`` (a ValueError),
+    whatever the input's type. Computed by ``mpi_frame``; see the module doc for the formulas,
     the cutoff tolerance and ``missing``. Matches the mpitbR vignette's toy example
     (M0 0.35, H 0.6, A 0.583333 at k = 1/2).
     """
-    frame, names = _deprivation_frame(deprivations, indicators)
+    columns = [c for c in (w, groups) if isinstance(c, str)]  # w, groups naming columns
+    frame, names = _deprivation_frame(deprivations, indicators, weights, columns)
     n = frame.height
+    w = _column_or_values(w, frame, "w")
+    groups = _column_or_values(groups, frame, "groups")
+    frame = frame.select(names)
     extra = {}
     if w is not None:
         extra["__w"] = check_weights(w, n, of="deprivations (persons)")

@@ -3,7 +3,8 @@
 Conventions (docs/domain.md section 9): a person is poor when income < line (strict, as laeken's
 ``arpr`` and R ineq's ``Head``). The line is a number or a column (for example a regional line
 carried on each row); a relative line is computed once for the whole population by the caller and
-passed in, never recomputed per area. FGT, headcount and Watts are population-weighted means, so
+passed in, never recomputed per area. FGT, headcount and Watts are population-weighted means (the
+population counts zero incomes too, in Watts as in the World Bank PIP engine), so
 a parent area's value is the population-weighted mean of its children's: ``fgt_parts`` and
 ``watts_parts`` give the two sums each is the ratio of, which add up over areas (the marts sum
 them per village and then up the hierarchy).
@@ -82,19 +83,23 @@ def headcount_expr(x: Column, line: Column | float, w: Column | None = None) -> 
 
 
 def watts_parts(x: Column, line: Column | float, w: Column | None = None) -> Ratio:
-    """The sums the Watts index is the ratio of: sum_i w_i [x_i < z] ln(z / x_i) and the
-    population with a positive income, sum(w [x > 0])."""
+    """The sums the Watts index is the ratio of: sum_i w_i [0 < x_i < z] ln(z / x_i) and the
+    population sum(w), zero incomes included (the denominator of ``fgt_parts``)."""
     z = _line(line)
-    xe, we = prepared(x, w, positive=True, valid=z > 0)
-    g = pl.when((xe < z) & (we > 0)).then((z / xe).log()).otherwise(0.0)
+    xe, we = prepared(x, w, valid=z > 0)
+    g = pl.when((xe > 0) & (xe < z) & (we > 0)).then((z / xe).log()).otherwise(0.0)
     return Ratio((we * g).sum(), we.sum())
 
 
 def watts_expr(x: Column, line: Column | float, w: Column | None = None) -> pl.Expr:
-    """Watts index = sum_i w_i [x_i < z] ln(z / x_i) / sum(w) (R ineq ``Watts``).
+    """Watts index = sum_i w_i [0 < x_i < z] ln(z / x_i) / sum(w), the World Bank PIP engine's
+    (wbpip ``md_compute_poverty_stats``, unchanged from release 0.0.2 to 0.0.2.9000).
 
-    ln(z / 0) is infinite, so records with income 0 are excluded like MLD's (count them with
-    ``zero_count_expr``). The ratio of ``watts_parts``.
+    A zero income stays in the population (the denominator) and, ln(z / 0) being infinite,
+    adds nothing to the sum: on [0, 1, 2, 3] with z = 2.5 that gives
+    (ln 2.5 + ln 1.25) / 4 = 0.2849, where dropping the zero would give 0.3798. Both sums
+    count every record once, so they add up over areas (``watts_parts``). Count the zeros with
+    ``zero_count_expr``. Equals R ineq ``Watts`` when no income is zero.
     """
     parts = watts_parts(x, line, w)
     return guard(parts.numerator / parts.denominator, x, w).alias("watts")
@@ -113,9 +118,11 @@ def headcount(x: ArrayLike, line: float, w: ArrayLike | None = None) -> float:
 def watts(
     x: ArrayLike, line: float, w: ArrayLike | None = None, *, return_excluded: bool = False
 ) -> float | WithExcluded:
-    """Watts index (R ineq ``Watts``); zero incomes excluded. See ``watts_expr``.
+    """Watts index as the World Bank PIP engine: zero incomes stay in the population and add
+    no term (see ``watts_expr``).
 
-    With ``return_excluded=True`` returns ``WithExcluded(value, excluded)``.
+    With ``return_excluded=True`` returns ``WithExcluded(value, excluded)``, ``excluded``
+    counting the zero incomes whose ln(z / x) is left out of the sum.
     """
     frame = one_group_frame(x, w)
     value = evaluate(frame, watts_expr(X, _checked_line(line), W))

@@ -150,7 +150,8 @@ def mpi_linearized(
     z_H = (poor - H) / N,  z_M0 = (poor c - M0) / N,  z_A = poor (c - A) / (N H).
     Persons left out for missing values (``missing="drop"``) get 0.
     """
-    frame, names = _deprivation_frame(deprivations, None)
+    frame, names = _deprivation_frame(deprivations, None, weights)
+    frame = frame.select(names)
     w = check_weights(w, frame.height, of="deprivations (persons)")
     res = mpi(frame, weights, k, w, missing=missing)
     score = (
@@ -227,7 +228,8 @@ def mpi_se(
     missing: Missing = "error",
 ) -> MPIStandardErrors:
     """H, A, M0 with linearized design-based SEs (mpitbR ``mpitb.est``); see the module doc."""
-    frame, _ = _deprivation_frame(deprivations, None)
+    frame, names = _deprivation_frame(deprivations, None, weights)
+    frame = frame.select(names)
     w = check_weights(w, frame.height, of="deprivations (persons)")
     m = _domain(domain, frame.height)
     sub = frame.filter(pl.Series(m))

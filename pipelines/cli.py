@@ -101,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 force=args.force,
                 listener=display,
             )
+            _load_sources(settings, instance, display.line)
         except NoLandingFiles as err:
             failure = str(err), 2
         except RunFailed as err:
@@ -113,6 +114,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
         f"exports: {settings.exports}\nUI: make dev"
     )
+    return 0
+
+
+def _load_sources(settings: Settings, instance, progress) -> None:
+    """The figures of the sources already in landing (no network: `chipao pull` fetches)."""
+    from pipelines.pull import load
+
+    if load(settings, instance) is not None:
+        progress("published figures loaded from landing/sources/")
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from pipelines.instance import prepare_dagster_home
+    from pipelines.pull import pull
+    from pipelines.run import RunFailed
+    from sources.config import ConfigError
+
+    settings = _settings()
+    home = prepare_dagster_home(settings.dagster_home)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            pull(settings, instance, args.sources)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except RunFailed as err:
+        print(f"pull failed: {err}", file=sys.stderr)
+        return 1
+    con = _connect_published(settings)
+    for source, rows, files in con.execute(sql.load("sources/pull_summary")).fetchall():
+        print(f"{source}: {files} files, {rows:,} figures")
+    print(f"landing: {settings.landing / 'sources'}\nfigures: marts.published_figure "
+          "(`chipao sql`)")
     return 0
 
 
@@ -245,10 +281,14 @@ def _print_published(settings: Settings) -> None:
     (what the next `chipao run` would recompute)."""
     from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
     from assets.storage import LandingZone
+    from ingest.pseudonymise import MissingKeyError, load_key
 
     landing = LandingZone(root=str(settings.landing))
     published = published_inputs(settings.published)
-    rules = rules_digest()
+    try:  # the key is part of what a year is computed with
+        rules = rules_digest(load_key(settings.key, settings.key_file))
+    except MissingKeyError:
+        rules = None
     print("\npublished snapshot (the next `chipao run` recomputes what changed)")
     for year in sorted(set(years_with_files(landing)) | set(published)):
         done = published.get(year)
@@ -257,6 +297,8 @@ def _print_published(settings: Settings) -> None:
             continue
         if not any(landing.bmn_files(year).values()):
             state = "its landing files are gone"
+        elif rules is None:
+            state = "inputs not compared (no pseudonymisation key: CHIPAO_KEY)"
         elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
             state = "inputs unchanged"
         else:
@@ -306,6 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
         "were published",
     )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "pull",
+        help="fetch the configured sources (sources.yaml or CHIPAO_SOURCES) into "
+        "landing/sources/, then load their figures into marts.published_figure",
+    )
+    p.add_argument("sources", nargs="*", help="source names (default: every configured one)")
+    p.set_defaults(func=cmd_pull)
 
     p = sub.add_parser(
         "bench",

@@ -4,9 +4,12 @@ import dagster as dg
 
 from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
 from assets import reports as report_assets
+from assets import sources as source_assets
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
+from pipelines.source_jobs import SOURCE_JOBS
+from sources import config as sources_config
 
 # Everything a survey year computes; its snapshot is published after all of them.
 YEAR_ASSETS = [
@@ -26,11 +29,15 @@ ASSETS = [
     quality.gx_facts,
     quality.gx_quality,
 ]
+# The configured sources (sources.yaml): a pull asset each, the figures loaded from landing.
+SOURCE_ASSETS, SOURCE_CHECKS = source_assets.build(
+    sources_config.load(load_settings().sources_file)
+)
 JOBS = [reference_job, survey_year_job]
 
 defs = dg.Definitions(
-    assets=ASSETS,
-    jobs=JOBS,
+    assets=[*ASSETS, *SOURCE_ASSETS, *SOURCE_CHECKS],
+    jobs=[*JOBS, *SOURCE_JOBS],
     schedules=[nightly_refresh],
     sensors=[landing_years],
     resources=build_resources(load_settings()),

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.inputs import years_with_files
-from assets.storage import LandingZone
+from assets.storage import LandingZone, PseudonymKey
 from assets.warehouse import SURVEY_YEARS, Warehouse
 from pipelines.plan import plan_years, years_in_progress
 from pipelines.recovery import recover
@@ -24,13 +24,17 @@ survey_year_job = dg.define_asset_job(
 )
 
 
-def _changed(context, landing: LandingZone, warehouse: Warehouse, years: list[int]):
+def _changed(
+    context, landing: LandingZone, warehouse: Warehouse, key: PseudonymKey, years: list[int]
+):
     """The plans of ``years`` that need a run and have none under way (a killed `chipao run`
     is not under way: it is failed first, as the next `chipao run` would)."""
     for line in recover(context.instance):
         context.log.info(line)
     busy = years_in_progress(context.instance)
-    plans = plan_years(context.instance, landing, Path(warehouse.published_path), years)
+    plans = plan_years(
+        context.instance, landing, Path(warehouse.published_path), years, key.secret()
+    )
     return [p for p in plans if p.changed and p.year_be not in busy]
 
 
@@ -43,7 +47,10 @@ def _changed(context, landing: LandingZone, warehouse: Warehouse, years: list[in
     "(or rules) changed since they were published; years without files are never picked.",
 )
 def nightly_refresh(
-    context: dg.ScheduleEvaluationContext, landing: LandingZone, warehouse: Warehouse
+    context: dg.ScheduleEvaluationContext,
+    landing: LandingZone,
+    warehouse: Warehouse,
+    pseudonym_key: PseudonymKey,
 ):
     registered = set(context.instance.get_dynamic_partitions(SURVEY_YEARS.name))
     years = [y for y in years_with_files(landing) if str(y) in registered]
@@ -52,7 +59,7 @@ def nightly_refresh(
             "No survey year with landing files registered yet: run `chipao run` or add landing "
             "files (the landing_years sensor registers them)."
         )
-    plans = _changed(context, landing, warehouse, years)
+    plans = _changed(context, landing, warehouse, pseudonym_key, years)
     if not plans:
         return dg.SkipReason(f"inputs of {years} unchanged since they were published")
     return [dg.RunRequest(partition_key=str(p.year_be), tags=p.tags) for p in plans]
@@ -65,11 +72,16 @@ def nightly_refresh(
     description="Registers a survey year as a partition when its landing folder gets files, and "
     "runs each year whose files changed since it was published.",
 )
-def landing_years(context: dg.SensorEvaluationContext, landing: LandingZone, warehouse: Warehouse):
+def landing_years(
+    context: dg.SensorEvaluationContext,
+    landing: LandingZone,
+    warehouse: Warehouse,
+    pseudonym_key: PseudonymKey,
+):
     years = years_with_files(landing)
     known = set(context.instance.get_dynamic_partitions(SURVEY_YEARS.name))
     new = [str(y) for y in years if str(y) not in known]
-    plans = _changed(context, landing, warehouse, years)
+    plans = _changed(context, landing, warehouse, pseudonym_key, years)
     if not new and not plans:
         return dg.SkipReason("no landing file changed since its year was published")
     return dg.SensorResult(

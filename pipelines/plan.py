@@ -58,11 +58,15 @@ class YearPlan:
 
 
 def plan_years(
-    instance: dg.DagsterInstance, landing: Landing, snapshot: Path, years: Iterable[int]
+    instance: dg.DagsterInstance,
+    landing: Landing,
+    snapshot: Path,
+    years: Iterable[int],
+    key: bytes,
 ) -> list[YearPlan]:
     published = published_inputs(snapshot)
     unpublished = unpublished_years(instance)
-    rules = rules_digest()
+    rules = rules_digest(key)
     return [
         YearPlan(year, year_inputs(landing, year, rules), published.get(year), year in unpublished)
         for year in years

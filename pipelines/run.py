@@ -18,6 +18,7 @@ import dagster as dg
 
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
+from ingest.pseudonymise import load_key
 from pipelines.definitions import ASSETS, JOBS
 from pipelines.jobs import reference_job, survey_year_job
 from pipelines.plan import plan_years
@@ -116,7 +117,9 @@ def run_years(
             f"XLSX or Parquet files in {folder}/households/ and members/ (README, "
             "'Input layout'); nothing was run"
         )
-    plans = plan_years(instance, landing, settings.published, years)
+    plans = plan_years(
+        instance, landing, settings.published, years, load_key(settings.key, settings.key_file)
+    )
     todo = [p for p in plans if force or p.changed]
     for plan in plans:
         if plan not in todo:

@@ -44,6 +44,8 @@ class Settings:
     quarantine_share_limit: float
     workers: int  # processes that stage files in parallel
     duckdb_memory: str  # DuckDB's memory limit, beyond which it spills to CHIPAO_HOME
+    # the one YAML file configuring the pulled sources (sources/config.py)
+    sources_file: Path = PROJECT_ROOT / "sources.yaml"
 
     @property
     def landing(self) -> Path:
@@ -88,4 +90,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # one staging process per core, at most four: the rules across files run in one anyway
         workers=int(env.get("CHIPAO_WORKERS") or min(4, os.cpu_count() or 1)),
         duckdb_memory=env.get("CHIPAO_DUCKDB_MEMORY", "4GB"),
+        sources_file=Path(env.get("CHIPAO_SOURCES") or PROJECT_ROOT / "sources.yaml"),
     )

@@ -192,9 +192,15 @@ def age_reference_day() -> str:
     return survey_rules()["age_reference_day"]
 
 
-def poverty_line(year_be: int, region_code: str) -> float:
-    """Monetary poverty line of the year and NSO region, baht per person per YEAR."""
-    lines = survey_rules()["poverty_line_monthly"]
+def poverty_line_source() -> str | None:
+    """The source whose published lines replace ``poverty_line_monthly`` (None: the YAML's)."""
+    return survey_rules().get("poverty_line_source")
+
+
+def poverty_line(year_be: int, region_code: str, lines: dict[str, Any] | None = None) -> float:
+    """Monetary poverty line of the year and NSO region, baht per person per YEAR; ``lines`` in
+    the shape of survey_rules.yaml's ``poverty_line_monthly`` (default: that section)."""
+    lines = lines or survey_rules()["poverty_line_monthly"]
     if year_be not in lines["national"]:
         raise KeyError(f"no national poverty line for {year_be}: add it to survey_rules.yaml")
     scale = lines["regional"][region_code] / lines["national_in_regional_year"]

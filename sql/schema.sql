@@ -291,7 +291,7 @@ CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     fgt0 DOUBLE NOT NULL,            -- headcount ratio (poor when income < line)
     fgt1 DOUBLE NOT NULL,            -- poverty gap
     fgt2 DOUBLE NOT NULL,            -- squared poverty gap
-    watts DOUBLE                     -- zero incomes excluded (see area_inequality)
+    watts DOUBLE                     -- zero incomes in the population, adding nothing (WB PIP)
 );
 
 -- Per-capita household income, person-weighted.
@@ -314,8 +314,9 @@ CREATE TABLE IF NOT EXISTS marts.area_inequality (
     atkinson_05 DOUBLE,
     atkinson_1 DOUBLE,
     atkinson_2 DOUBLE,
-    palma DOUBLE,
-    s80_s20 DOUBLE
+    palma DOUBLE,                    -- NULL when the poorest 40 % have no income
+    s80_s20 DOUBLE,                  -- NULL when the poorest 20 % have no income
+    ratio_null_reason VARCHAR        -- why gini, palma or s80_s20 is NULL (measures.RATIO_NULL_REASONS)
 );
 
 -- Theil T of an area = within its child areas + between them, exactly.
@@ -346,4 +347,113 @@ CREATE TABLE IF NOT EXISTS core.year_input (
     bytes BIGINT NOT NULL,
     run_id VARCHAR,                  -- the Dagster run that published it
     published_at TIMESTAMP NOT NULL
+);
+
+-- Sources pulled or imported into landing/sources/<source>/ (sources/, README "Sources").
+-- Provenance of each landed file, as recorded in its provenance.json.
+CREATE TABLE IF NOT EXISTS core.source_file (
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    url VARCHAR,
+    final_url VARCHAR,               -- after redirects
+    sha256 VARCHAR NOT NULL,
+    bytes BIGINT,
+    fetched_at VARCHAR,              -- ISO 8601, UTC
+    etag VARCHAR,
+    last_modified VARCHAR,
+    licence VARCHAR,
+    dataset VARCHAR,
+    dataset_modified VARCHAR,
+    resource_modified VARCHAR
+);
+
+-- Per source file: rows read = rows loaded + rows quarantined.
+CREATE TABLE IF NOT EXISTS core.source_ledger (
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    file_error VARCHAR
+);
+
+-- One row per (row, column, rule) of a source file that failed: an unmatched area name, an
+-- unknown label, a year of the other era, a value that is no number.
+CREATE TABLE IF NOT EXISTS core.source_quarantine (
+    source VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    row_index BIGINT,
+    column_name VARCHAR,
+    rule VARCHAR NOT NULL,
+    value VARCHAR,
+    message_en VARCHAR NOT NULL
+);
+
+-- Published figures per area (TPMAP's counts, NSO's series, portals' tables), each with its
+-- source. measure: schemas/catalog/figures.yaml; rolled_up: summed from the source's finer areas.
+CREATE TABLE IF NOT EXISTS marts.published_figure (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR,
+    name_en VARCHAR,
+    parent_code VARCHAR,
+    measure VARCHAR NOT NULL,
+    indicator_code VARCHAR,
+    value DOUBLE NOT NULL,
+    unit VARCHAR,
+    year_stated VARCHAR,             -- BE or CE: the era the source wrote its years in
+    rolled_up BOOLEAN NOT NULL,
+    source VARCHAR NOT NULL,
+    file VARCHAR,
+    row_index BIGINT                 -- the source row (NULL when rolled up)
+);
+
+-- The survey beside each published figure of the same year, level, area and measure.
+CREATE OR REPLACE VIEW marts.survey_vs_published AS
+SELECT
+    p.year, p.year_be, p.level, p.area_code, p.name_th, p.name_en, p.measure, p.indicator_code,
+    p.source, p.value AS published_value, s.value AS survey_value,
+    CASE WHEN p.value <> 0 THEN s.value / p.value - 1 END AS relative_gap
+FROM marts.published_figure AS p
+JOIN (
+    SELECT year_be, level, area_code, 'households' AS measure, NULL AS indicator_code,
+           households::DOUBLE AS value FROM marts.area_summary WHERE age_band = 'all'
+    UNION ALL SELECT year_be, level, area_code, 'persons', NULL, persons::DOUBLE
+           FROM marts.area_summary WHERE age_band = 'all'
+    UNION ALL SELECT year_be, level, area_code, 'mpi_poor_persons', NULL,
+           mpi_poor_persons::DOUBLE FROM marts.area_summary WHERE age_band = 'all'
+    UNION ALL SELECT year_be, level, area_code, 'target_poor_persons', NULL,
+           target_poor_persons::DOUBLE FROM marts.area_summary WHERE age_band = 'all'
+    UNION ALL SELECT year_be, level, area_code, 'persons_deprived', indicator_code,
+           persons_deprived::DOUBLE FROM marts.area_indicator WHERE age_band = 'all'
+) AS s
+  ON s.year_be = p.year_be AND s.level = p.level AND s.area_code = p.area_code
+ AND s.measure = p.measure AND s.indicator_code IS NOT DISTINCT FROM p.indicator_code;
+
+-- Provinces ranked by the survey's MPI-poor rate and by a published poverty rate (NSO's),
+-- within the provinces both have for the year: rank 1 = the poorest.
+CREATE OR REPLACE VIEW marts.poverty_rank_gap AS
+WITH both_rates AS (
+    SELECT p.year, p.year_be, p.area_code, p.name_th, p.name_en, p.source,
+           p.value AS published_poverty_rate,
+           s.mpi_poor_persons / s.persons AS mpi_poor_rate
+    FROM marts.published_figure AS p
+    JOIN marts.area_summary AS s
+      ON s.year_be = p.year_be AND s.level = 'province' AND s.area_code = p.area_code
+     AND s.age_band = 'all' AND s.persons > 0
+    WHERE p.level = 'province' AND p.measure = 'poverty_rate'
+)
+SELECT *,
+    rank() OVER (PARTITION BY year_be, source ORDER BY published_poverty_rate DESC) AS published_rank,
+    rank() OVER (PARTITION BY year_be, source ORDER BY mpi_poor_rate DESC) AS mpi_poor_rank,
+    count(*) OVER (PARTITION BY year_be, source) AS provinces
+FROM both_rates;
+
+-- What the published figures were loaded from (sources.run.fingerprint): `chipao run` loads
+-- the sources again only when it changed.
+CREATE TABLE IF NOT EXISTS core.source_input (
+    fingerprint VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
 );

@@ -129,3 +129,25 @@ def national_rate(code: str) -> float:
     return float(
         common[f"indicator{ind.bmn_no}.CNT"].sum() / common[f"indicator{ind.bmn_no}.ALL"].sum()
     )
+
+
+@cache
+def tpmap_counts() -> pl.DataFrame:
+    """TPMAP 2561's own counts per district, under the names `check.district_counts` gives:
+    people, MPI-poor and target-poor people, and each indicator's ALL and CNT (people of the
+    households in scope, of the households failing)."""
+    common = _read(COMMON_FILE)
+    poor = _read(TARGET_POOR_FILE).drop("province_ID")
+    table = common.join(poor, on="amphur_ID", how="inner").sort("amphur_ID")
+    return table.select(
+        pl.col("amphur_ID").alias("district"),
+        pl.col("household.CNT").alias("households"),
+        pl.col("HOUSEMEMBER_CNT").alias("persons"),
+        pl.col("poor.JPT.CNT").alias("mpi_poor"),
+        pl.col("poor.JPT.MOFval.CNT").alias("target_poor"),
+        *(
+            pl.col(f"indicator{ind.bmn_no}.{part.upper()}").alias(f"{part}_{ind.code}")
+            for ind in catalog.indicators()
+            for part in ("all", "cnt")
+        ),
+    )

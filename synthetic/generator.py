@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
-from synthetic import calibration, catalog, deprivation, geography, model, survey, writer
+from synthetic import calibration, catalog, check, deprivation, geography, model, survey, writer
 from synthetic.defects import inject
 
 TINY_PROVINCE = "58"  # Mae Hong Son: 7 districts, the highest target-poor share in 2561
@@ -73,10 +74,19 @@ class GenerationSummary:
     files: list[Path] = field(default_factory=list)
     households: dict[int, int] = field(default_factory=dict)  # per survey year
     persons: dict[int, int] = field(default_factory=dict)
-    mpi_poor: dict[int, int] = field(default_factory=dict)  # people failing any indicator
+    # TPMAP's counting: members of households where anyone fails any of the 17 indicators.
+    mpi_poor: dict[int, int] = field(default_factory=dict)
     target_poor: dict[int, int] = field(default_factory=dict)  # MPI-poor, verified card
     defects: Counter = field(default_factory=Counter)  # injected defects by kind
+    # check.district_counts of the clean rows (before defects) of the first (calibrated) year.
+    district_counts: dict[int, pl.DataFrame] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def check(self) -> check.Report:
+        """The first survey year, the one calibrated to TPMAP 2561, against TPMAP 2561."""
+        first = self.years[0]
+        return check.report(self.district_counts[first], first)
 
     def __str__(self) -> str:
         # The CLI prints the summary: one line per year instead of hundreds of file paths.
@@ -97,6 +107,7 @@ class GenerationSummary:
                 "  defects injected: "
                 + ", ".join(f"{kind} {n:,}" for kind, n in sorted(self.defects.items()))
             )
+        lines += self.check.lines()
         return "\n".join(lines)
 
 
@@ -168,6 +179,7 @@ def generate(
         for counter in (summary.households, summary.persons, summary.mpi_poor, summary.target_poor):
             counter[year] = 0
 
+    counts: dict[int, list[pl.DataFrame]] = {chosen_years[0]: []}
     for province in chosen:
         province_targets = targets.for_province(province)
         if tuple(province_targets.codes) != geography.district_codes(province):
@@ -176,6 +188,8 @@ def generate(
         for year in chosen_years:
             answers = survey.answer_year(built, year, criteria[year])
             frames = writer.to_frames(year, province, answers)
+            if year == chosen_years[0]:  # the year calibrated to TPMAP 2561
+                counts[year].append(check.district_counts(frames.households, frames.members, year))
             if defects > 0:
                 rng = np.random.default_rng(np.random.SeedSequence([seed, int(province), year, 7]))
                 frames, injected = inject(frames, defects, rng)
@@ -195,6 +209,7 @@ def generate(
             )
         del built
 
+    summary.district_counts = {year: pl.concat(parts) for year, parts in counts.items()}
     summary.files.append(
         writer.write_readme(
             out,

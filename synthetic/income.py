@@ -3,8 +3,10 @@ personal incomes of the earners.
 
 A household fails indicator 4.3 when its income propensity lies below the district's threshold
 for the year (so the failure rate is the district's TPMAP rate). Failing households get a
-per-capita income below the criterion; the others the criterion plus a log-normal amount whose
-median depends on the district, which gives the long upper tail behind a Gini near 0.38.
+per-capita income below the criterion, the deeper below the threshold the lower, down to zero
+for some households without an earner and to a few hundred baht for the rest, as real files
+have; the others the criterion plus a log-normal amount whose median depends on the district,
+which gives the long upper tail behind a Gini near 0.38.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ REGION_PREMIUM = {"2": 0.12, "3": -0.12, "4": -0.12, "5": 0.03}
 DISTRICT_NOISE_SD = 0.10
 SIZE_SLOPE = 0.06  # larger households have less per head
 MIN_MARGIN = 100.0  # baht above the criterion for households that pass
+# Below the criterion: per-capita income = criterion x max(BELOW_SCALE x exp(-BELOW_DECAY x
+# depth) - BELOW_SHIFT, floor), depth ~ Exp(1) for the failing households of a district. About
+# 8 % of them (depth > 2.55) reach zero (no earner) or the floor (an earner: 380 baht a year).
+BELOW_SCALE, BELOW_DECAY, BELOW_SHIFT = 1.25, 0.5, 0.35
+EARNER_FLOOR = 0.01
+NO_EARNER_SHIFT = 1.5  # lower income propensity of households where nobody earns
 
 
 def district_levels(
@@ -48,15 +56,25 @@ def household_levels(district_level: np.ndarray, first_size: np.ndarray) -> np.n
     return district_level - SIZE_SLOPE * (np.minimum(first_size, 10) - 3)
 
 
+def income_propensity(propensity: np.ndarray, has_earner: np.ndarray) -> np.ndarray:
+    """The household's income propensity in a year: lower while nobody in it earns."""
+    return propensity.astype(np.float64) - NO_EARNER_SHIFT * ~has_earner
+
+
 def per_capita_income(
     propensity: np.ndarray,
-    threshold: np.ndarray,
+    gap: np.ndarray,
     level: np.ndarray,
     growth: np.ndarray,
     criterion: float,
+    has_earner: np.ndarray,
 ) -> np.ndarray:
-    gap = propensity.astype(np.float64) - threshold
-    below = criterion * (0.2 + 0.75 * np.exp(np.minimum(gap, 0.0)))
+    """`gap`: the income propensity minus the district's 4.3 threshold (negative: fails)."""
+    threshold = propensity.astype(np.float64) - gap
+    # Scaled by the threshold, the shortfall of a normal tail below it is about Exp(1).
+    depth = -np.minimum(gap, 0.0) * np.clip(-threshold, 1.0, 10.0)
+    share = BELOW_SCALE * np.exp(-BELOW_DECAY * depth) - BELOW_SHIFT
+    below = criterion * np.maximum(share, np.where(has_earner, EARNER_FLOOR, 0.0))
     # A shrinking economy must not push a passing household below the criterion.
     above = np.maximum(
         (criterion + MIN_MARGIN + np.exp(level + SPREAD * propensity)) * growth,

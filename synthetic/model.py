@@ -26,7 +26,17 @@ from synthetic.calibration import DistrictTargets
 from synthetic.catalog import BE_OFFSET
 
 # Streams of SeedSequence([seed, province]).spawn(); appending a stream keeps the others.
-STREAMS = ("layout", "roster", "panel", "households", "people", "newborns", "trends", "income")
+STREAMS = (
+    "layout",
+    "roster",
+    "panel",
+    "households",
+    "people",
+    "newborns",
+    "trends",
+    "income",
+    "rounding",
+)
 
 
 @dataclass
@@ -40,7 +50,8 @@ class ProvinceModel:
     citizen_id: np.ndarray
     household_traits: traits.HouseholdTraits
     person_traits: traits.PersonTraits  # aligned with population
-    thresholds: dict[str, np.ndarray]  # indicator -> (district, years after the first)
+    rates: dict[str, np.ndarray]  # indicator -> TPMAP-counted rate, (district, years after first)
+    offsets: dict[str, np.ndarray]  # indicator -> uniform, (district, years after the first)
     income_level: np.ndarray  # per household, log scale
     income_growth: np.ndarray  # per district, yearly
     disability_scale: np.ndarray  # per district
@@ -115,8 +126,8 @@ def build(
 
     trends = deprivation.draw_trends(streams["trends"], targets.codes.size)
     n_steps = last - first + 1
-    thresholds = {
-        code: deprivation.thresholds(deprivation.yearly_rates(targets, trends, code, n_steps))
+    rates = {
+        code: deprivation.yearly_rates(targets, trends, code, n_steps)
         for code in deprivation.HOUSEHOLD_INDICATORS + deprivation.PERSON_INDICATORS
     }
 
@@ -144,7 +155,8 @@ def build(
         citizen_id=citizen_id,
         household_traits=household_traits,
         person_traits=person_traits,
-        thresholds=thresholds,
+        rates=rates,
+        offsets=_offsets(streams["rounding"], list(rates), targets.codes.size, n_steps),
         income_level=income_level,
         income_growth=trends.income_growth,
         disability_scale=health.share_scale(
@@ -155,6 +167,15 @@ def build(
         ),
         first_year=first,
     )
+
+
+def _offsets(
+    rng: np.random.Generator, codes: list[str], n_districts: int, n_steps: int
+) -> dict[str, np.ndarray]:
+    """household_thresholds' offsets; drawn year by year so a year's do not depend on how many
+    later years are generated."""
+    draws = rng.random((n_steps, len(codes), n_districts))
+    return {code: draws[:, i, :].T for i, code in enumerate(codes)}
 
 
 def _serial_within_group(group: np.ndarray, creation: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ OCCUPATION_CDF = {
     (False, True): np.cumsum([0.60, 0.10, 0.18, 0.02, 0.10]),
     (True, True): np.cumsum([0.30, 0.15, 0.35, 0.05, 0.15]),
 }
+OTHER_OCCUPATION = 5
 DEPRIVED_WORKER_WITH_OCCUPATION = 0.2  # deprived on 4.1/4.2 by having no income, not no job
 
 # Grade 9 is completed at 14, 15 or 16 by disjoint slices of one uniform, so nobody completes
@@ -52,17 +53,31 @@ class YearAnswers:
 
 @dataclass
 class _Person:
-    """Who the living members are in one year (row-aligned arrays)."""
+    """Who the living members are in one year (row-aligned arrays, grouped by household)."""
 
     age: np.ndarray
     district: np.ndarray
     traits: PersonTraits
-    thresholds: dict[str, np.ndarray]  # indicator -> (district, step)
-    step: int
+    rates: dict[str, np.ndarray]  # indicator -> this year's rate per district
+    offsets: dict[str, np.ndarray]  # indicator -> this year's household_thresholds offset
+    starts: np.ndarray  # first row of each present household
+    household_size: np.ndarray  # per present household
+    household_district: np.ndarray
 
-    def fails(self, code: str) -> np.ndarray:
-        threshold = self.thresholds[code][self.district, self.step]
-        return self.traits.propensity[:, PERSON_COLUMN[code]] < threshold
+    def fails(self, code: str, scope: np.ndarray) -> np.ndarray:
+        """Everyone whose propensity lies below the threshold that fails the district's rate of
+        the people of households with someone in `scope` (TPMAP's household counting)."""
+        propensity = self.traits.propensity[:, PERSON_COLUMN[code]]
+        lowest = deprivation.lowest_in_household(propensity, scope, self.starts)
+        counted = np.isfinite(lowest)
+        threshold = deprivation.household_thresholds(
+            lowest[counted],
+            self.household_size[counted],
+            self.household_district[counted],
+            self.rates[code],
+            self.offsets[code],
+        )
+        return propensity < threshold[self.district]
 
     def between(self, low: int, high: int) -> np.ndarray:
         return (self.age >= low) & (self.age <= high)
@@ -89,11 +104,12 @@ def _abilities(model: ProvinceModel, p: _Person) -> dict[str, np.ndarray]:
 def _education(p: _Person) -> dict[str, np.ndarray]:
     """Schooling by age: kindergarten 3-5, compulsory 6-14, grade 9 around 15, then some go on."""
     age, g9, s = p.age, p.traits.grade9, p.traits.schooling
-    fails_31, fails_32, fails_33 = p.fails("3.1"), p.fails("3.2"), p.fails("3.3")
+    fails_31, fails_32 = p.fails("3.1", p.between(3, 5)), p.fails("3.2", p.between(6, 14))
     completes = np.zeros(age.size, dtype=bool)
     for at_age, (low, high) in GRADE9_SLICES.items():
         completes |= (age == at_age) & (g9 >= low) & (g9 < high)
     completes &= ~((age == 14) & fails_32)  # not enrolled, cannot complete
+    fails_33 = p.fails("3.3", completes)
     completed_before = g9 < np.select([age <= 14, age == 15, age == 16], [0.0, 0.05, 0.85], 0.95)
     continues = ~fails_33
     # Non-continuers (the 3.3 propensity) and a few dropouts are out of school after grade 9.
@@ -117,24 +133,29 @@ def _education(p: _Person) -> dict[str, np.ndarray]:
         "completes": completes,
         "continues": continues,
         "fails_31": p.between(3, 5) & fails_31,
-        "fails_32": p.between(6, 14) & fails_32,
+        "fails_32": p.between(6, 14) & (schooling == 0),  # a 14-year-old leaver too
         "fails_33": completes & fails_33,
     }
 
 
 def _work(p: _Person, urban: np.ndarray, student: np.ndarray, ability: dict) -> dict:
     age = p.age
-    in_41 = p.between(15, 59) & ~student & ability["able_to_work"]
+    # The survey app leaves out of 4.1 only those unable to work AND disabled or chronically ill.
+    unable = ~ability["able_to_work"]
+    excused = unable & (ability["disabled"] | ability["chronic_illness"])
+    in_41 = p.between(15, 59) & ~student & ~excused
     in_42 = (age >= 60) & ability["self_care"]
     works = in_41 | in_42
-    deprived = (in_41 & p.fails("4.1")) | (in_42 & p.fails("4.2"))
+    deprived = (in_41 & p.fails("4.1", in_41)) | (in_42 & p.fails("4.2", in_42))
     code = np.ones(age.size, dtype=np.int64)
     for (is_urban, is_elderly), cdf in OCCUPATION_CDF.items():
         group = (urban == is_urban) & ((age >= 60) == is_elderly)
         code[group] = 1 + np.searchsorted(cdf, p.traits.occupation[group], side="right")
+    # In scope though unable to work: an income, if any, comes without a trade.
+    code = np.where(unable & in_41, OTHER_OCCUPATION, np.minimum(code, 5))
     with_job = works & (~deprived | (p.traits.no_income < DEPRIVED_WORKER_WITH_OCCUPATION))
     return {
-        "occupation": np.where(with_job, np.minimum(code, 5), 0),
+        "occupation": np.where(with_job, code, 0),
         "earner": works & ~deprived,
         "deprived": deprived,
     }
@@ -152,36 +173,62 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
     pop = model.population
     step = year - model.first_year
     alive = np.flatnonzero(pop.alive(year))
-    hh = pop.household[alive]
+    hh = pop.household[alive]  # grouped: the population is ordered by household
     h_district = model.layout.district
+    size = np.bincount(hh, minlength=pop.n_households)
+    house = np.flatnonzero(size > 0)
+    rates = {code: values[:, step] for code, values in model.rates.items()}
+    offsets = {code: values[:, step] for code, values in model.offsets.items()}
     p = _Person(
         age=dates.age_on_reference_day(pop.birth[alive], year - BE_OFFSET).astype(np.int64),
         district=h_district[hh],
         traits=model.person_traits.take(alive),
-        thresholds=model.thresholds,
-        step=step,
+        rates=rates,
+        offsets=offsets,
+        starts=np.cumsum(size[house]) - size[house],
+        household_size=size[house],
+        household_district=h_district[house],
     )
     age = p.age
-    size = np.bincount(hh, minlength=pop.n_households)
 
-    def household_gap(code: str) -> np.ndarray:
-        propensity = model.household_traits.propensity[:, HOUSEHOLD_COLUMN[code]]
-        return propensity - model.thresholds[code][h_district, step]
-
-    household_fails = {code: household_gap(code) < 0 for code in deprivation.HOUSEHOLD_INDICATORS}
+    def household_gap(code: str, propensity: np.ndarray | None = None) -> np.ndarray:
+        """Propensity minus the threshold that fails the district's rate of the people."""
+        if propensity is None:
+            propensity = model.household_traits.propensity[:, HOUSEHOLD_COLUMN[code]]
+        threshold = deprivation.household_thresholds(
+            propensity[house], size[house], h_district[house], rates[code], offsets[code]
+        )
+        return propensity - threshold[h_district]
 
     ability = _abilities(model, p)
     education = _education(p)
     work = _work(p, model.urban[p.district], education["schooling"] >= 2, ability)
+    has_earner = np.bincount(hh, weights=work["earner"], minlength=pop.n_households) > 0
+
+    gaps = {
+        code: household_gap(code)
+        for code in deprivation.HOUSEHOLD_INDICATORS
+        if code != deprivation.INCOME_INDICATOR
+    }
+    # Households where nobody earns are the likeliest to be income-poor, and only they can
+    # have no income at all.
+    income_propensity = income.income_propensity(
+        model.household_traits.propensity[:, HOUSEHOLD_COLUMN[deprivation.INCOME_INDICATOR]],
+        has_earner,
+    )
+    gaps[deprivation.INCOME_INDICATOR] = household_gap(
+        deprivation.INCOME_INDICATOR, income_propensity
+    )
+    household_fails = {code: gap < 0 for code, gap in gaps.items()}
 
     per_capita = income.per_capita_income(
-        model.household_traits.propensity[:, HOUSEHOLD_COLUMN[deprivation.INCOME_INDICATOR]],
-        model.thresholds[deprivation.INCOME_INDICATOR][h_district, step],
+        income_propensity,
+        gaps[deprivation.INCOME_INDICATOR],
         model.income_level,
         (1.0 + model.income_growth[h_district]) ** step,
         criterion,
+        has_earner,
     )
-    has_earner = np.bincount(hh, weights=work["earner"], minlength=pop.n_households) > 0
     items = income.split_items(per_capita * size, model.household_traits.income_shares, has_earner)
     earned = items["income_main"] + items["income_secondary"]
     income_year = income.personal_incomes(hh, work["earner"], p.traits.earning_weight, earned)
@@ -189,20 +236,24 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
     elderly, disabled = age >= 60, ability["disabled"]
     # One cared_for answer serves both 5.1 and 5.2: disabled people answer by the disability
     # rate (so 5.2 is exact), the other elderly by the elderly rate.
-    not_cared = np.where(disabled, p.fails("5.2"), elderly & p.fails("5.1"))
-    # Birth weight is fixed at birth: judged against the rate of the year the child was 0.
-    born_step = np.clip(year - age - model.first_year, 0, model.thresholds["1.1"].shape[1] - 1)
+    not_cared = np.where(
+        disabled, p.fails("5.2", disabled), elderly & p.fails("5.1", elderly & ~disabled)
+    )
+    # Birth weight is fixed at birth: judged, person by person, against the rate of the year
+    # the child was 0 (TPMAP's figures for it look person-level; one baby a household is usual).
+    birth_thresholds = deprivation.thresholds(model.rates["1.1"])
+    born_step = np.clip(year - age - model.first_year, 0, birth_thresholds.shape[1] - 1)
     low_birth_weight = (
-        p.traits.propensity[:, PERSON_COLUMN["1.1"]]
-        < (model.thresholds["1.1"][p.district, born_step])
+        p.traits.propensity[:, PERSON_COLUMN["1.1"]] < birth_thresholds[p.district, born_step]
     )
     birth_weight = np.round(
         np.where(low_birth_weight, p.traits.birth_weight_low, p.traits.birth_weight_high), -1
     )
     birth_weight = np.where(low_birth_weight, np.minimum(birth_weight, 2490), birth_weight)
-    fails_14, fails_34 = p.fails("1.4"), p.fails("3.4")
+    fails_14 = p.fails("1.4", age >= 6)
+    fails_34 = p.fails("3.4", p.between(15, 59))
 
-    # MPI-poor: the union of the 17 indicators; household failures count for every member.
+    # MPI-poor (TPMAP): every member of a household where anyone fails any of the 17.
     person_poor = (
         ((age <= 1) & low_birth_weight)
         | ((age >= 6) & fails_14)
@@ -213,12 +264,13 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
         | work["deprived"]
         | not_cared
     )
-    mpi_poor = np.logical_or.reduce(list(household_fails.values()))[hh] | person_poor
+    poor_household = np.logical_or.reduce(list(household_fails.values()))
+    poor_household |= np.bincount(hh, weights=person_poor, minlength=pop.n_households) > 0
+    mpi_poor = poor_household[hh]
     if model.card is None:
         model.assign_cards(alive, p.district, age >= 18, mpi_poor)
     card = model.card[alive]
 
-    house = np.flatnonzero(size > 0)
     households = {
         "survey_year": np.full(house.size, year),
         "house_code": model.house_code[house],
@@ -229,8 +281,8 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
         "medicine_safe": ~household_fails["1.3"][house],
         "housing_secure": ~household_fails["2.1"][house],
         # Water amounts follow the propensity's distance from the threshold.
-        "drinking_water_lpd": _litres(household_gap("2.2")[house], 1.0, 3.9, 5.5),
-        "domestic_water_lpd": _litres(household_gap("2.3")[house], 10.0, 34.0, 50.0),
+        "drinking_water_lpd": _litres(gaps["2.2"][house], 1.0, 3.9, 5.5),
+        "domestic_water_lpd": _litres(gaps["2.3"][house], 10.0, 34.0, 50.0),
         "home_hygienic": ~household_fails["2.4"][house],
     }
     completes = education["completes"]

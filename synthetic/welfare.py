@@ -5,8 +5,9 @@ that makes the number of target poor (MPI-poor and verified) equal TPMAP's targe
 the district's people, and to the other adults so that the district's overall registered and
 verified shares also match. The status is drawn once, in the first survey year, and kept.
 
-The generator's MPI-poor are fewer than TPMAP's (TPMAP counts person indicators for the whole
-household), so in some districts even all MPI-poor adults would not reach the target. Their
+MPI-poor are counted as TPMAP counts them: every member of a household where anyone fails an
+indicator. Where a district's sample has too few MPI-poor adults to reach its target (the union
+of the indicators is drawn, not fixed per district, and small districts have few adults), the
 shortfall is moved to the other districts of the province, in proportion to their targets, so
 the province's target-poor count still comes out right.
 """

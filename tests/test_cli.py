@@ -3,6 +3,7 @@
 import pytest
 
 from pipelines.cli import build_parser, main
+from tests.conftest import TEST_KEY
 from tests.handmade import household, member, write_landing
 
 
@@ -53,12 +54,21 @@ def test_sql_cannot_write(run, monkeypatch, capsys):
 
 def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.setenv("CHIPAO_KEY", TEST_KEY)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "2566: 2 files" in out
     assert "citizen_id_check_digit 1" in out  # the one broken member, with its rule
     for year in (2565, 2566):
         assert f"{year}: published " in out and "(2 files), inputs unchanged" in out
+
+
+def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.delenv("CHIPAO_KEY", raising=False)
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "2566: 2 files" in out and "inputs not compared (no pseudonymisation key" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):

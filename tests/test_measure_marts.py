@@ -94,7 +94,8 @@ def test_country_values_equal_the_scalar_api_on_the_same_records(con, persons):
     assert row["theil"] == pytest.approx(m.theil(income), abs=1e-12)
     assert row["atkinson_05"] == pytest.approx(m.atkinson(income, 0.5), abs=1e-12)
     assert row["palma"] == pytest.approx(m.palma(income), abs=1e-12)
-    assert row["median_income"] == pytest.approx(m.median(income))
+    assert row["s80_s20"] == pytest.approx(m.quantile_share_ratio(income), abs=1e-12)
+    assert row["median_income"] == m.median(income)
     assert row["zero_incomes_excluded"] == int((income == 0).sum())
     line = catalog.poverty_line(YEAR, persons["region_code"][0])
     nso = frame(
@@ -104,6 +105,13 @@ def test_country_values_equal_the_scalar_api_on_the_same_records(con, persons):
         {"y": YEAR},
     ).row(0)
     assert nso == pytest.approx(tuple(m.fgt(income, line, a) for a in (0, 1, 2)), abs=1e-12)
+    watts = frame(
+        con,
+        "SELECT watts FROM marts.area_income_poverty WHERE "
+        "level = 'country' AND line = 'nso' AND age_band = 'all' AND year_be = $y",
+        {"y": YEAR},
+    ).item()
+    assert watts == pytest.approx(m.watts(income, line), abs=1e-12)
     columns = list(indicator_weights())
     deprivations = persons.select(columns).fill_null(0)
     af = m.mpi(deprivations, [indicator_weights()[c] for c in columns], 1 / 3)
@@ -188,6 +196,22 @@ def test_every_row_says_what_it_covers(con):
             f"(level <> 'village' AND child_areas < 1) OR name_th IS NULL",
         )
         assert bad["n"][0] == 0, table
+
+
+def test_no_infinity_in_the_inequality_mart_and_every_null_says_why(con):
+    bad = frame(
+        con,
+        """
+        SELECT count(*) FILTER (WHERE isinf(palma) OR isnan(palma) OR isinf(s80_s20)
+                                   OR isnan(s80_s20) OR isnan(gini)) AS infinite,
+               count(*) FILTER (WHERE (palma IS NULL OR s80_s20 IS NULL OR gini IS NULL)
+                                   AND ratio_null_reason IS NULL) AS unexplained,
+               count(*) FILTER (WHERE ratio_null_reason IS NOT NULL AND s80_s20 IS NOT NULL)
+                   AS explained_but_defined
+        FROM marts.area_inequality WHERE year_be = $y""",
+        {"y": YEAR},
+    ).row(0)
+    assert bad == (0, 0, 0)
 
 
 PERSON_LEVELS = {level: f"{level}_code" for level in LEVELS}  # persons.sql: codes as strings

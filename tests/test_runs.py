@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 import pipelines.plan
-from assets.inputs import year_inputs
+from assets.inputs import rules_digest, year_inputs
 from assets.publish import INPUTS_TAG
 from assets.storage import LandingZone
 from pipelines.cli import main
@@ -77,17 +77,36 @@ def test_only_the_years_whose_files_changed_are_run_again(cli, capsys):
     assert "survey year 2566 (1/1, inputs changed since" in out
 
 
+KEY = TEST_KEY.encode()
+
+
 def test_a_rule_change_makes_every_year_changed(tmp_path, monkeypatch):
     for year in YEARS:
         deliver(tmp_path, year)
     landing = LandingZone(root=str(tmp_path / "landing"))
     with dg.instance_for_test() as instance:
-        before = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS)
-        monkeypatch.setattr(pipelines.plan, "rules_digest", lambda: "another catalog")
-        after = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS)
+        before = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS, KEY)
+        monkeypatch.setattr(pipelines.plan, "rules_digest", lambda key: "another catalog")
+        after = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS, KEY)
     for old, new in zip(before, after, strict=True):
         assert old.inputs.files == new.inputs.files
         assert old.inputs.fingerprint != new.inputs.fingerprint
+
+
+def test_a_new_key_makes_every_year_changed(tmp_path):
+    """Another key gives every person new pseudonyms: nothing published under the old one may be
+    kept as if it were current."""
+    for year in YEARS:
+        deliver(tmp_path, year)
+    landing = LandingZone(root=str(tmp_path / "landing"))
+    with dg.instance_for_test() as instance:
+        old = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS, KEY)
+        same = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS, KEY)
+        new = plan_years(instance, landing, tmp_path / "none.duckdb", YEARS, KEY + b"-rotated")
+    for a, b, c in zip(old, same, new, strict=True):
+        assert a.inputs.fingerprint == b.inputs.fingerprint
+        assert a.inputs.fingerprint != c.inputs.fingerprint
+        assert TEST_KEY not in c.inputs.rules  # the key enters only through a hash
 
 
 def test_a_year_without_files_is_refused_and_leaves_no_partition(cli, capsys):
@@ -153,7 +172,8 @@ def test_schedule_and_sensor_ask_only_for_the_years_that_changed(tmp_path):
         deliver(tmp_path, 2567)
         (settings.landing / "bmn" / "2568" / "members").mkdir(parents=True)
         landing = LandingZone(root=str(settings.landing))
-        inputs = {y: year_inputs(landing, y).fingerprint for y in (2566, 2567)}
+        rules = rules_digest(KEY)
+        inputs = {y: year_inputs(landing, y, rules).fingerprint for y in (2566, 2567)}
 
         nightly = schedule().run_requests  # 2567 is not registered yet: the sensor does that
         assert [(r.partition_key, r.tags[INPUTS_TAG]) for r in nightly] == [("2566", inputs[2566])]

@@ -10,16 +10,18 @@ import measures as m
 
 
 def test_quantile_step_rule_examples():
-    # laeken: first x with F >= p; average with the next value when F == p exactly.
-    assert m.median([1, 2, 3, 4]) == 2.5
+    # laeken 0.5.x: the first x whose cumulative share F is strictly above p; no averaging.
+    assert m.median([1, 2, 3, 4]) == 3.0  # F = 0.5 at 2: the next income
     assert m.median([1, 2, 3]) == 2.0
-    assert m.quantile([1, 2, 3, 4, 5], 0.2) == 1.5
+    assert m.quantile([1, 2, 3, 4, 5], 0.2) == 2.0
     assert m.quantile([1, 2, 3, 4, 5], 0.3) == 2.0
     assert m.quantile([3, 1, 2], 0.0) == 1.0
     assert m.quantile([3, 1, 2], 1.0) == 3.0
-    # weighted: F = 0.25, 0.5, 1 -> the median sits exactly on a step: mean of 2 and 3
-    assert m.median([1, 2, 3], [1, 1, 2]) == 2.5
+    # weighted: F = 0.25, 0.5, 1 -> F equals 0.5 at 2: the median is 3
+    assert m.median([1, 2, 3], [1, 1, 2]) == 3.0
     assert m.median([1, 2, 3], [1, 2, 1]) == 2.0
+    # a tie up to rounding is a tie: 0.1 + 0.2 > 0.3 in floating point
+    assert m.quantile([1, 2, 3], 0.3, [0.1, 0.2, 0.7]) == 3.0
     # zero weights are absent, even at p = 0 and p = 1
     assert m.quantile([0, 5, 9, 100], 0.0, [0, 1, 1, 0]) == 5.0
     assert m.quantile([0, 5, 9, 100], 1.0, [0, 1, 1, 0]) == 9.0
@@ -47,21 +49,58 @@ def test_zero_incomes():
     assert m.ge([0, 1, 2], 2) == pytest.approx(0.5 * (np.var([0, 1, 2]) / 1.0))
 
 
-def test_palma_and_shares_by_lorenz_interpolation():
-    # 1..10: top decile holds 10, bottom four deciles hold 1 + 2 + 3 + 4 = 10.
-    assert m.palma(range(1, 11)) == pytest.approx(1.0)
-    # Three people: bottom 40% = person 1 and 0.2 of person 2; top 10% = 0.3 of person 3.
-    assert m.palma([1, 2, 3]) == pytest.approx((0.3 * 3) / (1 + 0.2 * 2))
+def test_palma_is_a_ratio_of_totals_cut_at_the_quantiles():
+    # 1..20: q40 = 9 (F = 0.45 > 0.4 first), q90 = 19; top {20}, bottom {1..9}
+    assert m.palma(range(1, 21)) == pytest.approx(20 / 45)
+    # 1..10: F = 0.9 at 9 is a tie, q90 = 10 and nobody is above it: the top holds nothing
+    assert m.palma(range(1, 11)) == 0.0
     assert m.income_share([1, 2, 3], 0.0, 1.0) == pytest.approx(1.0)
-    assert m.income_share([5, 1], 0.0, 0.5) == pytest.approx(1 / 6)
+    assert m.income_share([5, 1], 0.0, 0.5) == pytest.approx(1 / 6)  # Lorenz interpolation
 
 
-def test_qsr_is_laekens_ratio_of_group_means():
-    # q20 = 2.5 (tie), q80 = 8.5 (tie): mean(9, 10) / mean(1, 2)
-    assert m.quantile_share_ratio(range(1, 11)) == pytest.approx(9.5 / 1.5)
-    # With ties laeken compares means of {x <= q20} and {x > q80}, not exact 20% shares.
+def test_qsr_is_laekens_ratio_of_totals():
+    # 1..10: q20 = 3 and q80 = 9 (ties at F = 0.2, 0.8 take the next): 10 / (1 + 2 + 3)
+    assert m.quantile_share_ratio(range(1, 11)) == pytest.approx(10 / 6)
+    # with ties the groups are {x <= q20} and {x > q80}, whatever their sizes: totals compared
     x = [1, 1, 1, 5, 5, 9]
-    assert m.quantile_share_ratio(x) == pytest.approx(9 / 1)
+    assert m.quantile_share_ratio(x) == pytest.approx(9 / 3)
+
+
+def test_a_bottom_group_without_income_gives_null_and_a_reason():
+    df = pl.DataFrame(
+        {
+            "g": [1] * 5 + [2] * 11 + [3] * 3 + [4] * 3 + [5] * 2,
+            "x": [0, 0, 0, 5, 9]
+            + [0, 0, 0, 4, 5, 6, 7, 8, 9, 10, 11]
+            + [0, 0, 0]
+            + [1, 2, 3]
+            + [-1, 2],
+        }
+    ).with_columns(pl.col("x").cast(pl.Float64))
+    out = (
+        df.group_by("g")
+        .agg(
+            m.palma_expr("x"),
+            m.qsr_expr("x"),
+            m.gini_expr("x"),
+            m.ratio_null_reason_expr("x"),
+        )
+        .sort("g")
+    )
+    assert out["ratio_null_reason"].to_list() == [
+        "bottom_40_no_income",  # 0, 0, 0 are the poorest 60 %
+        "bottom_20_no_income",  # {x <= q20} = {0, 0, 0}; {x <= q40} holds 4 + 5
+        "no_income",
+        None,
+        "negative_income",
+    ]
+    assert out["palma"].to_list()[:3] == [None, pytest.approx(11 / 9), None]
+    assert out["qsr"].to_list()[:3] == [None, None, None]
+    assert out["gini"].to_list()[2] is None and out["gini"].to_list()[1] is not None
+    assert set(out["ratio_null_reason"].drop_nulls()) <= set(m.RATIO_NULL_REASONS)
+    assert not out.select(pl.col("palma", "qsr", "gini").is_infinite().any()).row(0)[0]
+    # the scalar API spells null NaN, never infinity
+    assert math.isnan(m.palma([0, 0, 0, 5, 9])) and math.isnan(m.quantile_share_ratio([0, 0, 9]))
 
 
 @pytest.mark.parametrize(
@@ -132,7 +171,7 @@ def test_expressions_ignore_null_rows_and_null_out_negative_groups():
     )
     out = df.group_by("g").agg(m.gini_expr("x", "w"), m.median_expr("x", "w")).sort("g")
     assert out["gini"][0] == pytest.approx(m.gini([1, 2]))  # null x and null w rows ignored
-    assert out["median"][0] == 1.5
+    assert out["median"][0] == 2.0  # of 1 and 2: F = 0.5 at 1 is a tie, the next income
     assert out["gini"][1] is None and out["median"][1] is None  # negative income: null
     assert out["median"][2] is None  # nobody left: no quantile
 

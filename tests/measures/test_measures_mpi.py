@@ -132,3 +132,90 @@ def test_mpi_sums_are_exact_in_any_row_order():
     assert set(sums.columns) >= {"area", "score", "population", "deprived_i0"}
     assert sums["population"].sum() == n
     assert m.mpi_from_sums(sums, names, weights, 1 / 3, by="area").equals(a)
+
+
+# --- pandas and polars alike ---------------------------------------------------------------
+
+NAMED = {"health": 0.5, "school": 0.25, "water": 0.25}
+NAMED_ROWS = {
+    "health": [1, 0, 1, 0, 1],
+    "school": [1, 1, 0, 0, 1],
+    "water": [0, 1, 1, 0, None],
+    "weight": [2.0, 1.0, 1.0, 3.0, 1.0],
+    "area": ["a", "a", "b", "b", "b"],
+}
+
+
+@pytest.fixture(params=["polars", "pandas"])
+def named_frame(request):
+    df = pl.DataFrame(NAMED_ROWS)
+    return df if request.param == "polars" else df.to_pandas()
+
+
+def test_a_frame_keeps_its_names_and_the_mapping_picks_the_indicators(named_frame):
+    """Extra columns (a weight, an area) are allowed: the mapping's keys are the indicators."""
+    r = m.mpi(named_frame, NAMED, 0.5, w="weight", groups="area", missing="nondeprived")
+    assert list(r.censored) == list(NAMED)
+    # scores 0.75, 0.5, 0.75, 0, 0.75 (missing water: not deprived): all but the 4th are poor
+    assert r.H == pytest.approx(5 / 8)
+    assert r.M0 == pytest.approx((2 * 0.75 + 0.5 + 0.75 + 0.75) / 8)
+    assert r.groups["a"].H == 1.0 and r.groups["b"].H == pytest.approx(2 / 5)
+    same = m.mpi(named_frame, NAMED, 0.5, w=list(NAMED_ROWS["weight"]), missing="nondeprived")
+    assert (same.H, same.M0) == (r.H, r.M0)
+    # weights in the frame's column order: its indicators are the columns w and groups leave
+    listed = m.mpi(named_frame, [0.5, 0.25, 0.25], 0.5, w="weight", groups="area", missing="drop")
+    assert list(listed.censored) == list(NAMED) and listed.dropped == 1
+
+
+def test_mpi_frame_takes_pandas_and_polars_alike(named_frame):
+    out = m.mpi_frame(named_frame, list(NAMED), NAMED, 0.5, w="weight", by="area", missing="drop")
+    expected = m.mpi_frame(
+        pl.DataFrame(NAMED_ROWS), list(NAMED), NAMED, 0.5, w="weight", by="area", missing="drop"
+    )
+    assert out.equals(expected)
+    assert out["area"].to_list() == ["a", "b"] and out["dropped"].to_list() == [0, 1]
+
+
+def test_empty_input_is_one_clear_error_whatever_the_type():
+    empty = pl.DataFrame(NAMED_ROWS).clear()
+    for frame in (empty, empty.to_pandas(), empty.lazy()):
+        with pytest.raises(m.EmptyInputError, match="empty: a measure needs at least one record"):
+            m.mpi_frame(frame, list(NAMED), NAMED, 0.5)
+        if not isinstance(frame, pl.LazyFrame):
+            with pytest.raises(m.EmptyInputError, match="deprivations is empty"):
+                m.mpi(frame, NAMED, 0.5)
+    with pytest.raises(m.EmptyInputError):
+        m.mpi(np.zeros((0, 3)), [0.5, 0.25, 0.25], 0.5)
+    with pytest.raises(m.EmptyInputError, match="x is empty"):
+        m.gini([])
+    assert issubclass(m.EmptyInputError, ValueError)
+
+
+def test_unknown_columns_are_named():
+    df = pl.DataFrame(NAMED_ROWS)
+    with pytest.raises(ValueError, match=r"indicators not in the frame: \['food'\]"):
+        m.mpi(df, {"food": 0.5, "health": 0.5}, 0.5)
+    with pytest.raises(ValueError, match="'wt', which is not in the frame"):
+        m.mpi(df, NAMED, 0.5, w="wt", missing="nondeprived")
+    with pytest.raises(ValueError, match="Polars or pandas DataFrame"):
+        m.mpi_frame({"health": [1]}, ["health"], [1.0], 1.0)
+
+
+def test_pandas_series_and_frames_in_the_income_api():
+    pd = pytest.importorskip("pandas")
+    x = pd.Series([3.0, 1.0, 2.0, 8.0])
+    assert m.gini(x) == m.gini([3.0, 1.0, 2.0, 8.0])
+    with pytest.raises(ValueError, match="missing values"):
+        m.gini(pd.Series([1, None, 3], dtype="Int64"))
+    df = pd.DataFrame({"x": [1.0, 2.0, 5.0, 9.0], "g": ["a", "a", "b", "b"], "h": [0, 1, 0, 1]})
+    d = m.ge_decomposition_frame(df, "x", 1, parent="g", child="h")
+    assert d["total"].to_list() == pytest.approx([m.theil([1, 2]), m.theil([5, 9])])
+    assert d["within"].to_list() == [0.0, 0.0]  # one person per child: all of it is between
+
+
+def test_a_frame_with_weights_as_an_array(named_frame):
+    """w and groups may be arrays beside a frame, as with a table of numbers."""
+    indicators = named_frame[list(NAMED)]  # the frame's columns are its indicators
+    w, groups = np.array(NAMED_ROWS["weight"]), np.array(NAMED_ROWS["area"])
+    r = m.mpi(indicators, [0.5, 0.25, 0.25], 0.5, w, groups=groups, missing="drop")
+    assert r.persons == 4 and set(r.groups) == {"a", "b"} and list(r.censored) == list(NAMED)

@@ -55,7 +55,9 @@ def with_age(members: pl.DataFrame) -> pl.DataFrame:
 
 
 def person_flags(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """One row per member: for each indicator, 1 deprived, 0 not, null not in scope."""
+    """One row per member: for each indicator, 1 deprived, 0 not, null not in scope.
+
+    A blank answer from a person in scope counts as not deprived (issue 8, item 11)."""
     per_capita = pl.sum_horizontal(INCOME_ITEMS) / pl.col("members_declared")
     house = households.select(
         "survey_year",
@@ -73,23 +75,23 @@ def person_flags(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
     age = pl.col("age")
     no_work = (pl.col("occupation") == 0) | (pl.col("income_year") == 0)
     student = pl.col("schooling").is_in([2, 3, 4])
+    # The survey app leaves out of 4.1 only those unable to work and disabled or chronically ill.
+    excused = (pl.col("able_to_work") == 0) & (
+        (pl.col("disabled") == 1) | (pl.col("chronic_illness") == 1)
+    )
 
     def scoped(scope: pl.Expr, deprived: pl.Expr, code: str) -> pl.Expr:
-        return pl.when(scope).then(deprived).otherwise(None).alias(code)
+        return pl.when(scope).then(deprived.fill_null(False)).otherwise(None).alias(code)
 
     people = with_age(members).join(house, on=["survey_year", "house_code"], how="left")
     return people.with_columns(
-        scoped(
-            (age <= 1) & pl.col("birth_weight_g").is_not_null(),
-            pl.col("birth_weight_g") < 2500,
-            "1.1",
-        ),
+        scoped(age <= 1, pl.col("birth_weight_g") < 2500, "1.1"),
         scoped(age >= 6, pl.col("exercise") == 0, "1.4"),
         scoped(age.is_between(3, 5), pl.col("schooling") != 1, "3.1"),
         scoped(age.is_between(6, 14), pl.col("schooling") == 0, "3.2"),
         scoped(pl.col("grade9_completed") == 1, pl.col("continued_grade10") == 0, "3.3"),
         scoped(age.is_between(15, 59), pl.col("literate") == 0, "3.4"),
-        scoped(age.is_between(15, 59) & ~student & (pl.col("able_to_work") == 1), no_work, "4.1"),
+        scoped(age.is_between(15, 59) & ~student & ~excused.fill_null(False), no_work, "4.1"),
         scoped((age >= 60) & (pl.col("self_care") == 1), no_work, "4.2"),
         scoped(age >= 60, pl.col("cared_for") == 0, "5.1"),
         scoped(pl.col("disabled") == 1, pl.col("cared_for") == 0, "5.2"),
@@ -100,13 +102,28 @@ INDICATORS = [
     str(i["code"])
     for i in yaml.safe_load((CATALOG / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
 ]
+HOUSEHOLD = ["survey_year", "house_code"]
+
+
+def households_counted(flags: pl.DataFrame) -> pl.DataFrame:
+    """TPMAP's counting, one row per household: `in <code>` when any member is in scope,
+    `fails <code>` when any member fails, with the members and the district."""
+    return flags.group_by(HOUSEHOLD).agg(
+        pl.col("village_code").first().str.slice(0, 4).alias("district"),
+        pl.len().alias("persons"),
+        *(pl.col(c).is_not_null().any().alias(f"in {c}") for c in INDICATORS),
+        *(pl.col(c).fill_null(False).any().alias(f"fails {c}") for c in INDICATORS),
+    )
 
 
 def with_mpi(flags: pl.DataFrame) -> pl.DataFrame:
+    """MPI-poor as TPMAP counts them: every member of a household where anyone fails any
+    indicator; target poor: those with a verified card."""
     any_fail = pl.any_horizontal([pl.col(c).fill_null(False) for c in INDICATORS])
+    poor = any_fail.any().over(HOUSEHOLD)
     return flags.with_columns(
-        any_fail.alias("mpi_poor"),
-        (any_fail & (pl.col("welfare_card") == 2)).alias("target_poor"),
+        poor.alias("mpi_poor"),
+        (poor & (pl.col("welfare_card") == 2)).alias("target_poor"),
     )
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from tests.synthetic.synthetic_checks import person_flags, read_table, with_age, with_mpi
-
-INCOME_ITEMS = ["income_main", "income_secondary", "income_other", "income_own_produce"]
+from synthetic import income
+from tests.synthetic.synthetic_checks import (
+    INCOME_CRITERION,
+    INCOME_ITEMS,
+    person_flags,
+    read_table,
+    with_age,
+    with_mpi,
+)
 
 
 def _members(sample) -> pl.DataFrame:
@@ -108,3 +115,42 @@ def test_summary_poverty_counts_match_the_files(calibration_sample):
         persons = calibration_sample.persons[year]
         assert abs(calibration_sample.mpi_poor[year] / persons - row["mpi_poor"]) < 1e-9
         assert abs(calibration_sample.target_poor[year] / persons - row["target_poor"]) < 1e-9
+
+
+def test_incomes_run_down_to_zero_without_an_earner():
+    criterion = 38_000.0
+    gap = np.array([-5.0, -5.0, -0.01, 0.5])  # far below, far below, just below, above
+    propensity = gap - 3.0  # threshold -3: a district where few fail
+    has_earner = np.array([False, True, True, True])
+    per_capita = income.per_capita_income(
+        propensity, gap, np.full(4, 10.0), np.ones(4), criterion, has_earner
+    )
+    assert per_capita[0] == 0.0  # nobody earns: no income at all
+    assert 0.0 < per_capita[1] <= 0.01 * criterion  # an earner: a few hundred baht
+    assert 0.8 * criterion < per_capita[2] < criterion
+    assert per_capita[3] > criterion
+
+
+def test_households_below_the_criterion_include_very_low_incomes(tiny):
+    households = read_table(tiny.out, "households")
+    total = households.select(pl.sum_horizontal(INCOME_ITEMS)).to_series()
+    per_capita = total / households["members_declared"]
+    assert (per_capita < 0.1 * INCOME_CRITERION).sum() >= 3
+    # A household with no income has nobody with an income of their own.
+    broke = households.filter(total == 0).select("survey_year", "house_code")
+    members = read_table(tiny.out, "members").join(broke, on=["survey_year", "house_code"])
+    assert broke.height >= 1 and (members["income_year"] == 0).all()
+
+
+def test_unable_to_work_stays_in_scope_of_41_unless_disabled_or_ill(tiny):
+    # The survey app leaves out of 4.1 only those unable to work AND disabled or chronically ill.
+    in_scope = _members(tiny).filter(
+        pl.col("age").is_between(15, 59),
+        ~pl.col("schooling").is_in([2, 3, 4]),
+        pl.col("able_to_work") == 0,
+        pl.col("disabled") == 0,
+        pl.col("chronic_illness") == 0,
+    )
+    assert in_scope.height > 0
+    working = in_scope.filter(pl.col("occupation") > 0)
+    assert working.height > 0 and set(working["occupation"]) == {5}  # income without a trade
