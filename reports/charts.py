@@ -140,7 +140,7 @@ def ranking_chart(ranking: pl.DataFrame, top: int = 20) -> bytes:
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
     unranked = ranking["rank"].null_count()
     note = f"; {unranked} not ranked (suppressed)" if unranked else ""
-    ax.set_title("อันดับพื้นที่ย่อย Child areas: target-poor rate" + note, fontsize=10)
+    ax.set_title("อันดับ Ranking: target-poor rate" + note, fontsize=10)
     return _png(fig)
 
 
@@ -157,7 +157,7 @@ def map_chart(ranking: pl.DataFrame, child_level: str) -> bytes:
     )
     if child_level == "province":
         tiles = province_tiles().rename({"province_code": "area_code"})
-        title = "แผนที่ Map (tile grid of provinces)"
+        title = "แผนที่ Map: provinces (tile grid)"
     else:
         n = max(values.height, 1)
         cols = max(1, round(n**0.5 * 1.3))
@@ -171,7 +171,7 @@ def map_chart(ranking: pl.DataFrame, child_level: str) -> bytes:
                 col=(pl.col("i") % cols).cast(pl.Int64),
             )
         )
-        title = f"แผนที่ Map: {child_level}s in code order (tiles, not geography)"
+        title = f"แผนที่ Map: {child_level}s, code order"
     frame = tiles.join(values, on="area_code", how="left")
     top = max(float(frame["rate"].max() or 0.0), 1e-9)
     rows, cols = int(frame["row"].max()) + 1, int(frame["col"].max()) + 1
