@@ -9,6 +9,7 @@ import polars as pl
 
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from ingest.masking import mask_text
 from ingest.staging import HOUSEHOLD, MEMBER, quarantine_rows, stage_year
 from schemas.validate import AreaRegister
 
@@ -72,7 +73,8 @@ def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> 
         dg.AssetSpec(
             ["raw", "landing_file"],
             deps=[["core", "dim_area"], ["core", "area_successor"]],
-            description="Every landing file of the survey year, with its sha256 and size.",
+            description="Every landing file of the survey year, with its sha256 and size "
+            "(also the files not read: outside the layout, unsupported, links out of home).",
         ),
         dg.AssetSpec(
             ["staging", "household"],
@@ -129,7 +131,8 @@ def staging_bmn(
         work=Path(landing.staged),
         workers=landing.workers,
         memory_limit=landing.memory_limit,
-        log=context.log.info,
+        log=lambda line: context.log.info(mask_text(line)),
+        refused=landing.refused(year_be),
     )
     now = datetime.now()
     year = [pl.lit(year_be).alias("year_be")]

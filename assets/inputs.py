@@ -91,6 +91,10 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
         for path in paths:
             stat = path.stat()
             files.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
+    # a file the ledger lists as not read counts too: one arriving changes the ledger
+    for refused in getattr(landing, "refused", lambda _: [])(year_be):
+        stat = (root / refused.file).lstat()
+        files.append((refused.file, stat.st_size, stat.st_mtime_ns))
     return YearInputs(year_be, tuple(sorted(files)), rules)
 
 

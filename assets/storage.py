@@ -6,11 +6,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingest import landing
 from ingest.pseudonymise import load_key
-from ingest.readers import SUFFIXES
 
-# Each BMN survey year arrives as <landing>/bmn/<year_be>/{households,members}/*.csv|parquet
-BMN_FOLDERS = {"bmn_household": "households", "bmn_member": "members"}
+# Each BMN survey year arrives as <landing>/bmn/<year_be>/{households,members}/*.csv|xlsx|parquet
+BMN_FOLDERS = landing.FOLDERS
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -26,19 +26,15 @@ class LandingZone(dg.ConfigurableResource):
 
     def bmn_files(self, year_be: int) -> dict[str, list[Path]]:
         """Files per source for one survey year, in name order so runs are repeatable."""
-        folder = self.year_folder(year_be)
-        return {
-            source: sorted(
-                p for p in (folder / sub).glob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-            )
-            for source, sub in BMN_FOLDERS.items()
-        }
+        return landing.delivery(Path(self.root), year_be).files
+
+    def refused(self, year_be: int) -> list[landing.Refused]:
+        """The files under landing listed in the year's ledger as not read, with the reason."""
+        return landing.refused_for(Path(self.root), year_be)
 
     def years(self) -> list[int]:
-        bmn = Path(self.root) / "bmn"
-        if not bmn.is_dir():
-            return []
-        return sorted(int(p.name) for p in bmn.iterdir() if p.is_dir() and p.name.isdigit())
+        """BE survey-year folders; a CE one (2022/) is refused, not run (ingest/landing.py)."""
+        return landing.year_folders(Path(self.root))
 
 
 class ExportFolder(dg.ConfigurableResource):

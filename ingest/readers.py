@@ -1,8 +1,18 @@
 """Read a delivered file as text cells, every value a string, with its row numbers.
 
-CSV (UTF-8 with or without BOM, or TIS-620 / Windows-874), XLSX (a named or the first sheet,
-title rows above the header skipped) and Parquet. What cannot be read raises UnreadableFile with
-a message for the ledger; nothing is guessed silently.
+CSV (UTF-8 with or without BOM, UTF-16 with a BOM as Excel's "Unicode Text" writes it, or
+TIS-620 / Windows-874), separated by commas, semicolons, tabs or bars (sniffed from the header),
+with any line endings; XLSX (a named sheet, or the first visible one that holds the header;
+title rows above the header skipped; date cells read as dates); Parquet (any integer, float or
+date type). The header is found by the catalog: a field's name, or its English or Thai label,
+in any case and spacing, on one row or on two (Thai above English). What cannot be read raises
+UnreadableFile with a message for the ledger that says what was seen; nothing is guessed
+silently. How a file was read (encoding, separator, sheet, header rows, which header names were
+mapped to which field) is returned with its rows, for the ledger.
+
+``row_index`` is the row a person sees: the line of the CSV file (the record, when a quoted cell
+holds a line break) or the row number of the Excel sheet, title and blank rows above counted;
+in Parquet, which has no header row, the position of the row (1 = the first).
 """
 
 from __future__ import annotations
@@ -11,17 +21,21 @@ import csv
 import hashlib
 import io
 import re
+import sys
+import zipfile
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from schemas.normalise import ALL_REPAIRS
+from schemas.normalise import ALL_REPAIRS, header_key
 from schemas.validate import EXTRA_CELLS
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+SEPARATORS = (",", ";", "\t", "|")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 NON_ASCII = re.compile(r"[^\x00-\x7F]")
 # A Thai vowel or tone mark that follows no Thai letter: what other encodings read as cp874 make.
@@ -31,6 +45,12 @@ ORPHAN_MARK = re.compile(r"(?<![\u0E01-\u0E4F])[\u0E31\u0E34-\u0E3A\u0E47-\u0E4E
 THAI_SHARE_FOR_CP874 = 0.9
 # Title rows above the header: it is looked for in this many first rows.
 HEADER_SEARCH_ROWS = 30
+# A cell that looks like data rather than a column name: a number, a code, a date.
+DATA_LIKE = re.compile(r"^[\d\s.,/:+-]+$")
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# csv's own limit (128 KiB per cell) would make one oversized remark fail the whole file; the
+# row that holds it is held instead (ingest/staging.py, rule cell_too_long).
+csv.field_size_limit(sys.maxsize)
 
 
 class UnreadableFile(Exception):
@@ -39,10 +59,29 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class TextTable:
-    frame: pl.DataFrame  # all Utf8, plus row_index (1 = first data row under the header)
+    frame: pl.DataFrame  # all Utf8, plus row_index (the row a person sees)
     encoding: str | None
-    header_row: int  # 1-based line or sheet row of the header
+    header_row: int  # 1-based line or sheet row of the (first) header row; 0: none (Parquet)
     repairs: frozenset[str] = ALL_REPAIRS  # what normalisation may need (schemas.normalise)
+    separator: str | None = None
+    sheet: str | None = None
+    header_rows: int = 1  # 2: names on one row, labels in the other language on the next
+    header_map: dict[str, str] = field(default_factory=dict)  # header as delivered -> field
+    first_cell: str = ""  # the first header cell as read, for messages
+
+    def how_read(self) -> str:
+        """One line for messages: what the reader saw."""
+        parts = []
+        if self.encoding:
+            parts.append(f"encoding {self.encoding}")
+        if self.separator:
+            parts.append(f"separator {SEPARATOR_NAMES[self.separator]} {self.separator!r}")
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        width = sum(1 for c in self.frame.columns if c not in ("row_index", EXTRA_CELLS))
+        cell = self.first_cell if len(self.first_cell) <= 60 else self.first_cell[:57] + "..."
+        parts.append(f"{width} column(s), the first header cell read as {cell!r}")
+        return "read with " + ", ".join(parts)
 
 
 def sha256_of(path: Path) -> str:
@@ -54,18 +93,26 @@ def sha256_of(path: Path) -> str:
 
 
 def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Bytes to text: the encoding given, else UTF-8 (BOM or not), else Thai Windows-874."""
+    """Bytes to text: the encoding given, else by its BOM (UTF-8, UTF-16), else UTF-8, else
+    Thai Windows-874 (a UTF-8 BOM before Windows-874 text is dropped, not read as text)."""
     if encoding:
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as err:
             raise UnreadableFile(f"not valid {encoding} text (byte {err.start})") from err
+    for bom, name in BOMS[1:]:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(name), f"{name[:6]} (BOM)"
+            except UnicodeDecodeError as err:
+                raise UnreadableFile(f"starts with a {name} BOM but is not {name} text") from err
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    bom = raw.startswith(BOMS[0][0])
     try:
-        text = raw.decode("cp874")
+        text = raw[3:].decode("cp874") if bom else raw.decode("cp874")
     except UnicodeDecodeError as err:
         raise UnreadableFile("neither UTF-8 nor Windows-874 (TIS-620) text") from err
     foreign = len(NON_ASCII.findall(text))
@@ -74,78 +121,152 @@ def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
         thai / foreign < THAI_SHARE_FOR_CP874 or len(ORPHAN_MARK.findall(text)) > thai // 100
     ):
         raise UnreadableFile("neither UTF-8 nor Thai Windows-874 text: say which encoding it is")
-    return text, "cp874"
+    return text, "cp874 (after a UTF-8 BOM)" if bom else "cp874"
 
 
-def _header_index(rows: list[list[str]], expected: Iterable[str]) -> int:
-    """The first row holding at least two expected column names; title rows sit above it."""
-    wanted = set(expected)
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if len(wanted & {c.strip().lstrip("\ufeff") for c in row if c}) >= 2:
-            return i
-    return 0
+def aliases_of(expected: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    """Header keys (schemas.normalise.header_key) to field names."""
+    if isinstance(expected, Mapping):
+        return dict(expected)
+    return {header_key(name): name for name in expected}
 
 
-def _header(cells: Iterable[str | None]) -> list[str]:
-    header = [(c or "").strip().lstrip("\ufeff") for c in cells]
-    repeated = [name for name, n in Counter(h for h in header if h).items() if n > 1]
+@dataclass(frozen=True)
+class Header:
+    index: int  # 0-based row of the first header row
+    rows: int  # 1 or 2
+    names: list[str]  # column names: the field where a cell names one, else the cell
+    mapped: dict[str, str]  # header cell as delivered -> field, where they differ
+    first_cell: str
+
+
+def _hits(row: list[str], aliases: Mapping[str, str]) -> int:
+    return len({aliases[k] for k in (header_key(c) for c in row if c) if k in aliases})
+
+
+def find_header(rows: list[list[str]], aliases: Mapping[str, str]) -> Header:
+    """The first row naming at least two fields (title rows sit above it), and the row below
+    it too when it names fields again (the other language). A first row that looks like
+    data is no header: the file is refused, not read with its first row as names."""
+    index = next(
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if _hits(row, aliases) >= 2), None
+    )
+    if index is None:
+        first = next((r for r in rows if any(c.strip() for c in r)), [])
+        cells = [c.strip() for c in first if c and c.strip()]
+        if cells and sum(bool(DATA_LIKE.match(c)) for c in cells) * 2 >= len(cells):
+            raise UnreadableFile(
+                f"the first row looks like data, not a header (it starts "
+                f"{', '.join(cells[:3])!r}): add the header row of the input contract"
+            )
+        index = rows.index(first) if first else 0
+    header_rows = [rows[index]]
+    if index + 1 < len(rows) and _hits(rows[index + 1], aliases) >= 2:
+        header_rows.append(rows[index + 1])
+    width = max(len(r) for r in header_rows)
+    names, mapped = [], {}
+    for j in range(width):
+        cells = [
+            (r[j] if j < len(r) and r[j] else "").strip().lstrip("\ufeff") for r in header_rows
+        ]
+        found = [(c, aliases[header_key(c)]) for c in cells if c and header_key(c) in aliases]
+        if found:
+            cell, name = found[0]
+            if cell != name:
+                mapped[cell] = name
+        else:
+            name = next((c for c in cells if c), "") or f"column_{j + 1}"
+        names.append(name)
+    repeated = [n for n, count in Counter(names).items() if count > 1]
     if repeated:
         raise UnreadableFile(f"column(s) named twice in the header: {', '.join(repeated)}")
-    return header
+    first_cell = (rows[index][0] if rows[index] else "") or ""
+    return Header(index, len(header_rows), names, mapped, first_cell)
 
 
-def _table(
-    rows: list[list[str | None]], expected: Iterable[str], encoding: str | None
-) -> TextTable:
-    if not rows:
-        raise UnreadableFile("the file is empty")
-    start = _header_index([[c or "" for c in r] for r in rows], expected)
-    header = _header(rows[start])
-    body = rows[start + 1 :]
-    width = len(header)
-    columns: dict[str, list[str | None]] = {
-        h or f"column_{i + 1}": [] for i, h in enumerate(header)
-    }
-    names = list(columns)
+def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    """Rows numbered as a person sees them, then rows with no value dropped."""
+    frame = frame.with_row_index("row_index", offset=first_row)
+    cells = [c for c in frame.columns if c != "row_index"]
+    blank = pl.all_horizontal(pl.col(cells).is_null() | (pl.col(cells).str.strip_chars() == ""))
+    return frame.filter(~blank).with_columns(
+        pl.when(pl.col(cells) == "").then(None).otherwise(pl.col(cells)).name.keep(),
+        pl.col("row_index").cast(pl.Int64),
+    )
+
+
+def _table(rows: list[list[str]], header: Header, body_start: int) -> pl.DataFrame:
+    """Rows parsed by the csv module (the slow path for broken files) as a frame."""
+    width = len(header.names)
+    body = rows[body_start:]
+    columns: dict[str, list[str | None]] = {name: [] for name in header.names}
     extra: list[str | None] = []
     for row in body:
         cells = list(row[:width]) + [None] * (width - len(row))
-        for name, cell in zip(names, cells, strict=True):
-            columns[name].append(None if cell is None or cell == "" else str(cell))
-        spill = [str(c) for c in row[width:] if c not in (None, "")]
+        for name, cell in zip(header.names, cells, strict=True):
+            columns[name].append(cell)
+        spill = [c for c in row[width:] if c]
         extra.append(",".join(spill) if spill else None)
     if any(extra):
         columns[EXTRA_CELLS] = extra
-        names.append(EXTRA_CELLS)
-    frame = pl.DataFrame(columns, schema={n: pl.Utf8 for n in names})
-    frame = frame.with_row_index("row_index", offset=1).with_columns(
-        pl.col("row_index").cast(pl.Int64)
-    )
-    return TextTable(frame=frame, encoding=encoding, header_row=start + 1)
+    frame = pl.DataFrame(columns, schema={n: pl.Utf8 for n in columns})
+    return _numbered(frame, body_start + 1)
 
 
-def read_csv_text(raw: bytes, expected: Iterable[str], encoding: str | None = None) -> TextTable:
+def _sniff(head_lines: list[str], aliases: Mapping[str, str]) -> str:
+    """The separator under which the header names most fields; with no header, the one most
+    frequent on the first non-blank line."""
+    best, best_hits = ",", 0
+    for sep in SEPARATORS:
+        rows = list(csv.reader(head_lines, delimiter=sep))
+        hits = max((_hits(r, aliases) for r in rows), default=0)
+        if hits > best_hits:
+            best, best_hits = sep, hits
+    if best_hits >= 2:
+        return best
+    first = next((line for line in head_lines if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in SEPARATORS}
+    return max(SEPARATORS, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+
+def read_csv_text(
+    raw: bytes, expected: Iterable[str] | Mapping[str, str], encoding: str | None = None
+) -> TextTable:
     text, used = decode(raw, encoding)
     if not text.strip():
         raise UnreadableFile("the file is empty")
+    head_text = text[: 1 << 16]
+    if "\r" in head_text and "\n" not in head_text:
+        text = text.replace("\r", "\n")  # classic Mac line endings: CR only
+        head_text = text[: 1 << 16]
+    aliases = aliases_of(expected)
     # the header sits in the first 30 lines: split those, never the whole text
-    head_lines = text[: 1 << 16].splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
-    head = list(csv.reader(head_lines))
-    start = _header_index(head, expected)
-    header = [c.strip().lstrip("\ufeff") for c in head[start]] if head else []
-    if len(set(header)) == len(header):
-        offset = sum(map(len, head_lines[:start]))
-        try:
-            return _fast_csv(text[offset:] if offset else text, used, start + 1)
-        except pl.exceptions.PolarsError:
-            pass  # ragged or cut short: the slow reader below says exactly where
+    head_lines = head_text.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
+    sep = _sniff(head_lines, aliases)
+    head = [r for r in csv.reader(head_lines, delimiter=sep)]
+    header = find_header(head, aliases)
+    body_start = header.index + header.rows
+    info = dict(
+        encoding=used, header_row=header.index + 1, separator=sep, header_rows=header.rows,
+        header_map=header.mapped, first_cell=header.first_cell,
+    )  # fmt: skip
+    offset = sum(map(len, head_lines[:body_start]))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        frame = pl.read_csv(
+            text[offset:].encode("utf-8"), has_header=False, separator=sep,
+            new_columns=header.names, infer_schema=False, truncate_ragged_lines=False,
+        )  # fmt: skip
+        if frame.width == len(header.names):
+            return TextTable(
+                _numbered(frame, body_start + 1), repairs=possible_repairs(text), **info
+            )
+    except pl.exceptions.PolarsError:
+        pass  # ragged or cut short: the slow reader below says exactly where
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
     except csv.Error as err:
         raise UnreadableFile(f"broken CSV: {err} (was the file cut short?)") from err
-    # a line with nothing on it is no row; Excel leaves them at the end
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    return _table(rows, expected, used)
+    return TextTable(_table(rows, header, body_start), **info)
 
 
 def possible_repairs(text: str) -> frozenset[str]:
@@ -154,80 +275,207 @@ def possible_repairs(text: str) -> frozenset[str]:
     repairs = set()
     if not text.isascii():
         repairs.add("thai")
-    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "\t")
+    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "\t", "; ", " ;")
     ends = text[:1] + text[-4:].rstrip("\r\n")[-1:]  # no copy of the whole text
     if " " in ends or any(b in text for b in blanks):
         repairs.add("edges")
-    if '"' in text:
-        repairs.add("comma")
+    if '"' in text or ";" in text or "\t" in text or "|" in text:
+        repairs.add("comma")  # a separator other than the comma leaves commas inside cells
     if "." in text:
         repairs.add("dot")
     return frozenset(repairs)
 
 
-def _fast_csv(text: str, encoding: str, header_row: int) -> TextTable:
-    """Polars' reader for well-formed files: the common case, ten times faster than csv."""
-    frame = pl.read_csv(text.encode("utf-8"), infer_schema=False, truncate_ragged_lines=False)
-    frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-    frame = frame.filter(
-        ~pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == ""))
-    )
-    frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
-    frame = frame.with_row_index("row_index", offset=1)
-    return TextTable(
-        frame.with_columns(pl.col("row_index").cast(pl.Int64)),
-        encoding,
-        header_row,
-        possible_repairs(text),
-    )
+# --- XLSX -------------------------------------------------------------------------------------
+
+_SHEET = re.compile(rb"<sheet\b[^>]*?>", re.S)
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL = re.compile(rb"<Relationship\b[^>]*?>", re.S)
+# a formula with no saved value: <f>…</f> (or <f …/>) followed by no or an empty <v>, then </c>
+_UNCACHED = re.compile(
+    rb"<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+_CELL_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+# the first cell with a value: calamine starts the sheet there, so rows above it are counted back
+_FIRST_VALUE = re.compile(
+    rb'<c\b[^>]*?\br="[A-Z]+(\d+)"[^>]*>(?:\s*<f\b[^>]*(?:/>|>[^<]*</f>))?\s*<(?:v|is)>'
+)
 
 
-def read_xlsx_text(raw: bytes, expected: Iterable[str], sheet: str | None = None) -> TextTable:
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    hidden: bool
+    part: str | None  # the worksheet's XML inside the zip
+
+
+def sheets_of(raw: bytes) -> list[SheetInfo]:
+    """The workbook's sheets in order, whether hidden, and where each one's XML is."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            workbook = book.read("xl/workbook.xml")
+            rels = book.read("xl/_rels/workbook.xml.rels")
+    except (zipfile.BadZipFile, KeyError) as err:
+        raise UnreadableFile(f"unreadable Excel workbook: {err}") from err
+    targets = {}
+    for rel in _REL.findall(rels):
+        attrs = dict(_ATTR.findall(rel))
+        target = attrs.get(b"Target", b"").decode()
+        targets[attrs.get(b"Id", b"").decode()] = (
+            target.lstrip("/") if target.startswith("/") else "xl/" + target
+        )
+    out = []
+    for sheet in _SHEET.findall(workbook):
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(sheet)}
+        out.append(SheetInfo(
+            name=_xml_text(attrs.get(b"name", b"")),
+            hidden=attrs.get(b"state", b"visible") != b"visible",
+            part=targets.get(attrs.get(b"id", b"").decode()),
+        ))  # fmt: skip
+    return out
+
+
+def _xml_text(value: bytes) -> str:
+    text = value.decode("utf-8")
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
+        text = text.replace(entity, char)
+    return text.replace("&amp;", "&")
+
+
+def sheet_xml(raw: bytes, sheet: SheetInfo) -> bytes:
+    if sheet.part is None:
+        return b""
+    with zipfile.ZipFile(io.BytesIO(raw)) as book:
+        try:
+            return book.read(sheet.part)
+        except KeyError:
+            return b""
+
+
+def uncached_formulas(xml: bytes) -> tuple[int, str | None]:
+    """How many formula cells of a sheet have no saved value, and the first one's address:
+    a workbook written by a program, never opened in Excel, holds formulas but no results."""
+    if b"<f" not in xml:
+        return 0, None
+    found = _UNCACHED.findall(xml)
+    if not found:
+        return 0, None
+    ref = _CELL_REF.search(found[0])
+    return len(found), ref.group(1).decode() if ref else None
+
+
+def first_value_row(xml: bytes) -> int:
+    """The sheet row (1-based) of the first cell holding a value; 1 when it cannot be told."""
+    found = _FIRST_VALUE.search(xml)
+    return int(found.group(1)) if found else 1
+
+
+def _load_sheet(workbook, name: str) -> pl.DataFrame:
+    sheet = workbook.load_sheet(name, header_row=None, dtypes="string")
+    frame = sheet.to_polars()
+    return frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+
+
+def _grid_rows(frame: pl.DataFrame) -> list[list[str]]:
+    return [[c or "" for c in row] for row in frame.iter_rows()]
+
+
+def read_xlsx_text(
+    raw: bytes, expected: Iterable[str] | Mapping[str, str], sheet: str | None = None
+) -> TextTable:
     import fastexcel
 
+    aliases = aliases_of(expected)
+    infos = sheets_of(raw)
     try:
         workbook = fastexcel.read_excel(raw)
-        target = sheet if sheet is not None else 0
-        frame = workbook.load_sheet(target, header_row=None, dtypes="string").to_polars()
+        if sheet is not None:
+            chosen = next((s for s in infos if s.name == sheet), None)
+            if chosen is None:
+                raise UnreadableFile(f"the workbook has no sheet {sheet!r}")
+            candidates = [chosen]
+        else:
+            candidates = [s for s in infos if not s.hidden] or infos
+        # the first visible sheet whose first rows hold the header; else the first with cells.
+        # Each sheet is parsed once: the one with the data is most often the first.
+        heads, frames = {}, {}
+        for info in candidates:
+            frames[info.name] = _load_sheet(workbook, info.name)
+            heads[info.name] = _grid_rows(frames[info.name].head(HEADER_SEARCH_ROWS))
+            if any(_hits(r, aliases) >= 2 for r in heads[info.name]):
+                chosen = info
+                break
+        else:
+            chosen = next((s for s in candidates if any(map(any, heads[s.name]))), candidates[0])
+        xml = sheet_xml(raw, chosen)
+        count, first = uncached_formulas(xml)
+        if count:
+            raise UnreadableFile(
+                f"{count} formula cell(s) on sheet {chosen.name!r} have no saved value (the "
+                f"first at {first}): open and save the file in Excel, then send it again"
+            )
+        frame = frames[chosen.name]
+    except UnreadableFile:
+        raise
     except Exception as err:  # calamine reports many kinds; the ledger needs the text
         raise UnreadableFile(
             f"unreadable Excel workbook: {str(err).splitlines()[0][:200]}"
         ) from err
-    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-    frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
-    frame = frame.filter(~pl.all_horizontal(pl.all().is_null()))
-    if frame.height == 0:
+    if frame.height == 0 or not any(map(any, heads[chosen.name])):
         raise UnreadableFile("the file is empty")
-    head = [[c or "" for c in row] for row in frame.head(HEADER_SEARCH_ROWS).iter_rows()]
-    start = _header_index(head, expected)
-    header = _header(head[start])
+    header = find_header(heads[chosen.name], aliases)
+    body_start = header.index + header.rows
+    top = first_value_row(xml) - 1  # empty rows above the first value, which calamine skips
     # a sheet is a rectangle: cells right of the last header name land in unnamed columns
-    body = frame.slice(start + 1).select(
-        pl.col(c).alias(h or f"column_{i + 1}")
-        for i, (c, h) in enumerate(zip(frame.columns, header, strict=True))
+    names = header.names + [f"column_{i + 1}" for i in range(len(header.names), frame.width)]
+    body = frame.slice(body_start).select(
+        pl.col(c).alias(n) for c, n in zip(frame.columns, names, strict=False)
     )
-    table = body.with_row_index("row_index", offset=1)
-    return TextTable(table.with_columns(pl.col("row_index").cast(pl.Int64)), None, start + 1)
+    return TextTable(
+        _numbered(body, top + body_start + 1), None, top + header.index + 1, sheet=chosen.name,
+        header_rows=header.rows, header_map=header.mapped, first_cell=header.first_cell,
+    )  # fmt: skip
 
 
-def read_parquet_text(raw: bytes) -> TextTable:
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def read_parquet_text(raw: bytes, expected: Iterable[str] | Mapping[str, str] = ()) -> TextTable:
     try:
         frame = pl.read_parquet(io.BytesIO(raw))
     except Exception as err:
         raise UnreadableFile(f"unreadable Parquet: {str(err).splitlines()[0][:200]}") from err
+    aliases = aliases_of(expected)
+    renamed = {c: aliases[header_key(c)] for c in frame.columns if header_key(c) in aliases}
+    mapped = {c: n for c, n in renamed.items() if c != n}
+    repeated = [n for n, count in Counter(renamed.values()).items() if count > 1]
+    if repeated:
+        raise UnreadableFile(f"column(s) named twice in the header: {', '.join(repeated)}")
+    frame = frame.rename(mapped)
+    # floats of any width print as their shortest decimal; dates and times in ISO form, which
+    # schemas.normalise reads as dates
     frame = frame.with_columns(pl.all().cast(pl.Utf8)).with_row_index("row_index", offset=1)
-    return TextTable(frame.with_columns(pl.col("row_index").cast(pl.Int64)), None, 0)
+    return TextTable(
+        frame.with_columns(pl.col("row_index").cast(pl.Int64)), None, 0, header_map=mapped,
+        first_cell=frame.columns[1] if frame.width > 1 else "",
+    )  # fmt: skip
 
 
 def read_text(
-    path: Path, expected: Iterable[str] = (), encoding: str | None = None, sheet: str | None = None
+    path: Path,
+    expected: Iterable[str] | Mapping[str, str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> TextTable:
     """Read any supported file; ``expected`` column names locate the header under title rows."""
     return parse(path.read_bytes(), path.suffix, expected, encoding, sheet)
 
 
 def read_file(
-    path: Path, expected: Iterable[str] = (), encoding: str | None = None, sheet: str | None = None
+    path: Path,
+    expected: Iterable[str] | Mapping[str, str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> tuple[str, TextTable | UnreadableFile]:
     """The file's sha256 and its table (or why it cannot be read), from one read of its bytes."""
     raw = path.read_bytes()
@@ -241,7 +489,7 @@ def read_file(
 def parse(
     raw: bytes,
     suffix: str,
-    expected: Iterable[str] = (),
+    expected: Iterable[str] | Mapping[str, str] = (),
     encoding: str | None = None,
     sheet: str | None = None,
 ) -> TextTable:
@@ -251,5 +499,5 @@ def parse(
     if suffix == ".xlsx":
         return read_xlsx_text(raw, expected, sheet)
     if suffix == ".parquet":
-        return read_parquet_text(raw)
+        return read_parquet_text(raw, expected)
     raise UnreadableFile(f"unsupported file type {suffix!r}: send CSV, XLSX or Parquet")

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -39,11 +40,13 @@ import duckdb
 import polars as pl
 
 import sql
+from ingest.landing import Refused
+from ingest.masking import mask_expr, mask_text
 from ingest.progress import Throughput
 from ingest.pseudonymise import key_params, key_sql
-from ingest.readers import UnreadableFile, read_file
+from ingest.readers import SEPARATOR_NAMES, UnreadableFile, read_file, sha256_of
 from schemas import catalog
-from schemas.normalise import clean_text, whole_code
+from schemas.normalise import clean_text, header_aliases, whole_code
 from schemas.rules import rule_messages
 from schemas.validate import EXTRA_CELLS, AreaRegister, check_rows
 
@@ -102,8 +105,13 @@ class Part:
     file_error: str | None = None
     encoding: str | None = None
     header_row: int | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    header_rows: int | None = None  # 2: names and labels on two rows
+    header_map: dict[str, str] = field(default_factory=dict)  # header as sent -> field
     timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, write
     duplicate_of: str | None = None  # set per year: the earlier file with the same content
+    refused: str | None = None  # not read (ingest/landing.py): the rule that says why
 
     @property
     def stem(self) -> str:
@@ -187,14 +195,15 @@ def _failure(part: Part, rule: str, value: str | None) -> pl.DataFrame:
 
 
 def mask(failures: pl.DataFrame) -> pl.DataFrame:
-    """Values of identifier columns, and cells beyond the header, keep only their length."""
+    """Values of identifier columns, and cells beyond the header, keep only their length; in
+    every other column, identifiers typed there are masked by value (ingest/masking.py)."""
     direct = {f"{s}.{c}" for s in catalog.sources() for c in direct_identifiers(s)}
     direct |= {f"{s}.{EXTRA_CELLS}" for s in catalog.sources()}
     qualified = pl.col("source") + "." + pl.col("column_name").fill_null("")
     return failures.with_columns(
         pl.when(qualified.is_in(sorted(direct)))
         .then(pl.col("value").str.replace_all(r"\S", "*"))
-        .otherwise(pl.col("value"))
+        .otherwise(mask_expr(pl.col("value")))
         .alias("value")
     )
 
@@ -228,6 +237,7 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, params: dict, pat
 
 
 def _save(part: Part, folder: Path, failures: pl.DataFrame) -> Part:
+    part.file_error = mask_text(part.file_error)  # it may quote cells of the file
     mask(failures).cast(FAILURE_COLUMNS).write_parquet(part.path(folder, "failures"))
     manifest = folder / f"{part.stem}.json"
     partial = manifest.with_name(manifest.name + ".partial")
@@ -250,7 +260,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     stat = path.stat()
     started = time.perf_counter()
     sha, table = read_file(
-        path, expected=source.names, encoding=source.encoding, sheet=source.sheet
+        path, expected=header_aliases(source), encoding=source.encoding, sheet=source.sheet
     )
     part = Part(source_name, name, sha, stat.st_size, stat.st_mtime_ns)
     known = load_part(ctx.folder, part.stem)
@@ -261,16 +271,30 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         part.file_error = str(table)
         return _save(part, ctx.folder, _failure(part, "unreadable", str(table)))
     text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
-    part.rows_read, part.encoding, part.header_row = text.height, table.encoding, table.header_row
+    part.rows_read = text.height
+    part.encoding, part.header_row, part.header_rows = (
+        table.encoding,
+        table.header_row,
+        table.header_rows,
+    )
+    part.separator, part.sheet, part.header_map = table.separator, table.sheet, table.header_map
+    other = _other_source(source_name, text.columns)
+    if other is not None:
+        part.file_error = (
+            f"a {catalog.sources()[other].title_en.split(' (')[0]} (its header has "
+            f"{', '.join([c for c in _only_in(other, source_name) if c in text.columns][:2])}): "
+            f"move it to "
+            f"{_FOLDERS[other]}/ (nothing of it was loaded)"
+        )
+        return _save(
+            part, ctx.folder, _every_row(text, source_name, None, "wrong_folder", _FOLDERS[other])
+        )
     missing = [f.name for f in source.fields if f.required and f.name not in text.columns]
     if missing:
-        part.file_error = f"missing required column(s): {', '.join(missing)}"
-        every_row = text.select(
-            pl.lit(source_name).alias("source"), "file", "sha256", "row_index",
-            pl.lit(missing[0]).alias("column_name"), pl.lit("missing_column").alias("rule"),
-            pl.lit(None, pl.Utf8).alias("value"),
-        )  # fmt: skip
-        return _save(part, ctx.folder, every_row)
+        part.file_error = f"missing required column(s): {', '.join(missing)}; {table.how_read()}"
+        return _save(
+            part, ctx.folder, _every_row(text, source_name, missing[0], "missing_column", None)
+        )
     if text.height == 0:
         part.file_error = "no data rows"
         return _save(part, ctx.folder, _failure(part, "no_rows", None))
@@ -280,8 +304,11 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         *(pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns),
         pl.col("row_index").cast(pl.UInt32),  # as the validators number rows
     )
+    oversized = oversized_cells(text)
     checked = check_rows(
-        text,
+        text.join(oversized.select("row_index"), on="row_index", how="anti")
+        if oversized.height
+        else text,
         source,
         year_be=ctx.year_be,
         areas=ctx.areas,
@@ -297,7 +324,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     delivered = text.select(
         "file", "row_index", whole_code(clean_text(pl.col("house_code"))).alias("house_code")
     )
-    failures = checked.failures.select(
+    failures = pl.concat([checked.failures, oversized]).select(
         pl.lit(source_name).alias("source"), pl.lit(name).alias("file"),
         pl.lit(sha).alias("sha256"), pl.col("row_index").cast(pl.Int64),
         pl.col("column").alias("column_name"), "rule", "value",
@@ -349,6 +376,59 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         con.unregister("delivered")
     part.timings["pseudonymise"] = time.perf_counter() - started
     return _save(part, ctx.folder, failures)
+
+
+_FOLDERS = {HOUSEHOLD: "households", MEMBER: "members"}
+# Longer than Excel allows in a cell (32,767 characters): no value of the contract, and a row
+# that holds one is held (a pasted document, a broken quote) while the rest of the file loads.
+MAX_CELL_CHARS = 32_767
+
+
+def _only_in(source: str, other: str) -> list[str]:
+    """Required columns of ``source`` that ``other`` does not have: what tells them apart."""
+    theirs = set(catalog.sources()[other].names)
+    return [f.name for f in catalog.sources()[source].fields if f.required and f.name not in theirs]
+
+
+def _other_source(source: str, columns: list[str]) -> str | None:
+    """The other source, when the header has its distinctive columns and lacks this one's."""
+    for other in _FOLDERS:
+        if other == source:
+            continue
+        theirs = [c for c in _only_in(other, source) if c in columns]
+        if len(theirs) >= 2 and not any(c in columns for c in _only_in(source, other)):
+            return other
+    return None
+
+
+def _every_row(
+    text: pl.DataFrame, source: str, column: str | None, rule: str, value: str | None
+) -> pl.DataFrame:
+    """Every row of a file held by one file-level reason."""
+    return text.select(
+        pl.lit(source).alias("source"), "file", "sha256", "row_index",
+        pl.lit(column, pl.Utf8).alias("column_name"), pl.lit(rule).alias("rule"),
+        pl.lit(value, pl.Utf8).alias("value"),
+    )  # fmt: skip
+
+
+def oversized_cells(text: pl.DataFrame) -> pl.DataFrame:
+    """(row_index, column, rule, value) of cells longer than MAX_CELL_CHARS; bytes are counted
+    first, a cheap bound on characters, so a file without any long cell costs one pass."""
+    cells = [c for c, t in text.schema.items() if t == pl.Utf8 and c not in ("file", "sha256")]
+    longest = text.select(pl.col(cells).str.len_bytes().max()).row(0) if cells else ()
+    suspects = [c for c, n in zip(cells, longest, strict=True) if n and n > MAX_CELL_CHARS]
+    found = [
+        text.filter(pl.col(c).str.len_chars() > MAX_CELL_CHARS).select(
+            pl.col("row_index").cast(pl.UInt32),
+            pl.lit(c).alias("column"),
+            pl.lit("cell_too_long").alias("rule"),
+            (pl.col(c).str.len_chars().cast(pl.Utf8) + " characters").alias("value"),
+        )  # fmt: skip
+        for c in suspects
+    ]
+    schema = {"row_index": pl.UInt32, "column": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8}
+    return pl.concat(found) if found else pl.DataFrame(schema=schema)
 
 
 def _files_index(folder: Path) -> dict[str, dict]:
@@ -462,12 +542,15 @@ def stage_year(
     workers: int = 1,
     memory_limit: str = "4GB",
     log: Callable[[str], None] = lambda _: None,
+    refused: Iterable[Refused] = (),
 ) -> StagedYear:
     """Stage every household and member file of one survey year under ``work``.
 
     ``workers`` processes stage files in parallel (spawned: a script that calls this with
     workers > 1 needs the ``if __name__ == "__main__":`` guard); the rules across files run in
-    one DuckDB that spills to ``work``/spill beyond ``memory_limit``."""
+    one DuckDB that spills to ``work``/spill beyond ``memory_limit``. The ``refused`` files
+    (ingest/landing.py: outside the layout, unsupported, links out of the home folder) are not
+    read; they are listed in the ledger with their reason."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
     folder = work / str(year_be) / fingerprint(key, areas, reference_day)
@@ -492,7 +575,10 @@ def stage_year(
         for paths in files.values()
         for p in paths
     ]
-    staged = _year(folder, ordered, memory_limit)
+    loaded_before = {name for name in index if name in parts}
+    staged = _year(
+        folder, ordered, memory_limit, loaded_before, [_refused_part(root, r) for r in refused]
+    )
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)
@@ -505,25 +591,81 @@ def stage_year(
     return staged
 
 
-def _year(folder: Path, parts: list[Part], memory_limit: str) -> StagedYear:
-    """Duplicates of whole files, the rules across files, and the ledger of the year."""
-    first_by_hash: dict[str, str] = {}
-    failures: list[pl.DataFrame] = []
+VERSION = re.compile(r"^(?P<base>.+?)[ _-]v(?P<n>\d{1,3})$", re.IGNORECASE)
+
+
+def _version(part: Part) -> tuple[str, str, int]:
+    """(source, base name, version): ``50_households_v2.csv`` is version 2 of
+    ``50_households``, a name without ``_vN`` version 1; the extension does not count."""
+    path = Path(part.file)
+    match = VERSION.match(path.stem)
+    base, number = (match["base"], int(match["n"])) if match else (path.stem, 1)
+    return part.source, str(path.parent / base).casefold(), number
+
+
+def _refused_part(root: Path, refused: Refused) -> Part:
+    path = root / refused.file
+    stat = path.lstat()
+    regular = path.is_file() and not path.is_symlink()
+    part = Part(
+        refused.source, refused.file, sha256_of(path) if regular else "",
+        stat.st_size, stat.st_mtime_ns, file_error=mask_text(refused.reason),
+    )  # fmt: skip
+    part.refused = refused.rule
+    return part
+
+
+def _year(
+    folder: Path,
+    parts: list[Part],
+    memory_limit: str,
+    loaded_before: set[str] = frozenset(),
+    refused: list[Part] = (),
+) -> StagedYear:
+    """Re-deliveries, duplicates of whole files, the rules across files, and the ledger.
+
+    A file ``<name>_v2`` (``_v3``, …) beside ``<name>`` is its corrected version: only the
+    highest version is loaded, the others are listed as superseded. Of files with the same
+    content, the one loaded in an earlier run is kept, else the oldest (modification time),
+    else the first by name; the others are listed as duplicates."""
+    parts = list(parts)  # the caller's list stays the files that were read
+    failures: list[pl.DataFrame] = [_failure(p, p.refused, None) for p in refused]
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    for part in parts:
+        source, base, number = _version(part)
+        if number > latest.get((source, base), (0, ""))[0]:
+            latest[(source, base)] = (number, part.file)
     for i, part in enumerate(parts):
+        source, base, number = _version(part)
+        highest, newest = latest[(source, base)]
+        if number < highest:
+            parts[i] = part = replace(
+                part, duplicate_of=newest, rows_read=0, rows_valid=0,
+                file_error=f"superseded by {newest}, its corrected version: not loaded",
+            )  # fmt: skip
+            failures.append(_failure(part, "superseded", newest))
+    first_by_hash: dict[str, str] = {}
+    oldest_first = sorted(
+        (i for i, p in enumerate(parts) if p.duplicate_of is None),
+        key=lambda i: (parts[i].file not in loaded_before, parts[i].mtime_ns, i),
+    )
+    for i in oldest_first:
+        part = parts[i]
         if part.sha256 in first_by_hash:
             original = first_by_hash[part.sha256]
             parts[i] = part = replace(
                 part, duplicate_of=original, rows_read=0, rows_valid=0,
-                file_error=f"same content as {original}",
+                file_error=f"same content as {original}, delivered before it: not loaded twice",
             )  # fmt: skip
             failures.append(_failure(part, "duplicate_file", original))
         else:
             first_by_hash[part.sha256] = part.file
+    parts += refused
     timings: dict[str, float] = {}
     for step in ("read", "validate", "pseudonymise"):
         timings[step] = sum(p.timings.get(step, 0.0) for p in parts)
     staged = StagedYear(folder, parts, pl.DataFrame(schema=FAILURE_COLUMNS), pl.DataFrame())
-    live = [p for p in parts if p.duplicate_of is None]
+    live = [p for p in parts if p.duplicate_of is None and p.refused is None]
     failures += [pl.read_parquet(p.path(folder, "failures")) for p in live]
     started = time.perf_counter()
     with _duckdb(memory_limit, folder.parent.parent / "spill") as con:
@@ -565,13 +707,20 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
             "rows_quarantined": held.get(p.file, 0),
             "file_error": p.file_error,
             "seconds": p.seconds,
+            "encoding": p.encoding,
+            "separator": SEPARATOR_NAMES.get(p.separator or ""),
+            "sheet": p.sheet,
+            "header_row": p.header_row,
+            "header_rows": p.header_rows,
+            "header_map": json.dumps(p.header_map, ensure_ascii=False) if p.header_map else None,
         }
         if row["rows_read"] != row["rows_staged"] + row["rows_quarantined"]:
             raise AssertionError(f"{p.file}: rows read != staged + quarantined: {row}")
         rows.append(row)
     schema = {"source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64,
               "rows_staged": pl.Int64, "rows_quarantined": pl.Int64, "file_error": pl.Utf8,
-              "seconds": pl.Float64}  # fmt: skip
+              "seconds": pl.Float64, "encoding": pl.Utf8, "separator": pl.Utf8, "sheet": pl.Utf8,
+              "header_row": pl.Int64, "header_rows": pl.Int64, "header_map": pl.Utf8}  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -60,13 +60,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.inputs import years_with_files
     from assets.storage import LandingZone
+    from ingest.landing import ce_folders, not_read
 
     settings = _settings()
+    for line in ce_folders(settings.landing):  # a CE folder (2022/) is no survey year: say so
+        print(line, file=sys.stderr)
     if args.years:
         years = parse_years(args.years)
     else:
         years = tuple(years_with_files(LandingZone(root=str(settings.landing))))
         if not years:
+            for line in not_read(settings.landing):  # files there, but none it can load
+                print(line, file=sys.stderr)
             print(
                 f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
                 "deliver files there (README, 'Input layout')",

@@ -11,6 +11,8 @@ ARABIC_DIGITS = "0123456789"
 # Zero-width space, zero-width non-joiner/joiner, word joiner, BOM, no-break space.
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"]
 BE_OFFSET = 543
+# An ISO date from a date cell whose year is at least this is a BE year typed as CE.
+ISO_YEAR_IS_BE = 2400
 # Repairs a column may need: Thai digits or invisible characters, blanks at the ends or empty
 # cells, thousands separators in numbers, decimals in counts and codes ('2.0', '50010101.0').
 ALL_REPAIRS = frozenset({"thai", "edges", "comma", "dot"})
@@ -94,7 +96,20 @@ def be_date_to_ce(expr: pl.Expr) -> pl.Expr:
         separator="-",
     )
     well_formed = expr.str.count_matches("/", literal=True) == 2
-    return pl.when(well_formed).then(iso.str.to_date("%Y-%m-%d", strict=False))
+    # a date cell of Excel or a date column of Parquet arrives as ISO 'yyyy-mm-dd[ time]':
+    # a real date, so CE, unless its year is a BE year a person typed into a Gregorian sheet
+    typed_year = expr.str.slice(0, 4).cast(pl.Int32, strict=False)
+    typed_ce = (
+        pl.when(typed_year >= ISO_YEAR_IS_BE).then(typed_year - BE_OFFSET).otherwise(typed_year)
+    )
+    typed = pl.concat_str(typed_ce.cast(pl.Utf8).str.zfill(4), expr.str.slice(4, 6))
+    is_typed = expr.str.contains(r"^\d{4}-\d{2}-\d{2}(?:[ T][\d:.]+)?$")
+    return (
+        pl.when(well_formed)
+        .then(iso.str.to_date("%Y-%m-%d", strict=False))
+        .when(is_typed)
+        .then(typed.str.to_date("%Y-%m-%d", strict=False))
+    )
 
 
 def normalise(
@@ -137,8 +152,8 @@ def normalise(
         if f.type == "int":  # '2.0' is 2, '2.5' is no count
             whole = pl.when(as_number == as_number.round(0)).then(as_number)
             typed_exprs.append(whole.cast(pl.Int64, strict=False).alias(f.name))
-        else:
-            typed_exprs.append(as_number.alias(f.name))
+        else:  # 'NaN', 'inf' and '-inf' parse as floats but are no amount: a type failure
+            typed_exprs.append(pl.when(as_number.is_finite()).then(as_number).alias(f.name))
     typed = cleaned.lazy().with_columns(typed_exprs).collect()
 
     # A cell is a type failure when it had text and has no number now; null counts are free,
@@ -160,3 +175,22 @@ def _empty_failures() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"row_index": pl.UInt32, "column": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8}
     )
+
+
+def header_key(name: str) -> str:
+    """A header cell as compared with the catalog: case, spaces (NBSP and zero-width too) and
+    underscores do not count, so 'House Code', ' house_code' and 'HOUSE\u00a0CODE' are one."""
+    for invisible in INVISIBLE:
+        name = name.replace(invisible, " ")
+    return "".join(name.casefold().replace("_", " ").split())
+
+
+def header_aliases(source: Source) -> dict[str, str]:
+    """Every header a person may write for a field: its name, its English and its Thai label."""
+    aliases: dict[str, str] = {}
+    for f in source.fields:
+        for text in (f.name, f.label_en, f.label_th):
+            key = header_key(text)
+            if aliases.setdefault(key, f.name) != f.name:
+                raise ValueError(f"{source.name}: header {text!r} names two fields")
+    return aliases

@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS core.ingest_ledger (
     seconds DOUBLE,
     loaded_at TIMESTAMP NOT NULL
 );
+-- How each file was read (ingest/readers.py): encoding, separator, XLSX sheet, the row of the
+-- header (2 header rows: names and labels), and the header names mapped to fields (JSON).
+-- Added to warehouses made before; a file that was not read has them NULL.
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS encoding VARCHAR;
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS separator VARCHAR;
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS sheet VARCHAR;
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_row INTEGER;
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_rows INTEGER;
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_map VARCHAR;
 
 -- One row per (row, column, rule) that failed. PII values are masked.
 CREATE TABLE IF NOT EXISTS core.quarantine (
@@ -58,7 +67,7 @@ CREATE TABLE IF NOT EXISTS core.quarantine (
     source VARCHAR NOT NULL,
     file VARCHAR NOT NULL,
     sha256 VARCHAR NOT NULL,
-    row_index BIGINT,                -- data row in the file, 1 = first row under the header
+    row_index BIGINT,                -- the row as Excel or an editor shows it (header row counted)
     column_name VARCHAR,
     rule VARCHAR NOT NULL,
     value VARCHAR,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,12 @@ class Outcome:
         ledger = self.staged.ledger.filter(pl.col("file_error").is_not_null())
         return dict(ledger.select("file", "file_error").iter_rows())
 
+    def read_as(self, file: str) -> dict:
+        """How the ledger says a file (under bmn/<year>/) was read."""
+        columns = ["encoding", "separator", "sheet", "header_row", "header_rows", "header_map"]
+        ledger = self.staged.ledger.filter(pl.col("file") == f"bmn/{YEAR}/{file}")
+        return ledger.select(columns).row(0, named=True)
+
     @property
     def households(self) -> int:
         return self.staged.rows(HOUSEHOLD).height
@@ -64,8 +71,13 @@ def stage(
     households: list[dict] | None = None,
     members: list[dict] | None = None,
     extra_files: dict[str, bytes] | None = None,
+    landing_files: dict[str, bytes] | None = None,
+    before: Callable[[Path], None] | None = None,
+    work: Path | None = None,
 ) -> Outcome:
-    """Write the rows (default: the valid base) and any raw files, then stage the year."""
+    """Write the rows (default: the valid base) and any raw files (``extra_files`` under the
+    year folder, ``landing_files`` under landing/), let ``before`` change the landing folder,
+    then stage the year as the staging asset does, refused files included."""
     landing = root / "landing"
     write_landing(
         landing,
@@ -77,10 +89,17 @@ def stage(
         path = landing / "bmn" / str(YEAR) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    files = LandingZone(root=str(landing)).bmn_files(YEAR)
+    for relative, content in (landing_files or {}).items():
+        path = landing / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    if before is not None:
+        before(landing)
+    zone = LandingZone(root=str(landing))
     staged = stage_year(
-        files, root=landing, year_be=YEAR, areas=areas(), key=KEY, work=root / "staged"
-    )
+        zone.bmn_files(YEAR), root=landing, year_be=YEAR, areas=areas(), key=KEY,
+        work=work or root / "staged", refused=zone.refused(YEAR),
+    )  # fmt: skip
     ledger = staged.ledger
     # nothing lost, ever: every file balances (stage_year asserts it too)
     assert (ledger["rows_read"] == ledger["rows_staged"] + ledger["rows_quarantined"]).all()

@@ -46,7 +46,7 @@ def test_thai_digits_and_invisible_characters_are_normalised(tmp_path):
     ]
     out = stage(tmp_path, households=households)
     assert out.rules() == set()
-    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 1).row(0, named=True)
+    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 2).row(0, named=True)
     assert (row["village_code"], row["members_declared"], row["income_main"]) == (
         "50010101",
         2,
@@ -62,8 +62,8 @@ def test_be_birth_dates_become_ages(tmp_path):
     ]
     out = stage(tmp_path, members=members)
     ages = dict(out.staged.rows(MEMBER).select("row_index", "age").iter_rows())
-    assert ages[1] == 35  # born 15 Aug 1987, counted on 31 March 2023
-    assert ages[2] == 0
+    assert ages[2] == 35  # born 15 Aug 1987, counted on 31 March 2023
+    assert ages[3] == 0
 
 
 def test_excel_float_codes_lose_their_decimal(tmp_path):
@@ -82,7 +82,7 @@ def test_excel_scientific_notation_code_is_quarantined(tmp_path):
     ]
     members = with_members()[:2] + [member(2, 3, house_code="5.001E+10")]
     out = stage(tmp_path, households=households, members=members)
-    assert out.rules() == {("h", 2, "house_code", "digits"), ("m", 3, "house_code", "digits")}
+    assert out.rules() == {("h", 3, "house_code", "digits"), ("m", 4, "house_code", "digits")}
 
 
 def test_abolished_subdistrict_maps_to_its_successor_and_keeps_the_code_sent(tmp_path):
@@ -93,7 +93,7 @@ def test_abolished_subdistrict_maps_to_its_successor_and_keeps_the_code_sent(tmp
     members = with_members(member(3, 4, house_code=house_code(3, "1101")))
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == set()
-    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 3).row(0, named=True)
+    row = out.staged.rows(HOUSEHOLD).filter(pl.col("row_index") == 4).row(0, named=True)
     assert (row["village_code"], row["village_code_sent"]) == ("11050103", "11010503")
 
 
@@ -169,9 +169,9 @@ def test_truncated_inside_a_quoted_cell(tmp_path):
     assert "was the file cut short?" in out.file_errors()["bmn/2566/households/cut.csv"]
     assert out.households == 0 and out.members == 0  # no household stands: members held too
     assert {r for r in out.rules() if r[0] == "m"} == {
-        ("m", 1, "house_code", "member_without_household"),
         ("m", 2, "house_code", "member_without_household"),
         ("m", 3, "house_code", "member_without_household"),
+        ("m", 4, "house_code", "member_without_household"),
     }
 
 
@@ -180,9 +180,9 @@ def test_truncated_at_a_row_end_quarantines_the_short_row(tmp_path):
     raw = raw[: raw.rindex(b",", 0, raw.rindex(b",") - 1)]  # cut the last two cells
     out = stage(tmp_path, households=[], extra_files={"households/short.csv": raw})
     assert out.rules() == {
-        ("h", 2, "domestic_water_lpd", "required"),
-        ("h", 2, "home_hygienic", "required"),
-        ("m", 3, "house_code", "household_rejected"),
+        ("h", 3, "domestic_water_lpd", "required"),
+        ("h", 3, "home_hygienic", "required"),
+        ("m", 4, "house_code", "household_rejected"),
     }
 
 
@@ -190,11 +190,13 @@ def test_missing_required_column_holds_every_row(tmp_path):
     raw = csv_bytes(base_households(), [c for c in H_COLUMNS if c != "village_code"])
     out = stage(tmp_path, households=[], extra_files={"households/nocol.csv": raw})
     assert out.file_errors() == {
-        "bmn/2566/households/nocol.csv": "missing required column(s): village_code"
+        "bmn/2566/households/nocol.csv": "missing required column(s): village_code; read with "
+        "encoding utf-8, separator comma ',', 13 column(s), the first header cell read as "
+        "'survey_year'"
     }
     assert {r for r in out.rules() if r[0] == "h"} == {
-        ("h", 1, "village_code", "missing_column"),
         ("h", 2, "village_code", "missing_column"),
+        ("h", 3, "village_code", "missing_column"),
     }
 
 
@@ -212,7 +214,9 @@ def test_same_file_twice_is_loaded_once(tmp_path):
         tmp_path, households=[], extra_files={"households/a.csv": raw, "households/b.csv": raw}
     )
     assert out.file_errors() == {
-        "bmn/2566/households/b.csv": "same content as bmn/2566/households/a.csv"
+        "bmn/2566/households/b.csv": (
+            "same content as bmn/2566/households/a.csv, delivered before it: not loaded twice"
+        )
     }
     assert out.households == 2 and out.rules() == {("h", None, None, "duplicate_file")}
 
@@ -229,9 +233,9 @@ def test_formula_looking_cells(tmp_path):
     out = stage(tmp_path, households=households, members=members)
     # the member with the formula ID is held for that; its housemate for the household's formula
     assert out.rules() == {
-        ("h", 1, "income_main", "type"),
-        ("m", 2, "citizen_id", "digits"),
-        ("m", 1, "house_code", "household_rejected"),
+        ("h", 2, "income_main", "type"),
+        ("m", 3, "citizen_id", "digits"),
+        ("m", 2, "house_code", "household_rejected"),
     }
 
 
@@ -241,9 +245,9 @@ def test_citizen_id_check_digit_and_length(tmp_path):
     members = [member(1, 1, citizen_id=wrong), member(1, 2, citizen_id=good[:12]), member(2, 3)]
     out = stage(tmp_path, members=members)
     assert out.rules() == {
-        ("m", 1, "citizen_id", "citizen_id_check_digit"),
-        ("m", 2, "citizen_id", "digits"),
-        ("h", 1, "house_code", "household_without_members"),
+        ("m", 2, "citizen_id", "citizen_id_check_digit"),
+        ("m", 3, "citizen_id", "digits"),
+        ("h", 2, "house_code", "household_without_members"),
     }
 
 
@@ -255,8 +259,8 @@ def test_house_code_of_another_district(tmp_path):
     members = base_members()[:2] + [member(2, 3, house_code=house_code(2, "5002"))]
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == {
-        ("h", 2, "house_code", "house_code_district"),
-        ("m", 3, "house_code", "household_rejected"),
+        ("h", 3, "house_code", "house_code_district"),
+        ("m", 4, "house_code", "household_rejected"),
     }
 
 
@@ -267,8 +271,8 @@ def test_unknown_area_and_village_number_zero(tmp_path):
     ]
     out = stage(tmp_path, households=households)
     assert {r for r in out.rules() if r[0] == "h"} == {
-        ("h", 1, "village_code", "area_unknown"),
-        ("h", 2, "village_code", "village_number"),
+        ("h", 2, "village_code", "area_unknown"),
+        ("h", 3, "village_code", "village_number"),
     }
     assert out.members == 0
 
@@ -280,8 +284,8 @@ def test_abolished_area_without_a_single_successor(tmp_path):
     members = with_members(member(3, 4, house_code=house_code(3, "1101")))
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == {
-        ("h", 3, "village_code", "area_ambiguous"),
-        ("m", 4, "house_code", "household_rejected"),
+        ("h", 4, "village_code", "area_ambiguous"),
+        ("m", 5, "house_code", "household_rejected"),
     }
 
 
@@ -293,9 +297,9 @@ def test_ages_outside_0_to_120_and_impossible_dates(tmp_path):
     ]
     out = stage(tmp_path, members=members)
     assert {r for r in out.rules() if r[0] == "m"} == {
-        ("m", 1, "birth_date", "age"),
-        ("m", 2, "birth_date", "date"),
-        ("m", 3, "birth_date", "age"),
+        ("m", 2, "birth_date", "age"),
+        ("m", 3, "birth_date", "date"),
+        ("m", 4, "birth_date", "age"),
     }
 
 
@@ -307,9 +311,9 @@ def test_negative_income_and_codes_outside_the_catalog(tmp_path):
     members = [member(1, 1), member(1, 2), member(2, 3, sex=3, welfare_card=7)]
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() >= {
-        ("h", 1, "income_other", "range"),
-        ("m", 3, "sex", "allowed"),
-        ("m", 3, "welfare_card", "allowed"),
+        ("h", 2, "income_other", "range"),
+        ("m", 4, "sex", "allowed"),
+        ("m", 4, "welfare_card", "allowed"),
     }
 
 
@@ -320,9 +324,9 @@ def test_wrong_survey_year(tmp_path):
     ]
     out = stage(tmp_path, households=households)
     assert out.rules() == {
-        ("h", 1, "survey_year", "year_mismatch"),
-        ("m", 1, "house_code", "household_rejected"),
+        ("h", 2, "survey_year", "year_mismatch"),
         ("m", 2, "house_code", "household_rejected"),
+        ("m", 3, "house_code", "household_rejected"),
     }
 
 
@@ -335,8 +339,8 @@ def test_row_with_more_cells_than_the_header(tmp_path):
         extra_files={"households/wide.csv": ("\n".join(text) + "\n").encode()},
     )
     assert out.rules() == {
-        ("h", 2, "__extra_cells__", "extra_cells"),
-        ("m", 3, "house_code", "household_rejected"),
+        ("h", 3, "__extra_cells__", "extra_cells"),
+        ("m", 4, "house_code", "household_rejected"),
     }
 
 
@@ -344,9 +348,9 @@ def test_declared_member_count_must_match_the_member_file(tmp_path):
     households = [household(1, members_declared=3), household(2, members_declared=1)]
     out = stage(tmp_path, households=households)
     assert out.rules() == {
-        ("h", 1, "members_declared", "member_count_mismatch"),
-        ("m", 1, "house_code", "household_rejected"),
+        ("h", 2, "members_declared", "member_count_mismatch"),
         ("m", 2, "house_code", "household_rejected"),
+        ("m", 3, "house_code", "household_rejected"),
     }
 
 
@@ -354,7 +358,7 @@ def test_same_person_twice_in_a_household(tmp_path):
     households = [household(1, members_declared=3), household(2, members_declared=1)]
     members = with_members(member(1, 1, member_no=3))
     out = stage(tmp_path, households=households, members=members)
-    assert out.rules() == {("m", 4, "citizen_id", "duplicate_member")}
+    assert out.rules() == {("m", 5, "citizen_id", "duplicate_member")}
 
 
 def test_one_person_in_two_households(tmp_path):
@@ -362,8 +366,8 @@ def test_one_person_in_two_households(tmp_path):
     members = with_members(member(2, 1, member_no=2))
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == {
-        ("m", 1, "citizen_id", "person_in_two_households"),
-        ("m", 4, "citizen_id", "person_in_two_households"),
+        ("m", 2, "citizen_id", "person_in_two_households"),
+        ("m", 5, "citizen_id", "person_in_two_households"),
     }
 
 
@@ -372,15 +376,15 @@ def test_household_without_members_and_member_without_household(tmp_path):
     members = with_members(member(9, 9))
     out = stage(tmp_path, households=households, members=members)
     assert out.rules() == {
-        ("h", 3, "house_code", "household_without_members"),
-        ("m", 4, "house_code", "member_without_household"),
+        ("h", 4, "house_code", "household_without_members"),
+        ("m", 5, "house_code", "member_without_household"),
     }
 
 
 def test_duplicate_household_row(tmp_path):
     households = base_households() + [household(1, members_declared=2)]
     out = stage(tmp_path, households=households)
-    assert out.rules() == {("h", 3, "house_code", "duplicate_household")}
+    assert out.rules() == {("h", 4, "house_code", "duplicate_household")}
     assert (out.households, out.members) == (2, 3)
 
 
@@ -431,7 +435,9 @@ def test_a_named_sheet_and_a_fixed_encoding_can_be_asked_for(tmp_path):
     sheet.write_row(1, 0, [base_households()[0][c] for c in H_COLUMNS])
     book.close()
     assert read_text(path, H_COLUMNS, sheet="ครัวเรือน").frame.height == 1
-    assert "house_code" not in read_text(path, H_COLUMNS).frame.columns  # first sheet by default
+    assert read_text(path, H_COLUMNS, sheet="หมายเหตุ").frame.columns == ["row_index", "notes only"]
+    # by default, the first sheet that holds the header: the notes sheet before it has none
+    assert read_text(path, H_COLUMNS).sheet == "ครัวเรือน"
 
     thai = tmp_path / "tis620.csv"
     thai.write_bytes("house_code,ชื่อ\n50010000001,บ้าน\n".encode("cp874"))

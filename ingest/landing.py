@@ -1,0 +1,197 @@
+"""Every file under the landing folder: what the ingest reads, and why each other file is not.
+
+The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (README, "Input layout").
+A file anywhere else under ``<landing>/bmn/`` or directly in ``<landing>/`` is not guessed into
+a year: it is listed, with the reason and what to do, in the ledger of the survey year its
+folder names (``2565 copy/`` and the CE folder ``2022/`` name 2565), or of every year run when
+its path names none. Nothing under landing is silently skipped. Other folders of ``<landing>/``
+belong to other sources and are not looked at here.
+
+A symbolic link is followed only when it resolves inside the home folder: a link out of it
+(or to nothing) is refused, so that what is loaded is what the home folder holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.readers import SUFFIXES
+
+FOLDERS = {"bmn_household": "households", "bmn_member": "members"}
+# BE survey years the layout accepts as folder names; the catalog's survey_year range.
+BE_YEARS = range(2500, 2801)
+CE_YEARS = range(1957, 2258)  # the same span in CE: 2500-543 .. 2800-543
+YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# What to send instead of a file the readers do not take.
+INSTEAD = {
+    ".xls": "an old Excel .xls workbook: open it in Excel and save it as .xlsx (or CSV UTF-8)",
+    ".xlsm": "a macro workbook: save it as .xlsx without macros",
+    ".txt": "a .txt file: save it from Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'",
+    ".tsv": "a .tsv file: save it from Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'",
+    ".zip": "a .zip archive: unpack it and put the files themselves in households/ or members/",
+    ".rar": "a .rar archive: unpack it and put the files themselves in households/ or members/",
+    ".7z": "a .7z archive: unpack it and put the files themselves in households/ or members/",
+    ".ods": "a LibreOffice .ods sheet: save it as .xlsx or CSV (UTF-8)",
+}
+# The landing folder's own description (`chipao generate` writes one): no delivery.
+LANDING_DOCS = re.compile(r"^README(\.\w+)?$", re.I)
+# Files the operating system or an editor leaves behind; they are no delivery.
+IGNORED = re.compile(r"^(\.DS_Store|Thumbs\.db|desktop\.ini|\.gitkeep|~\$.*|\._.*)$", re.I)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file under landing that is not read, and why (English, one line, for the ledger)."""
+
+    file: str  # relative to the landing root
+    rule: str  # a rule of catalog/rules.yaml: its message says what to do, in Thai too
+    reason: str
+    source: str = "bmn_household"  # the ledger's source column: the folder it sat in, if any
+
+
+@dataclass
+class Delivery:
+    """One survey year's files to read, per source, and the files of it that are refused."""
+
+    files: dict[str, list[Path]] = field(default_factory=lambda: {s: [] for s in FOLDERS})
+    refused: list[Refused] = field(default_factory=list)
+
+
+def unsupported(suffix: str) -> str:
+    suffix = suffix.lower()
+    what = INSTEAD.get(suffix, f"a {suffix or 'file without extension'!s} file")
+    return f"not read: {what}; the readers take CSV, XLSX and Parquet"
+
+
+def _link_problem(path: Path, home: Path) -> str | None:
+    """Why a file reached through a link (itself or a folder above it) is not read."""
+    target = path.resolve()
+    if not target.exists():
+        return f"a link to {target.name}, which does not exist: copy the file itself here"
+    if not target.is_relative_to(home.resolve()):
+        return "a link to a file outside CHIPAO_HOME: copy the file itself into landing/"
+    return None
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file below ``folder`` in name order, through linked folders too (each real
+    folder once), links to files included, dangling ones too."""
+    if not folder.is_dir():
+        return []
+    found, seen = [], set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up the tree
+            dirs.clear()
+            continue
+        seen.add(real)
+        found += [Path(top) / n for n in names if not IGNORED.match(n)]  # dangling links too
+    return sorted(found)
+
+
+def year_folders(root: Path) -> list[int]:
+    """The BE survey-year folders of ``<root>/bmn``."""
+    bmn = root / "bmn"
+    if not bmn.is_dir():
+        return []
+    return sorted(
+        int(p.name)
+        for p in bmn.iterdir()
+        if p.is_dir() and p.name.isdigit() and int(p.name) in BE_YEARS
+    )
+
+
+def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
+    """The files of ``<root>/bmn/<year_be>/`` to read, and the refused ones of that folder."""
+    home = home if home is not None else root.parent
+    out = Delivery()
+    folder = root / "bmn" / str(year_be)
+    by_folder = {sub: source for source, sub in FOLDERS.items()}
+    for path in _files(folder):
+        name = str(path.relative_to(root))
+        parts = path.relative_to(folder).parts
+        # the ledger's source: the folder it sat in, households when none
+        source = by_folder.get(parts[0], "bmn_household")
+        link = _link_problem(path, home)
+        if link:
+            out.refused.append(Refused(name, "symlink_refused", link, source))
+        elif len(parts) != 2 or parts[0] not in by_folder:
+            where = "/".join(parts[:-1]) or "the year folder itself"
+            out.refused.append(Refused(
+                name, "outside_layout",
+                f"in {where}, not in households/ or members/: move it there", source,
+            ))  # fmt: skip
+        elif path.suffix.lower() not in SUFFIXES:
+            out.refused.append(Refused(name, "unsupported_file", unsupported(path.suffix), source))
+        else:
+            out.files[source].append(path)
+    return out
+
+
+def strays(root: Path) -> list[tuple[int | None, Refused]]:
+    """Files under ``<root>/bmn`` outside every BE year folder, and files in ``<root>`` itself,
+    each with the survey year its folder names (None: none)."""
+    years = set(year_folders(root))
+    found: list[tuple[int | None, Refused]] = []
+    loose = sorted(
+        p
+        for p in root.glob("*")
+        if p.is_file() and not IGNORED.match(p.name) and not LANDING_DOCS.match(p.name)
+    )
+    for path in loose:
+        found.append((None, Refused(
+            path.name, "outside_layout",
+            "directly in landing/: BMN files go in landing/bmn/<year BE>/households/ or members/",
+        )))  # fmt: skip
+    bmn = root / "bmn"
+    for path in _files(bmn):
+        top = path.relative_to(bmn).parts[0]
+        if top.isdigit() and int(top) in years:
+            continue
+        name = str(path.relative_to(root))
+        match = YEAR_IN_NAME.search(top) if len(path.relative_to(bmn).parts) > 1 else None
+        year = int(match.group(1)) if match else None
+        if year is not None and top.isdigit() and year in CE_YEARS:
+            reason = (
+                f"folder {top} is a CE year: survey-year folders are Buddhist Era; move the "
+                f"files to bmn/{year + 543}/ (nothing was loaded from bmn/{top}/)"
+            )
+            year += 543
+        elif year is not None and year in BE_YEARS:
+            reason = f"folder '{top}' is not a survey year: move the files to bmn/{year}/"
+        else:
+            year = None
+            reason = f"'{top}' is not a survey-year folder: BMN files go in bmn/<year BE>/"
+        found.append((year, Refused(name, "outside_layout", reason)))
+    return found
+
+
+def ce_folders(root: Path) -> list[str]:
+    """One line per CE year folder of ``<root>/bmn``: what is wrong, for the command line."""
+    bmn = root / "bmn"
+    if not bmn.is_dir():
+        return []
+    return [
+        f"{p}: {p.name} is a CE year; survey-year folders are Buddhist Era "
+        f"(bmn/{int(p.name) + 543}/): nothing is loaded from it"
+        for p in sorted(bmn.iterdir())
+        if p.is_dir() and p.name.isdigit() and int(p.name) in CE_YEARS
+    ]
+
+
+def refused_for(root: Path, year_be: int, home: Path | None = None) -> list[Refused]:
+    """The refused files listed in the ledger of ``year_be``: its own folder's, and the strays
+    that name it or no year at all."""
+    own = delivery(root, year_be, home).refused
+    return own + [r for year, r in strays(root) if year in (None, year_be)]
+
+
+def not_read(root: Path) -> list[str]:
+    """One line per file under landing that no year's run would read, for the command line
+    when no survey year has a file to load (their ledgers are then never written)."""
+    refused = [r for year in year_folders(root) for r in delivery(root, year).refused]
+    refused += [r for _, r in strays(root)]
+    return [f"{r.file}: {r.reason}" for r in refused]
