@@ -102,12 +102,15 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Typed columns, hidden cells null, each column's description in the file's metadata."""
     shown = _shown(frame)
     flags = [c for c in frame.columns if c.endswith(HIDDEN)]
+    # the names of the row's hidden columns, comma-separated (null: none)
     suppressed = (
-        pl.concat_list(
-            pl.when(pl.col(f)).then(pl.lit(f.removesuffix(HIDDEN))).otherwise(None) for f in flags
-        ).list.drop_nulls()
+        pl.concat_str(
+            [pl.when(pl.col(f)).then(pl.lit(f.removesuffix(HIDDEN))) for f in flags],
+            separator=",",
+            ignore_nulls=True,
+        ).replace("", None)
         if flags
-        else pl.lit([], dtype=pl.List(pl.String))
+        else pl.lit(None, dtype=pl.String)
     )
     data = frame.select(
         *(
@@ -121,7 +124,7 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
     table = data.to_arrow()
     described = {
         **{c: columns()[c]["description"] for c in shown},
-        "suppressed": "columns of this row shown as null: suppressed (see chipao.suppression)",
+        "suppressed": "comma-separated columns of this row that are null because suppressed",
     }
     fields = [f.with_metadata({"description": described[f.name]}) for f in table.schema]
     meta = {

@@ -269,7 +269,7 @@ def test_parquet_has_types_descriptions_and_nulls_for_hidden_cells(run):
     assert str(table.schema.field("persons_deprived").type) == "int64"
     assert table.schema.field("deprived_rate").metadata[b"description"]
     frame = pl.from_arrow(table)
-    hidden = frame.filter(pl.col("suppressed").list.contains("persons_deprived"))
+    hidden = frame.filter(pl.col("suppressed").str.split(",").list.contains("persons_deprived"))
     assert hidden.height and hidden["persons_deprived"].is_null().all()
 
 
