@@ -3,9 +3,11 @@
 A year's fingerprint covers its landing files (relative path, size and mtime_ns, in name order)
 and the rules every year is computed with: the catalog YAML, the SQL, the version of the area
 register (geothai) and the pseudonymisation key (through a hash of it: a new key gives every
-person and household new pseudonyms, so every year is recomputed). The publish step stores it
-in `core.year_input` of the published snapshot; a run skips a year whose fingerprint is the one
-published. Stat, not content hashes: a no-change
+person and household new pseudonyms, so every year is recomputed), and what the year's progress
+and panel marts read besides (assets/progress.py, assets/panel.py): the earlier years' landing
+files and the centres' target files, so a change there recomputes the later years. The publish
+step stores it in `core.year_input` of the published snapshot; a run skips a year whose
+fingerprint is the one published. Stat, not content hashes: a no-change
 run must cost seconds at national scale, and a delivery that rewrites a file changes its mtime.
 Editing Python code is not seen: `chipao run --force` recomputes.
 """
@@ -38,17 +40,24 @@ class Landing(Protocol):
 
     def years(self) -> list[int]: ...
 
+    def target_files(self) -> list[Path]: ...
+
 
 @dataclass(frozen=True)
 class YearInputs:
     year_be: int
     files: tuple[tuple[str, int, int], ...]  # (path under the landing root, size, mtime_ns)
     rules: str  # rules_digest()
+    # what else the year's marts read: earlier years' files (the progress marts compare with
+    # them) and the centres' target files; in the fingerprint, not in the year's file count
+    context: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def fingerprint(self) -> str:
         text = json.dumps(
-            {"year_be": self.year_be, "files": self.files, "rules": self.rules}, sort_keys=True
+            {"year_be": self.year_be, "files": self.files, "rules": self.rules}
+            | ({"context": self.context} if self.context else {}),
+            sort_keys=True,
         )
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -95,7 +104,14 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
     for refused in getattr(landing, "refused", lambda _: [])(year_be):
         stat = (root / refused.file).lstat()
         files.append((refused.file, stat.st_size, stat.st_mtime_ns))
-    return YearInputs(year_be, tuple(sorted(files)), rules)
+    # the progress and panel marts read the earlier years and the centres' targets
+    earlier = [
+        p for y in landing.years() if y < year_be for ps in landing.bmn_files(y).values()
+        for p in ps
+    ]  # fmt: skip
+    context = [(str(p.relative_to(root)), s.st_size, s.st_mtime_ns)
+               for p in earlier + landing.target_files() for s in [p.stat()]]  # fmt: skip
+    return YearInputs(year_be, tuple(sorted(files)), rules, tuple(sorted(context)))
 
 
 def years_with_files(landing: Landing) -> list[int]:

@@ -106,7 +106,13 @@ MARTS = (
     "area_inequality",
     "area_theil_decomposition",
 )
-NAMED = {"area_mpi", "area_income_poverty", "area_inequality", "area_theil_decomposition"}
+# The SQL that adds each mart's area names and rollup completeness (sql/measures/).
+INSERT = {
+    "area_mpi": "measures/insert_named",
+    "area_income_poverty": "measures/insert_named",
+    "area_inequality": "measures/insert_named",
+    "area_theil_decomposition": "measures/insert_decomposition",
+}
 
 
 @dg.multi_asset(
@@ -151,7 +157,11 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     frames["area_income_poverty"] = income.poverty
     frames["area_inequality"] = income.inequality
     frames["area_theil_decomposition"] = income.theil_decomposition
-    year = [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
+    year = [
+        pl.lit(year_be - 543).alias("year"),
+        pl.lit(year_be).alias("year_be"),
+        pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be"),
+    ]
     with _timed(timings, "write"), warehouse.connect() as con:
         written = write(
             con,
@@ -159,7 +169,7 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
             {
                 f"marts.{name}": Rows(
                     frame.with_columns(year),
-                    sql="measures/insert_named" if name in NAMED else None,
+                    sql=INSERT.get(name),
                 )
                 for name, frame in frames.items()
             },

@@ -11,6 +11,7 @@ the warehouse, run the suites of schemas/expectations.py on pandas frames, write
                                                  persons = person facts = distinct person keys
     marts/area_summary    gx_yoy_jumps    WARN   MPI-poor rate moved > bound since the last year
     marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (implausible)
+    marts/area_summary    gx_rollup_complete WARN an expected child area has no data
     marts/area_indicator  gx_contract     ERROR  keys, catalog codes, rates in [0, 1]
     marts/area_indicator  gx_reconcile    ERROR  levels add up, one row per area and indicator
 
@@ -18,7 +19,7 @@ The ERROR checks are blocking: when one fails, Dagster runs nothing downstream o
 the marts are not built from person facts that broke their contract, and neither the exports nor
 the published snapshot are made from marts that did not pass. That is why the person facts have
 a check of their own: checked with the marts, the marts would wait for a check that waits for
-them. The two WARN checks are per-area findings, not contract violations: their metadata lists the
+them. The WARN checks are per-area findings, not contract violations: their metadata lists the
 flagged areas (the first 20) with names and rates. Nothing is written to the warehouse.
 
 Partitioned asset checks are a preview in Dagster 1.13 (AssetCheckSpec(partitions_def=...)): the
@@ -48,6 +49,7 @@ CONTRACT = "gx_contract"
 RECONCILE = "gx_reconcile"
 YOY_JUMPS = "gx_yoy_jumps"
 ALL_PASS = "gx_all_pass"
+ROLLUP = "gx_rollup_complete"
 
 SAMPLE_ROWS = 200_000  # person facts validated per year, a deterministic sample
 YOY_BOUND = 0.10  # a change of the MPI-poor rate beyond 10 percentage points is flagged
@@ -64,6 +66,7 @@ RECONCILE_INDEX = ["check", "level", "age_band", "measure"]
 FLAG_INDEX = ["level", "area_code", "name_th", "name_en"]
 YOY_LISTED = [*FLAG_INDEX, "previous_persons", "persons", "previous_rate", "rate", "change"]
 ALL_PASS_LISTED = [*FLAG_INDEX, "persons", "rate"]
+ROLLUP_LISTED = [*FLAG_INDEX, "child_areas", "child_areas_expected", "child_areas_missing"]
 
 
 class QualityConfig(dg.Config):
@@ -122,6 +125,13 @@ MART_SPECS = [
         "(implausible, not impossible).",
     ),
     _spec(
+        ROLLUP,
+        AREA_SUMMARY,
+        "Warning per area: fewer child areas have data than core.dim_area expects (those the "
+        "BMN surveys), so the rollup is smaller than the area; every mart row carries "
+        "child_areas, child_areas_expected and rollup_incomplete.",
+    ),
+    _spec(
         CONTRACT,
         AREA_INDICATOR,
         "GX: unique (year, level, area, age band, indicator); codes in the catalogs, all 17 "
@@ -148,6 +158,7 @@ NEEDS = {  # what each check reads
     _key(AREA_SUMMARY, RECONCILE): {"summary", "counts"},
     _key(AREA_SUMMARY, YOY_JUMPS): {"yoy"},
     _key(AREA_SUMMARY, ALL_PASS): {"all_pass"},
+    _key(AREA_SUMMARY, ROLLUP): {"rollups"},
     _key(AREA_INDICATOR, CONTRACT): {"indicator"},
     _key(AREA_INDICATOR, RECONCILE): {"indicator", "summary"},
 }
@@ -165,6 +176,7 @@ class YearData:
     indicator: pd.DataFrame | None = None
     yoy: pd.DataFrame | None = None  # sql/quality/yoy_jumps.sql
     all_pass: pd.DataFrame | None = None  # sql/quality/all_pass_areas.sql
+    rollups: pd.DataFrame | None = None  # sql/quality/incomplete_rollups.sql
 
 
 def _frame(
@@ -212,6 +224,8 @@ def read_year(
         read["yoy"] = yoy_jumps(con, year_be, config.yoy_bound, config.min_persons)
     if "all_pass" in needs:
         read["all_pass"] = all_pass_areas(con, year_be, config.min_persons)
+    if "rollups" in needs:
+        read["rollups"] = _frame(con, sql.load("quality/incomplete_rollups"), year)
     return YearData(year_be=year_be, **read)
 
 
@@ -370,6 +384,7 @@ def run_checks(
         FLAG_INDEX,
         complete=True,
     )
+    run(AREA_SUMMARY, ROLLUP, lambda: data.rollups, gxe.rollup_suite(), FLAG_INDEX, complete=True)
 
     started = time.perf_counter()
     index = session.write_data_docs()
@@ -392,6 +407,8 @@ def run_checks(
             severity, extra = dg.AssetCheckSeverity.WARN, _yoy_metadata(data.yoy, config)
         elif key.name == ALL_PASS:
             severity, extra = dg.AssetCheckSeverity.WARN, _all_pass_metadata(data.all_pass, config)
+        elif key.name == ROLLUP:
+            severity, extra = dg.AssetCheckSeverity.WARN, _rollup_metadata(data.rollups)
         results.append(_result(key.name, key.asset_key, outcome, docs, severity, **extra))
     return results
 
@@ -418,6 +435,16 @@ def _all_pass_metadata(areas: pd.DataFrame, config: QualityConfig) -> dict[str, 
         "areas_flagged": len(passes),
         "flagged_by_level": _by_level(passes),
         "flagged_areas": _listed(passes, ALL_PASS_LISTED),
+    }
+
+
+def _rollup_metadata(areas: pd.DataFrame) -> dict[str, Any]:
+    incomplete = areas[areas["rollup_incomplete"].astype(bool)]
+    return {
+        "areas_checked": len(areas),
+        "areas_flagged": len(incomplete),
+        "flagged_by_level": _by_level(incomplete),
+        "flagged_areas": _listed(incomplete, ROLLUP_LISTED),
     }
 
 

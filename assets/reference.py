@@ -27,7 +27,11 @@ def area_rows() -> pl.DataFrame:
                     ("subdistrict", s.code, s.name_th, s.name_en, d.code, region_of[p.code])
                 )
     columns = ["level", "area_code", "name_th", "name_en", "parent_code", "region_code"]
-    return pl.DataFrame(rows, schema=columns, orient="row")
+    surveyed = [r.code for r in catalog.regions() if r.bmn_surveyed]
+    return pl.DataFrame(rows, schema=columns, orient="row").with_columns(
+        # the whole country is surveyed, though not every region of it
+        bmn_surveyed=(pl.col("level") == "country") | pl.col("region_code").is_in(surveyed)
+    )
 
 
 def successor_rows() -> pl.DataFrame:
@@ -70,6 +74,7 @@ def catalog_rows() -> tuple[pl.DataFrame, pl.DataFrame]:
                 "bmn_no": i.bmn_no,
                 "dimension": i.dimension,
                 "unit": i.unit,
+                "counted_by": i.counted_by,
                 "name_th": i.name_th,
                 "name_en": i.name_en,
                 "scope": i.scope,

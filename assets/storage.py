@@ -32,6 +32,11 @@ class LandingZone(dg.ConfigurableResource):
         """The files under landing listed in the year's ledger as not read, with the reason."""
         return landing.refused_for(Path(self.root), year_be)
 
+    def target_files(self) -> list[Path]:
+        """The centres' target files (measures/targets.py), in name order."""
+        folder = Path(self.root) / "targets"
+        return sorted(p for p in folder.glob("*.y*ml") if p.is_file()) if folder.is_dir() else []
+
     def years(self) -> list[int]:
         """BE survey-year folders; a CE one (2022/) is refused, not run (ingest/landing.py)."""
         return landing.year_folders(Path(self.root))

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from assets import bmn, exports, facts, marts, measure_marts, publish, quality, reference
+from assets import bmn, exports, facts, marts, measure_marts, panel, publish, quality, reference
+from assets import progress as progress_marts
 from assets import reports as report_assets
 from assets import sources as source_assets
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
@@ -20,6 +21,9 @@ YEAR_ASSETS = [
     marts.area_indicator,
     measure_marts.measure_marts,
     exports.area_files,
+    progress_marts.area_targeting,
+    progress_marts.area_progress,
+    panel.household_panel,
     report_assets.report_packs,
 ]
 ASSETS = [

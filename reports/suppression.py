@@ -167,8 +167,14 @@ COUNTS = {
         "mpi_poor_card_verified",
         "mpi_poor_card_registered",
         "mpi_poor_no_card",
+        "mpi_poor_persons_own",
     ),
-    "area_indicator": ("persons_in_scope", "persons_deprived", "households_deprived"),
+    "area_indicator": (
+        "persons_in_scope",
+        "persons_deprived",
+        "households_deprived",
+        "answers_missing",
+    ),
     "area_mpi": ("poor_persons",),
     "area_income_poverty": ("poor_persons",),
 }

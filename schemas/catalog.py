@@ -24,13 +24,42 @@ class Indicator:
     column: str
     bmn_no: int
     dimension: str
-    unit: str
+    unit: str  # whose answers the rule reads: person or household
+    counted_by: str  # how TPMAP counts persons in scope and deprived: household or person
     name_th: str
     name_en: str
     scope: str
     deprived_when: str
     rollup: str
     source: str
+
+
+COUNTING_UNITS = ("household", "person")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A rule the project applies without a confirming source (docs/domain.md §10)."""
+
+    id: str
+    what: str
+    source: str
+    if_confirmed: str
+
+
+@dataclass(frozen=True)
+class IndicatorEdition:
+    """The indicators of one BMN questionnaire edition, for survey years first..last (None open)."""
+
+    edition: str
+    first_year: int
+    last_year: int | None
+    source: str
+    indicators: tuple[Indicator, ...]
+    assumption: Assumption | None = None
+
+    def covers(self, year_be: int) -> bool:
+        return self.first_year <= year_be and (self.last_year is None or year_be <= self.last_year)
 
 
 @dataclass(frozen=True)
@@ -55,6 +84,7 @@ class Region:
     name_th: str
     name_en: str
     province_ranges: tuple[tuple[int, int], ...]
+    bmn_surveyed: bool = True  # the BMN surveys no household in Bangkok (docs/domain.md §2)
 
     def holds(self, province_code: str) -> bool:
         number = int(province_code)
@@ -103,9 +133,50 @@ class Source:
         return [f.name for f in self.fields]
 
 
+def _assumption(row: dict[str, Any] | None) -> Assumption | None:
+    return None if row is None else Assumption(**row)
+
+
 @cache
-def indicators() -> tuple[Indicator, ...]:
-    return tuple(Indicator(**row) for row in _load("indicators")["indicators"])
+def indicator_editions() -> tuple[IndicatorEdition, ...]:
+    """Every edition of indicators.yaml, in order; their survey years must not overlap."""
+    editions = tuple(
+        IndicatorEdition(
+            edition=row["edition"],
+            first_year=row["first_year"],
+            last_year=row["last_year"],
+            source=row["source"],
+            indicators=tuple(Indicator(**i) for i in row["indicators"]),
+            assumption=_assumption(row.get("assumption")),
+        )
+        for row in _load("indicators")["editions"]
+    )
+    for before, after in zip(editions, editions[1:], strict=False):
+        if before.last_year is None or before.last_year >= after.first_year:
+            raise ValueError(
+                f"indicators.yaml: edition {before.edition} overlaps {after.edition}: "
+                "close it before the next one starts"
+            )
+    return editions
+
+
+def indicator_edition(year_be: int) -> IndicatorEdition:
+    for edition in indicator_editions():
+        if edition.covers(year_be):
+            return edition
+    raise KeyError(f"no indicator edition covers survey year {year_be}: add it to indicators.yaml")
+
+
+@cache
+def indicators(year_be: int | None = None) -> tuple[Indicator, ...]:
+    """The indicators of the survey year's edition. Without a year: the one edition the SQL of
+    the facts implements, while indicators.yaml holds one; with several, pass the year."""
+    if year_be is not None:
+        return indicator_edition(year_be).indicators
+    editions = indicator_editions()
+    if len(editions) > 1:
+        raise ValueError("indicators.yaml holds several editions: pass the survey year")
+    return editions[0].indicators
 
 
 @cache
@@ -126,6 +197,7 @@ def regions() -> tuple[Region, ...]:
             name_th=row["name_th"],
             name_en=row["name_en"],
             province_ranges=tuple(tuple(r) for r in row["province_ranges"]),
+            bmn_surveyed=row.get("bmn_surveyed", True),
         )
         for row in _load("regions")["regions"]
     )
@@ -174,11 +246,39 @@ def income_criterion(year_be: int) -> float:
     )
 
 
-def target_poor_rule(year_be: int) -> str:
+def tpmap_year(year_be: int) -> int:
+    """The TPMAP year a BMN survey year feeds: TPMAP year Y reports on BMN survey Y-1."""
+    return year_be + int(survey_rules()["tpmap_year_offset"])
+
+
+def target_poor_entry(year_be: int) -> dict[str, Any]:
+    """The target-poor rule of the TPMAP year that BMN survey ``year_be`` feeds."""
+    tpmap = tpmap_year(year_be)
     for entry in survey_rules()["target_poor"]:
-        if _in_years(entry, year_be):
-            return entry["rule"]
-    raise KeyError(f"no target-poor rule covers survey year {year_be}: add it to survey_rules.yaml")
+        last = entry["tpmap_last_year"]
+        if entry["tpmap_first_year"] <= tpmap and (last is None or tpmap <= last):
+            return entry
+    raise KeyError(
+        f"no target-poor rule covers TPMAP {tpmap} (BMN survey {year_be}): "
+        "add it to survey_rules.yaml"
+    )
+
+
+def target_poor_rule(year_be: int) -> str:
+    """card_verified, card_any or all_mpi_poor, for BMN survey ``year_be`` (by its TPMAP year)."""
+    return target_poor_entry(year_be)["rule"]
+
+
+def assumptions() -> tuple[Assumption, ...]:
+    """Every assumption noted in the catalogs (docs/domain.md §10 describes each)."""
+    rules = survey_rules()
+    rows = [e["assumption"] for e in rules["income_criterion"] if "assumption" in e]
+    rows += [e["assumption"] for e in rules["target_poor"] if "assumption" in e]
+    rows.append(rules["age_reference_day_assumption"])
+    rows.append(_load("age_bands")["assumption"])
+    found = [Assumption(**row) for row in rows]
+    found += [e.assumption for e in indicator_editions() if e.assumption is not None]
+    return tuple(found)
 
 
 @cache

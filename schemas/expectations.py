@@ -26,6 +26,7 @@ from great_expectations.data_context.types.base import (
 )
 
 from schemas import catalog
+from schemas.catalog import COUNTING_UNITS
 
 LEVELS = ("country", "region", "province", "district", "subdistrict", "village")
 ALL_AGES = "all"  # the marts' age band for everybody
@@ -36,15 +37,18 @@ WARNING = "warning"  # GX severity of the per-area flags: findings to look at, n
 SUMMARY_COUNTS = (
     "households", "persons", "mpi_poor_persons", "target_poor_persons",
     "mpi_poor_card_verified", "mpi_poor_card_registered", "mpi_poor_no_card",
-    "child_areas", "villages",
+    "mpi_poor_persons_own", "child_areas", "villages",
 )  # fmt: skip
-SUMMARY_ADDITIVE = SUMMARY_COUNTS[:7]  # counts that add up over areas of one level
+SUMMARY_ADDITIVE = SUMMARY_COUNTS[:8]  # counts that add up over areas of one level
 PERSON_REQUIRED = (
     "year", "year_be", "person_key", "household_key", "village_code", "age_band",
-    "deprivations", "mpi_poor", "target_poor",
+    "deprivations", "mpi_poor", "deprivations_own", "mpi_poor_own", "target_poor",
+    "first_in_household", "first_in_band",
 )  # fmt: skip
 CARD_COUNTS = ("mpi_poor_card_verified", "mpi_poor_card_registered", "mpi_poor_no_card")
-INDICATOR_COUNTS = ("persons_in_scope", "persons_deprived", "households_deprived")
+INDICATOR_COUNTS = (
+    "persons_in_scope", "persons_deprived", "households_deprived", "answers_missing",
+)  # fmt: skip
 E = gx.expectations
 
 
@@ -92,12 +96,20 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def derive_fact_person(frame: pd.DataFrame) -> pd.DataFrame:
     """Recount what core.fact_person states: age band from age, deprivations from the 17 status
-    columns, the union rule (MPI-poor = failed at least one)."""
+    columns of the household (i_*) and of the person (own_i_*), the union rule (MPI-poor = the
+    household fails one at least), and that a household fails what a member fails (a sample
+    holds part of a household, so only this direction can be checked row by row)."""
     out = frame.copy()
     statuses = out[indicator_columns()]
+    own = out[[f"own_{c}" for c in indicator_columns()]]
     out["age_band_expected"] = age_band_of(out["age"])
     out["deprivations_counted"] = statuses.eq(1).sum(axis=1).astype("int64")
     out["mpi_poor_expected"] = out["deprivations_counted"] > 0
+    out["deprivations_own_counted"] = own.eq(1).sum(axis=1).astype("int64")
+    out["mpi_poor_own_expected"] = out["deprivations_own_counted"] > 0
+    # 1 where the person fails an indicator the household does not: never
+    fails, own_fails = (f.eq(1).fillna(False).to_numpy(dtype=bool) for f in (statuses, own))
+    out["own_beyond_household"] = (own_fails & ~fails).any(axis=1)
     return out
 
 
@@ -321,7 +333,12 @@ def fact_person_suite() -> gx.ExpectationSuite:
             E.ExpectColumnValuesToBeInSet(column="age_band", value_set=age_band_codes()),
             E.ExpectColumnPairValuesToBeEqual(column_A="age_band", column_B="age_band_expected"),
             E.ExpectColumnValuesToBeBetween(column="income_per_capita", min_value=0),
-            *[E.ExpectColumnValuesToBeInSet(column=c, value_set=[0, 1]) for c in statuses],
+            *[
+                E.ExpectColumnValuesToBeInSet(column=f"{kind}{c}", value_set=[0, 1])
+                for kind in ("", "own_", "blank_")
+                for c in statuses
+            ],
+            *_not_null(f"blank_{c}" for c in statuses),
             E.ExpectColumnValuesToBeBetween(
                 column="deprivations", min_value=0, max_value=len(statuses)
             ),
@@ -329,7 +346,15 @@ def fact_person_suite() -> gx.ExpectationSuite:
                 column_A="deprivations", column_B="deprivations_counted"
             ),
             E.ExpectColumnPairValuesToBeEqual(column_A="mpi_poor", column_B="mpi_poor_expected"),
+            E.ExpectColumnPairValuesToBeEqual(
+                column_A="deprivations_own", column_B="deprivations_own_counted"
+            ),
+            E.ExpectColumnPairValuesToBeEqual(
+                column_A="mpi_poor_own", column_B="mpi_poor_own_expected"
+            ),
+            E.ExpectColumnValuesToBeInSet(column="own_beyond_household", value_set=[False]),
             _a_at_least_b("mpi_poor", "target_poor"),  # target poor are MPI-poor
+            _a_at_least_b("mpi_poor", "mpi_poor_own"),  # a poor person's household is poor
         ],
         table="core.fact_person",
     )
@@ -354,6 +379,7 @@ def area_summary_suite() -> gx.ExpectationSuite:
             _a_at_least_b("persons", "households"),
             _a_at_least_b("persons", "mpi_poor_persons"),
             _a_at_least_b("mpi_poor_persons", "target_poor_persons"),
+            _a_at_least_b("mpi_poor_persons", "mpi_poor_persons_own"),
             _rate("mpi_poor_rate"),
             _rate("target_poor_rate"),
             _rate("target_share_of_mpi_poor"),
@@ -379,6 +405,8 @@ def area_indicator_suite() -> gx.ExpectationSuite:
             *_at_least_zero(INDICATOR_COUNTS),
             _a_at_least_b("persons_in_scope", "persons_deprived"),
             _a_at_least_b("persons_deprived", "households_deprived"),
+            _a_at_least_b("persons_in_scope", "answers_missing"),
+            E.ExpectColumnValuesToBeInSet(column="counted_by", value_set=list(COUNTING_UNITS)),
             _rate("deprived_rate"),
         ],
         table="marts.area_indicator",
@@ -422,6 +450,21 @@ def all_pass_suite(min_persons: int) -> gx.ExpectationSuite:
         [E.ExpectColumnValuesToBeBetween(column="mpi_poor_persons", min_value=1, severity=WARNING)],
         table="marts.area_summary",
         min_persons=min_persons,
+    )
+
+
+def rollup_suite() -> gx.ExpectationSuite:
+    """On the rows of sql/quality/incomplete_rollups.sql: every child area core.dim_area expects
+    has data. A warning per area: a district that delivered nothing leaves its province's figures
+    smaller, not wrong (README, "How complete a rollup is")."""
+    return _suite(
+        "marts.area_summary_rollup_complete",
+        [
+            E.ExpectColumnValuesToBeInSet(
+                column="rollup_incomplete", value_set=[False], severity=WARNING
+            )
+        ],
+        table="marts.area_summary",
     )
 
 

@@ -13,8 +13,12 @@ CREATE TABLE IF NOT EXISTS core.dim_area (
     name_en VARCHAR NOT NULL,
     parent_code VARCHAR,
     region_code VARCHAR,
+    bmn_surveyed BOOLEAN NOT NULL DEFAULT true, -- false: the BMN does not survey it (Bangkok)
     PRIMARY KEY (level, area_code)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.dim_area ADD COLUMN IF NOT EXISTS bmn_surveyed BOOLEAN DEFAULT true;
 
 -- Abolished DOPA codes and what replaced them (geothai.abolished).
 CREATE TABLE IF NOT EXISTS core.area_successor (
@@ -152,10 +156,68 @@ CREATE TABLE IF NOT EXISTS core.fact_person (
     i_3_1 TINYINT, i_3_2 TINYINT, i_3_3 TINYINT, i_3_4 TINYINT,
     i_4_1 TINYINT, i_4_2 TINYINT, i_4_3 TINYINT,
     i_5_1 TINYINT, i_5_2 TINYINT,
-    deprivations TINYINT NOT NULL,   -- indicators failed, of 17
-    mpi_poor BOOLEAN NOT NULL,       -- TPMAP union rule: failed at least one
+    -- i_*: the person's household (1: a member is deprived; 0: a member in scope, none deprived;
+    -- NULL: nobody in scope), as TPMAP counts; own_*: the person's own status; blank_*: in scope
+    -- with a blank answer (counted in scope, not deprived). sql/core/fact_person.sql
+    own_i_1_1 TINYINT, own_i_1_2 TINYINT, own_i_1_3 TINYINT, own_i_1_4 TINYINT,
+    own_i_2_1 TINYINT, own_i_2_2 TINYINT, own_i_2_3 TINYINT, own_i_2_4 TINYINT,
+    own_i_3_1 TINYINT, own_i_3_2 TINYINT, own_i_3_3 TINYINT, own_i_3_4 TINYINT,
+    own_i_4_1 TINYINT, own_i_4_2 TINYINT, own_i_4_3 TINYINT,
+    own_i_5_1 TINYINT, own_i_5_2 TINYINT,
+    blank_i_1_1 TINYINT NOT NULL, blank_i_1_2 TINYINT NOT NULL, blank_i_1_3 TINYINT NOT NULL,
+    blank_i_1_4 TINYINT NOT NULL, blank_i_2_1 TINYINT NOT NULL, blank_i_2_2 TINYINT NOT NULL,
+    blank_i_2_3 TINYINT NOT NULL, blank_i_2_4 TINYINT NOT NULL, blank_i_3_1 TINYINT NOT NULL,
+    blank_i_3_2 TINYINT NOT NULL, blank_i_3_3 TINYINT NOT NULL, blank_i_3_4 TINYINT NOT NULL,
+    blank_i_4_1 TINYINT NOT NULL, blank_i_4_2 TINYINT NOT NULL, blank_i_4_3 TINYINT NOT NULL,
+    blank_i_5_1 TINYINT NOT NULL, blank_i_5_2 TINYINT NOT NULL,
+    first_in_household BOOLEAN NOT NULL, -- one member per household (households without DISTINCT)
+    first_in_band BOOLEAN NOT NULL,  -- one member per household and age band
+    deprivations TINYINT NOT NULL,   -- indicators the person's household fails (i_*), of 17
+    mpi_poor BOOLEAN NOT NULL,       -- TPMAP union rule: a member of the household fails one
+    deprivations_own TINYINT NOT NULL, -- indicators failed by the person's own status (own_*)
+    mpi_poor_own BOOLEAN NOT NULL,   -- person-level variant: failed one themselves
     target_poor BOOLEAN NOT NULL     -- per the year's rule in schemas/catalog/survey_rules.yaml
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_1_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_2_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_3_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_4_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_5_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS own_i_5_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_1_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_2_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_3_4 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_4_3 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_5_1 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS blank_i_5_2 TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS first_in_household BOOLEAN;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS first_in_band BOOLEAN;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS deprivations_own TINYINT;
+ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS mpi_poor_own BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS marts.area_summary (
     year INTEGER NOT NULL,
@@ -174,8 +236,18 @@ CREATE TABLE IF NOT EXISTS marts.area_summary (
     mpi_poor_card_registered BIGINT NOT NULL,
     mpi_poor_no_card BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
-    villages BIGINT NOT NULL
+    villages BIGINT NOT NULL,
+    mpi_poor_persons_own BIGINT NOT NULL, -- person-level variant: deprived themselves
+    tpmap_year_be INTEGER NOT NULL,  -- the TPMAP year this BMN survey year (year_be) feeds
+    child_areas_expected BIGINT,     -- from core.dim_area; NULL where it holds none (villages)
+    rollup_incomplete BOOLEAN        -- an expected child area has no data (see README)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS mpi_poor_persons_own BIGINT;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS marts.area_indicator (
     year INTEGER NOT NULL,
@@ -189,8 +261,22 @@ CREATE TABLE IF NOT EXISTS marts.area_indicator (
     indicator_code VARCHAR NOT NULL,
     persons_in_scope BIGINT NOT NULL,
     persons_deprived BIGINT NOT NULL,
-    households_deprived BIGINT NOT NULL
+    households_deprived BIGINT NOT NULL,
+    answers_missing BIGINT NOT NULL, -- persons in scope whose answer is blank (not deprived)
+    counted_by VARCHAR NOT NULL,     -- household | person: schemas/catalog/indicators.yaml
+    tpmap_year_be INTEGER NOT NULL,
+    child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS answers_missing BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Catalogs, copied from schemas/catalog/*.yaml so that SQL and notebooks can join on them.
 CREATE TABLE IF NOT EXISTS core.dim_age_band (
@@ -206,12 +292,16 @@ CREATE TABLE IF NOT EXISTS core.dim_indicator (
     status_column VARCHAR NOT NULL,
     bmn_no INTEGER NOT NULL,
     dimension VARCHAR NOT NULL,
-    unit VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,           -- whose answers the rule reads: person or household
+    counted_by VARCHAR NOT NULL,     -- how TPMAP counts persons in scope and deprived
     name_th VARCHAR NOT NULL,
     name_en VARCHAR NOT NULL,
     scope VARCHAR NOT NULL,
     deprived_when VARCHAR NOT NULL
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE core.dim_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
 
 -- Each village seen in the data, with the codes of the areas above it.
 CREATE OR REPLACE VIEW core.village_area AS
@@ -237,6 +327,34 @@ SELECT
 FROM core.village_area AS v
 JOIN core.dim_area AS s ON s.level = 'subdistrict' AND s.area_code = v.subdistrict_code;
 
+-- The level below each level, and how many areas of every lower level each area of core.dim_area
+-- is expected to hold: those the BMN surveys (dim_area.bmn_surveyed). dim_area holds no villages,
+-- so a subdistrict's villages are not known in advance: no row, and the marts' expected count of
+-- a subdistrict is NULL (README, "How complete a rollup is").
+CREATE OR REPLACE MACRO child_level(level) AS
+    CASE level WHEN 'country' THEN 'region' WHEN 'region' THEN 'province'
+         WHEN 'province' THEN 'district' WHEN 'district' THEN 'subdistrict'
+         WHEN 'subdistrict' THEN 'village' END;
+
+CREATE OR REPLACE VIEW core.area_expected AS
+WITH surveyed AS (
+    SELECT level, area_code, region_code FROM core.dim_area WHERE bmn_surveyed AND level <> 'country'
+), above AS (
+    SELECT level AS child_level, unnest([
+        {'level': 'country', 'area_code': 'TH'},
+        {'level': 'region', 'area_code': region_code},
+        {'level': 'province', 'area_code': CASE WHEN level IN ('district', 'subdistrict')
+                                                THEN left(area_code, 2) END},
+        {'level': 'district', 'area_code': CASE WHEN level = 'subdistrict'
+                                                THEN left(area_code, 4) END}
+    ], recursive := true)
+    FROM surveyed
+)
+SELECT level, area_code, child_level, count(*) AS child_areas_expected
+FROM above
+WHERE area_code IS NOT NULL AND level <> child_level
+GROUP BY ALL;
+
 -- Which level a GROUPING SETS row over (village, subdistrict, district, province, region) is.
 CREATE OR REPLACE MACRO area_level(gv, gs, gd, gp, gr) AS
     CASE WHEN gv = 0 THEN 'village' WHEN gs = 0 THEN 'subdistrict' WHEN gd = 0 THEN 'district'
@@ -248,6 +366,7 @@ CREATE OR REPLACE MACRO area_level(gv, gs, gd, gp, gr) AS
 CREATE TABLE IF NOT EXISTS marts.area_mpi (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -258,16 +377,24 @@ CREATE TABLE IF NOT EXISTS marts.area_mpi (
     k DOUBLE NOT NULL,
     persons BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     poor_persons BIGINT NOT NULL,    -- persons with a deprivation score >= k
     h DOUBLE NOT NULL,               -- headcount ratio H
     a DOUBLE,                        -- intensity A among the poor (NULL when nobody is poor)
     m0 DOUBLE NOT NULL               -- adjusted headcount ratio M0 = H x A
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_mpi ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Per area and rule (age_band 'all' only): each indicator's and dimension's part of M0.
 CREATE TABLE IF NOT EXISTS marts.area_mpi_component (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     age_band VARCHAR NOT NULL,
@@ -280,11 +407,15 @@ CREATE TABLE IF NOT EXISTS marts.area_mpi_component (
     contribution DOUBLE NOT NULL,    -- weight x censored headcount; they add up to M0
     contribution_share DOUBLE        -- contribution / M0 (NULL when M0 = 0)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_mpi_component ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
 
 -- line: 'nso' (NSO/NESDC line of the year and region) or 'bmn' (the BMN income criterion).
 CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -294,6 +425,8 @@ CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     line VARCHAR NOT NULL,
     persons BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     line_min DOUBLE NOT NULL,        -- baht per person per year; regions' lines differ
     line_max DOUBLE NOT NULL,
     poor_persons BIGINT NOT NULL,
@@ -302,11 +435,17 @@ CREATE TABLE IF NOT EXISTS marts.area_income_poverty (
     fgt2 DOUBLE NOT NULL,            -- squared poverty gap
     watts DOUBLE                     -- zero incomes in the population, adding nothing (WB PIP)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_income_poverty ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Per-capita household income, person-weighted.
 CREATE TABLE IF NOT EXISTS marts.area_inequality (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -314,6 +453,8 @@ CREATE TABLE IF NOT EXISTS marts.area_inequality (
     parent_code VARCHAR,
     persons BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     zero_incomes_excluded BIGINT NOT NULL, -- from MLD and Atkinson(1), Atkinson(2) only
     mean_income DOUBLE,
     median_income DOUBLE,
@@ -327,11 +468,17 @@ CREATE TABLE IF NOT EXISTS marts.area_inequality (
     s80_s20 DOUBLE,                  -- NULL when the poorest 20 % have no income
     ratio_null_reason VARCHAR        -- why gini, palma or s80_s20 is NULL (measures.RATIO_NULL_REASONS)
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_inequality ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- Theil T of an area = within its child areas + between them, exactly.
 CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -339,12 +486,19 @@ CREATE TABLE IF NOT EXISTS marts.area_theil_decomposition (
     parent_code VARCHAR,
     child_level VARCHAR NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     persons BIGINT NOT NULL,
     theil DOUBLE,
     within DOUBLE,
     between DOUBLE,
     between_share DOUBLE
 );
+-- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
+-- changed rules fingerprint makes the next run do).
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
+ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
 -- What each published survey year was computed from (assets/inputs.py); written by the publish
 -- step, so the snapshot says which inputs it holds. A year whose fingerprint is unchanged is not
@@ -465,4 +619,172 @@ FROM both_rates;
 CREATE TABLE IF NOT EXISTS core.source_input (
     fingerprint VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL
+);
+
+-- Progress (measures/progress.py, assets/progress.py): change between survey years.
+-- Who the welfare card reaches, per area, level and age band.
+CREATE TABLE IF NOT EXISTS marts.area_targeting (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    persons BIGINT NOT NULL,
+    child_areas BIGINT NOT NULL,
+    mpi_poor_persons BIGINT NOT NULL,
+    card_verified_persons BIGINT NOT NULL,
+    exclusion_persons BIGINT NOT NULL, -- MPI-poor without a verified welfare card
+    exclusion_rate DOUBLE,             -- of the MPI-poor (NULL when none)
+    inclusion_persons BIGINT NOT NULL, -- verified card holders who are not MPI-poor
+    inclusion_rate DOUBLE              -- of the verified card holders (NULL when none)
+);
+
+-- One row per (year, level, area, age band, measure, comparison): the year against the
+-- previous one and against the baseline (per centre, landing/targets/; else the earliest).
+CREATE TABLE IF NOT EXISTS marts.area_progress (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    comparison VARCHAR NOT NULL,     -- 'previous' or 'baseline'
+    base_year_be INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    base_value DOUBLE NOT NULL,
+    absolute DOUBLE NOT NULL,        -- value - base_value (mpitb conventions, measures/change.py)
+    relative DOUBLE,                 -- value / base_value - 1 (NULL from 0)
+    annualized_absolute DOUBLE NOT NULL,
+    annualized_relative DOUBLE,
+    rank_in_parent INTEGER,          -- 1 = the highest value among the areas of its parent
+    base_rank_in_parent INTEGER,
+    rank_change INTEGER,             -- rank - base rank: positive = away from the worst
+    rank_in_country INTEGER,         -- provinces only
+    base_rank_in_country INTEGER,
+    rank_change_in_country INTEGER
+);
+
+-- Why a measure changed: contributions that add up to its absolute change per split.
+CREATE TABLE IF NOT EXISTS marts.area_change_factor (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    comparison VARCHAR NOT NULL,
+    base_year_be INTEGER NOT NULL,
+    measure VARCHAR NOT NULL,        -- m0_<rule> or fgt0_<line>
+    split VARCHAR NOT NULL,          -- 'intensity' (H, A), 'indicator', 'growth_redistribution'
+    factor VARCHAR NOT NULL,         -- H, A, an indicator code, growth, redistribution
+    contribution DOUBLE NOT NULL
+);
+
+-- Centres' targets (landing/targets/*.yaml) and where each area stands in the year.
+CREATE TABLE IF NOT EXISTS marts.area_target (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    centre VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    base_year_be INTEGER NOT NULL,
+    base_value DOUBLE NOT NULL,
+    reduce_by DOUBLE,
+    target_value DOUBLE NOT NULL,
+    by_year_be INTEGER NOT NULL,
+    expected_value DOUBLE NOT NULL,  -- on the straight line from base to target this year
+    actual_value DOUBLE NOT NULL,
+    gap_to_target DOUBLE NOT NULL,   -- actual - target
+    on_track BOOLEAN NOT NULL,       -- actual <= expected
+    attained BOOLEAN NOT NULL        -- actual <= target
+);
+
+-- Household panel (assets/panel.py, sql/panel/): each household of a year linked to one of
+-- the previous survey year, by house key, else by shared members; 'unlinked' when neither.
+CREATE TABLE IF NOT EXISTS core.household_link (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    household_key BIGINT NOT NULL,
+    village_code VARCHAR NOT NULL,
+    prev_year_be INTEGER NOT NULL,
+    prev_household_key BIGINT,       -- NULL when unlinked
+    prev_village_code VARCHAR,
+    link VARCHAR NOT NULL            -- 'house_code', 'members' or 'unlinked'
+);
+
+-- Poverty transitions against the previous survey year, per area, age band and dimension.
+CREATE TABLE IF NOT EXISTS marts.area_transition (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    age_band VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,      -- a dimension code, or 'all' (MPI-poor)
+    child_areas BIGINT NOT NULL,
+    households_stayed_poor BIGINT NOT NULL,
+    households_left_poverty BIGINT NOT NULL,
+    households_fell_into_poverty BIGINT NOT NULL,
+    households_never_poor BIGINT NOT NULL,
+    households_unlinked BIGINT NOT NULL,
+    persons_stayed_poor BIGINT NOT NULL,
+    persons_left_poverty BIGINT NOT NULL,
+    persons_fell_into_poverty BIGINT NOT NULL,
+    persons_never_poor BIGINT NOT NULL,
+    persons_unlinked BIGINT NOT NULL
+);
+
+-- The same indicator failed in consecutive survey years, per area and indicator (households).
+CREATE TABLE IF NOT EXISTS marts.area_persistent_deprivation (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    indicator_code VARCHAR NOT NULL,
+    child_areas BIGINT NOT NULL,
+    households_in_scope BIGINT NOT NULL,
+    households_deprived_before BIGINT NOT NULL,
+    households_deprived BIGINT NOT NULL,
+    households_deprived_both_years BIGINT NOT NULL,
+    persistence DOUBLE               -- deprived both years / deprived the year before
+);
+
+-- How the year's households link to the previous year's, and who moved, per area.
+CREATE TABLE IF NOT EXISTS marts.area_panel (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    prev_year_be INTEGER NOT NULL,
+    child_areas BIGINT NOT NULL,
+    households BIGINT NOT NULL,
+    households_linked_house_code BIGINT NOT NULL,
+    households_linked_members BIGINT NOT NULL,
+    households_unlinked BIGINT NOT NULL,
+    households_moved_village BIGINT NOT NULL,
+    previous_households_not_linked BIGINT NOT NULL, -- counted in their previous-year area
+    persons_followed BIGINT NOT NULL,               -- in both years (same keyed citizen ID)
+    persons_moved_household BIGINT NOT NULL,
+    persons_moved_village BIGINT NOT NULL
 );

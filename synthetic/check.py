@@ -1,10 +1,12 @@
 """How close a generated sample is to TPMAP 2561, counted by TPMAP's own rules.
 
-TPMAP counts every indicator by household (docs/domain.md §3): a household is in scope of an
+TPMAP counts an indicator by household (docs/domain.md §3): a household is in scope of an
 indicator when any member is, and fails it when any member in scope fails (household indicators:
 when the household fails). `indicatorN.ALL` is the people of the households in scope,
-`indicatorN.CNT` the people of the failing households, and the MPI-poor are the people of the
-households failing any of the 17. Target poor: MPI-poor with a verified welfare card (TPMAP 2561,
+`indicatorN.CNT` the people of the failing households; the indicators whose `counted_by` is
+`person` in indicators.yaml (1.1, 3.3) count the people in scope and failing themselves, as
+`marts.area_indicator` does. The MPI-poor are the people of the households failing any of the
+17. Target poor: MPI-poor with a verified welfare card (TPMAP 2561,
 2560 register). A blank answer from a person in scope counts as not deprived.
 
 The rules are written here from indicators.yaml's words, on the rows as written (the catalog's
@@ -153,6 +155,9 @@ def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) 
             np.int64
         )
 
+    def member_total(flag: np.ndarray) -> np.ndarray:
+        return np.bincount(district[row], weights=flag, minlength=names.size).astype(np.int64)
+
     poor = fails > 0
     columns = {
         "district": names,
@@ -161,9 +166,15 @@ def district_counts(households: pl.DataFrame, members: pl.DataFrame, year: int) 
         "mpi_poor": total(persons * poor),
         "target_poor": total(verified * poor),
     }
-    for i, code in enumerate(rules):
-        columns[f"all_{code}"] = total(persons * ((scope >> i) & 1))
-        columns[f"cnt_{code}"] = total(persons * ((fails >> i) & 1))
+    # indicators.yaml's counted_by: TPMAP counts 1.1 and 3.3 by the person, the rest by household
+    by_person = {ind.code for ind in catalog.indicators() if ind.counted_by == "person"}
+    for i, (code, (in_scope, deprived)) in enumerate(rules.items()):
+        if code in by_person:
+            columns[f"all_{code}"] = member_total(in_scope)
+            columns[f"cnt_{code}"] = member_total(in_scope & deprived)
+        else:
+            columns[f"all_{code}"] = total(persons * ((scope >> i) & 1))
+            columns[f"cnt_{code}"] = total(persons * ((fails >> i) & 1))
     used = columns["households"] > 0
     return pl.DataFrame({name: values[used] for name, values in columns.items()})
 

@@ -69,4 +69,20 @@ def run(tmp_path_factory) -> Settings:
     home = tmp_path_factory.mktemp("tiny")
     generate("tiny", TINY_YEARS, seed=7, out=home / "landing")
     _break_one_member(home / "landing" / "bmn" / "2566")
+    write_targets(home / "landing")
     return run_pipeline(home, TINY_YEARS)
+
+
+def write_targets(landing: Path) -> Path:
+    """The national centre's targets (measures/targets.py): halve the target poor by 2570,
+    nobody MPI-poor by 2566."""
+    folder = landing / "targets"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "TH.yaml"
+    path.write_text(
+        'centre: "TH"\nbaseline_year_be: 2565\ntargets:\n'
+        "  - {measure: target_poor_persons, reduce_by: 0.5, by_year_be: 2570}\n"
+        "  - {measure: mpi_poor_rate, value: 0, by_year_be: 2566}\n",
+        encoding="utf-8",
+    )
+    return path

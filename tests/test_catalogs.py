@@ -1,13 +1,17 @@
 """The YAML catalogs are complete and consistent with each other and with the SQL."""
 
 import re
+from pathlib import Path
 
 import geothai
+import pytest
 
 import sql
 from schemas import catalog
 from schemas.catalog import FIELD_TYPES, PII_CLASSES
 from schemas.rules import rule_messages
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_seventeen_indicators_with_unique_codes_and_columns():
@@ -55,9 +59,9 @@ def test_each_indicator_is_computed_in_the_fact_sql_by_its_unit():
     for i in catalog.indicators():
         if i.unit == "household":
             assert f"AS {i.column}" in household_sql, i.code
-            assert f"h.{i.column}" in person_sql, i.code
+            assert f"h.{i.column} AS own_{i.column}" in person_sql, i.code
         else:
-            assert f"END AS {i.column}" in person_sql, i.code
+            assert f"END AS own_{i.column}" in person_sql, i.code
             assert f"AS {i.column}" not in household_sql, i.code
 
 
@@ -109,3 +113,76 @@ def test_fields_are_well_formed():
 def test_every_rule_has_english_and_thai_messages():
     for name, texts in rule_messages().items():
         assert texts["en"] and re.search(r"[\u0E00-\u0E7F]", texts["th"]), name
+
+
+def test_each_indicator_declares_how_tpmap_counts_it():
+    counted = {i.code: i.counted_by for i in catalog.indicators()}
+    assert set(counted.values()) <= set(catalog.COUNTING_UNITS)
+    # TPMAP 2561's files count by household, but for BMN indicators 1 and 17 (docs/domain.md §3)
+    by_person = {i.bmn_no for i in catalog.indicators() if i.counted_by == "person"}
+    assert by_person == {1, 17}
+
+
+def test_target_poor_is_keyed_by_the_tpmap_year_a_survey_feeds():
+    assert catalog.tpmap_year(2565) == 2566  # TPMAP year Y reports on BMN survey Y-1
+    assert catalog.target_poor_rule(2565) == "card_verified"  # TPMAP 2566
+    tpmap_2567 = catalog.target_poor_entry(2566)
+    assert tpmap_2567["rule"] == "card_any"  # "MPI-poor who may have registered"
+    assert "2565" in tpmap_2567["card_register"]
+
+
+def test_indicator_editions_by_survey_year(monkeypatch):
+    assert catalog.indicator_edition(2566).edition == "2560-2564"
+    assert catalog.indicators(2566) == catalog.indicators()
+    with pytest.raises(KeyError, match="2559"):
+        catalog.indicator_edition(2559)
+    # a second edition: each survey year gets its own indicators, and the year must be given
+    load = catalog._load
+    first = {**load("indicators")["editions"][0], "last_year": 2565}
+    second = {**first, "edition": "2566-2570", "first_year": 2566, "last_year": None,
+              "indicators": first["indicators"][:3]}  # fmt: skip
+
+    def editions(*rows: dict) -> None:
+        def fake(name: str) -> dict:
+            return {"editions": list(rows)} if name == "indicators" else load(name)
+
+        monkeypatch.setattr(catalog, "_load", fake)
+        for cached in (catalog.indicator_editions, catalog.indicators):
+            cached.cache_clear()
+
+    try:
+        editions(first, second)
+        assert len(catalog.indicators(2565)) == 17 and len(catalog.indicators(2566)) == 3
+        with pytest.raises(ValueError, match="several editions"):
+            catalog.indicators()
+        editions({**first, "last_year": 2566}, second)
+        with pytest.raises(ValueError, match="overlaps"):
+            catalog.indicator_editions()
+    finally:
+        monkeypatch.undo()
+        for cached in (catalog.indicator_editions, catalog.indicators):
+            cached.cache_clear()
+
+
+def test_every_assumption_is_noted_and_documented():
+    domain = (ROOT / "docs" / "domain.md").read_text(encoding="utf-8")
+    ids = [a.id for a in catalog.assumptions()]
+    assert {"income-criterion-2565", "age-bands", "age-reference-day",
+            "indicator-edition-2566"} <= set(ids)  # fmt: skip
+    for a in catalog.assumptions():
+        assert a.what and a.source and a.if_confirmed, a.id
+        assert f"`{a.id}`" in domain, f"docs/domain.md §10 does not describe {a.id}"
+
+
+def test_the_product_cites_its_own_domain_document():
+    """Users have docs/domain.md, not the brief it was copied from."""
+    folders = ["assets", "ingest", "measures", "pipelines", "schemas", "sources", "sql",
+               "synthetic", "docs", "notebooks"]  # fmt: skip
+    cited = [
+        str(path.relative_to(ROOT))
+        for folder in folders
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".sql", ".yaml", ".md", ".ipynb"}
+        and "DOMAIN.md" in path.read_text(encoding="utf-8")
+    ]
+    assert cited == []

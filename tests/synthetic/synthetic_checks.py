@@ -98,21 +98,36 @@ def person_flags(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
     )
 
 
-INDICATORS = [
-    str(i["code"])
-    for i in yaml.safe_load((CATALOG / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
+_CATALOG_INDICATORS = [
+    i
+    for edition in yaml.safe_load((CATALOG / "indicators.yaml").read_text(encoding="utf-8"))[
+        "editions"
+    ]
+    for i in edition["indicators"]
 ]
+INDICATORS = [str(i["code"]) for i in _CATALOG_INDICATORS]
+COUNTED_BY_PERSON = {str(i["code"]) for i in _CATALOG_INDICATORS if i["counted_by"] == "person"}
 HOUSEHOLD = ["survey_year", "house_code"]
 
 
 def households_counted(flags: pl.DataFrame) -> pl.DataFrame:
     """TPMAP's counting, one row per household: `in <code>` when any member is in scope,
-    `fails <code>` when any member fails, with the members and the district."""
+    `fails <code>` when any member fails, with the members and the district; `all <code>` and
+    `cnt <code>` the people TPMAP counts in scope and deprived (the household's members, or for
+    an indicator counted by the person, the members in scope and failing themselves)."""
+
+    def counted(c: str, flag: pl.Expr) -> pl.Expr:
+        if c in COUNTED_BY_PERSON:
+            return flag.sum()
+        return pl.len() * flag.any()
+
     return flags.group_by(HOUSEHOLD).agg(
         pl.col("village_code").first().str.slice(0, 4).alias("district"),
         pl.len().alias("persons"),
         *(pl.col(c).is_not_null().any().alias(f"in {c}") for c in INDICATORS),
         *(pl.col(c).fill_null(False).any().alias(f"fails {c}") for c in INDICATORS),
+        *(counted(c, pl.col(c).is_not_null()).alias(f"all {c}") for c in INDICATORS),
+        *(counted(c, pl.col(c).fill_null(False)).alias(f"cnt {c}") for c in INDICATORS),
     )
 
 

@@ -1,0 +1,90 @@
+"""The progress marts on the tiny generated sample (two years): they agree with the marts they
+are read from, every split adds up to its change, and the centres' targets show."""
+
+import pytest
+
+
+def test_progress_values_are_the_marts_values(run, query):
+    rows = query(
+        run,
+        """
+        SELECT count(*), max(abs(p.value - s.target_poor_persons / s.persons)),
+               max(abs(p.base_value - b.target_poor_persons / b.persons))
+        FROM marts.area_progress AS p
+        JOIN marts.area_summary AS s USING (year_be, level, area_code, age_band)
+        JOIN marts.area_summary AS b
+          ON b.year_be = p.base_year_be AND (b.level, b.area_code, b.age_band)
+             = (p.level, p.area_code, p.age_band)
+        WHERE p.measure = 'target_poor_rate' AND p.comparison = 'previous'""",
+    )
+    count, value_error, base_error = rows[0]
+    assert count > 100 and value_error == 0 and base_error == 0
+    levels = query(run, "SELECT DISTINCT level FROM marts.area_progress WHERE year_be = 2566")
+    assert {r[0] for r in levels} == {"country", "region", "province", "district",
+                                      "subdistrict", "village"}  # fmt: skip
+    assert query(run, "SELECT count(*) FROM marts.area_progress WHERE year_be = 2565") == [(0,)]
+
+
+def test_every_split_adds_up_to_the_change(run, query):
+    rows = query(
+        run,
+        """
+        WITH f AS (
+            SELECT year_be, level, area_code, age_band, comparison, measure, split,
+                   sum(contribution) AS total
+            FROM marts.area_change_factor GROUP BY ALL)
+        SELECT split, measure, count(*), count(p.absolute), max(abs(f.total - p.absolute))
+        FROM f LEFT JOIN marts.area_progress AS p
+          USING (year_be, level, area_code, age_band, comparison, measure)
+        GROUP BY ALL ORDER BY ALL""",
+    )
+    assert {(r[0], r[1]) for r in rows} == {
+        (s, m) for s in ("intensity", "indicator") for m in ("m0_af_k33", "m0_tpmap_union")
+    } | {("growth_redistribution", m) for m in ("fgt0_bmn", "fgt0_nso")}
+    for split, measure, count, matched, error in rows:
+        assert count == matched > 0, (split, measure)
+        assert error < 1e-12, (split, measure)
+
+
+def test_targeting_counts_add_up(run, query):
+    rows = query(
+        run,
+        """
+        SELECT t.exclusion_persons, s.mpi_poor_card_registered + s.mpi_poor_no_card,
+               t.mpi_poor_persons, s.mpi_poor_persons
+        FROM marts.area_targeting AS t
+        JOIN marts.area_summary AS s USING (year_be, level, area_code, age_band)""",
+    )
+    assert rows and all(r[0] == r[1] and r[2] == r[3] for r in rows)
+    (facts,) = query(
+        run,
+        """
+        SELECT count_if(welfare_card = 2 AND NOT mpi_poor) FROM core.fact_person
+        WHERE year_be = 2566""",
+    )
+    (mart,) = query(
+        run,
+        """
+        SELECT inclusion_persons FROM marts.area_targeting
+        WHERE year_be = 2566 AND level = 'country' AND age_band = 'all'""",
+    )
+    assert facts == mart
+
+
+def test_the_centres_targets_show_in_the_marts(run, query):
+    rows = query(
+        run,
+        """
+        SELECT measure, base_year_be, base_value, target_value, actual_value, on_track, attained
+        FROM marts.area_target WHERE year_be = 2566 ORDER BY measure""",
+    )
+    assert [r[0] for r in rows] == ["mpi_poor_rate", "target_poor_persons"]
+    rate, poor = rows
+    assert rate[3] == 0 and rate[5] is (rate[4] <= 0) and rate[6] is (rate[4] <= 0)
+    (base,) = query(
+        run,
+        """
+        SELECT target_poor_persons FROM marts.area_summary
+        WHERE year_be = 2565 AND level = 'country' AND age_band = 'all'""",
+    )
+    assert poor[1] == 2565 and poor[2] == base[0] and poor[3] == pytest.approx(base[0] / 2)
