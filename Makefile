@@ -5,8 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export CHIPAO_HOME ?= $(CURDIR)/.chipao
+DAGSTER_PORT ?= 3000
 
-.PHONY: install demo test dev bench lint clean
+.PHONY: install demo test dev notebooks bench lint clean
 
 $(BIN)/chipao: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +26,12 @@ test: install
 
 dev: install
 	$(BIN)/chipao init
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CHIPAO_HOME)/dagster dg dev
+	@echo "Dagster UI: http://127.0.0.1:$(DAGSTER_PORT) (code location chipao; Ctrl-C stops it)"
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CHIPAO_HOME)/dagster dg dev --host 127.0.0.1 --port $(DAGSTER_PORT)
+
+notebooks: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,notebooks]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
 
 bench: install
 	$(BIN)/python -m measures.bench

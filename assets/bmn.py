@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
 from ingest.masking import mask_text
@@ -177,17 +178,22 @@ def staging_bmn(
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "landing_file"],
-        metadata={"files": inventory.height, "bytes": int(inventory["bytes"].sum())},
+        metadata={
+            ROW_COUNT: inventory.height,
+            "files": inventory.height,
+            "bytes": int(inventory["bytes"].sum()),
+        },
     )
     for table, rows in staged_rows.items():
-        yield dg.MaterializeResult(asset_key=table.split("."), metadata={"rows": rows})
+        yield dg.MaterializeResult(asset_key=table.split("."), metadata={ROW_COUNT: rows})
     yield dg.MaterializeResult(
         asset_key=["core", "quarantine"],
-        metadata={"rows": quarantine.height, "rows_quarantined": int(totals[2])},
+        metadata={ROW_COUNT: quarantine.height, "rows_quarantined": int(totals[2])},
     )
     yield dg.MaterializeResult(
         asset_key=["core", "ingest_ledger"],
         metadata={
+            ROW_COUNT: ledger.height,
             "files": ledger.height,
             "rows_read": int(totals[0]),
             "rows_staged": int(totals[1]),

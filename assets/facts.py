@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, count_year, write
 from schemas import catalog
 
@@ -25,7 +26,7 @@ def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
             )
         },
     )["core.fact_household"]
-    return dg.MaterializeResult(metadata={"rows": rows, "income_criterion": criterion})
+    return dg.MaterializeResult(metadata={ROW_COUNT: rows, "income_criterion": criterion})
 
 
 @dg.asset(
@@ -52,4 +53,4 @@ def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
             f"{year_be}: {staged:,} staged members but {rows:,} person facts; "
             "a member lost its household or age band (check core.dim_age_band)."
         )
-    return dg.MaterializeResult(metadata={"rows": rows, "target_poor_rule": rule})
+    return dg.MaterializeResult(metadata={ROW_COUNT: rows, "target_poor_rule": rule})

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from schemas import catalog
 
@@ -38,7 +39,7 @@ def _mart(name: str, description: str, deps: list[list[str]]) -> dg.AssetsDefini
                 ).fetchall()
             )
         return dg.MaterializeResult(
-            metadata={"rows": rows, **{f"rows_{k}": v for k, v in levels.items()}}
+            metadata={ROW_COUNT: rows, **{f"rows_{k}": v for k, v in levels.items()}}
         )
 
     return mart

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 import sql
+from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from measures import areas
 from schemas import catalog
@@ -186,7 +187,7 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     )
     for name in MARTS:
         yield dg.MaterializeResult(
-            asset_key=["marts", name], metadata={"rows": frames[name].height}
+            asset_key=["marts", name], metadata={ROW_COUNT: frames[name].height}
         )
 
 

@@ -78,7 +78,7 @@ def household_panel(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect() as con:
         written = write(con, year_be, {
             t: Rows(frames[t].with_columns(year),
-                    sql=None if t.startswith("core.") else "measures/insert_named")
+                    sql=None if t.startswith("core.") else "progress/insert_named")
             if t in frames else Rows()
             for t in tables
         })  # fmt: skip

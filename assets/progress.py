@@ -50,7 +50,9 @@ def area_targeting(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     year_be = int(context.partition_key)
     with warehouse.connect(read_only=True) as con:
         villages = read_persons(con, "progress/targeting", year_be)
-    frame = targeting_frame(villages).with_columns(_year(year_be))
+    frame = targeting_frame(villages).with_columns(
+        *_year(year_be), pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be")
+    )
     with warehouse.connect() as con:
         written = write(con, year_be, {"marts.area_targeting": Rows(
             frame, sql="measures/insert_named")})  # fmt: skip
@@ -140,7 +142,7 @@ def area_progress(
     with warehouse.connect() as con:
         written = write(con, year_be, {
             name: Rows(frame.drop("parent_code", strict=False).with_columns(_year(year_be)),
-                       sql="measures/insert_named") if frame.height else Rows()
+                       sql="progress/insert_named") if frame.height else Rows()
             for name, frame in tables.items()
         })  # fmt: skip
     lost = {n: f.height - written[n] for n, f in tables.items() if f.height != written[n]}

@@ -10,7 +10,8 @@ the warehouse, run the suites of schemas/expectations.py on pandas frames, write
     marts/area_summary    gx_reconcile    ERROR  levels add up to the country, bands to 'all',
                                                  persons = person facts = distinct person keys
     marts/area_summary    gx_yoy_jumps    WARN   MPI-poor rate moved > bound since the last year
-    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor (implausible)
+    marts/area_summary    gx_all_pass     WARN   30+ persons and nobody MPI-poor where that is
+                                                 improbable given the parent area (5 % a year)
     marts/area_summary    gx_rollup_complete WARN an expected child area has no data
     marts/area_indicator  gx_contract     ERROR  keys, catalog codes, rates in [0, 1]
     marts/area_indicator  gx_reconcile    ERROR  levels add up, one row per area and indicator
@@ -54,6 +55,8 @@ ROLLUP = "gx_rollup_complete"
 SAMPLE_ROWS = 200_000  # person facts validated per year, a deterministic sample
 YOY_BOUND = 0.10  # a change of the MPI-poor rate beyond 10 percentage points is flagged
 MIN_PERSONS = 30  # smaller areas are not flagged: their rates move by chance
+# all_pass_areas.sql: the chance that any area of a year is flagged by luck alone
+ALL_PASS_ALPHA = 0.05
 LISTED = 20  # flagged areas listed in the metadata
 DOCS_FOLDER = "data_docs"
 FACTS_DOCS = "fact_person"  # inside DOCS_FOLDER; a marts rebuild leaves sub-folders alone
@@ -65,13 +68,14 @@ MART_KEYS = {
 RECONCILE_INDEX = ["check", "level", "age_band", "measure"]
 FLAG_INDEX = ["level", "area_code", "name_th", "name_en"]
 YOY_LISTED = [*FLAG_INDEX, "previous_persons", "persons", "previous_rate", "rate", "change"]
-ALL_PASS_LISTED = [*FLAG_INDEX, "persons", "rate"]
+ALL_PASS_LISTED = [*FLAG_INDEX, "persons", "households", "parent_rate", "chance"]
 ROLLUP_LISTED = [*FLAG_INDEX, "child_areas", "child_areas_expected", "child_areas_missing"]
 
 
 class QualityConfig(dg.Config):
     yoy_bound: float = YOY_BOUND
     min_persons: int = MIN_PERSONS
+    all_pass_alpha: float = ALL_PASS_ALPHA
     sample_rows: int = SAMPLE_ROWS
 
 
@@ -121,8 +125,9 @@ MART_SPECS = [
     _spec(
         ALL_PASS,
         AREA_SUMMARY,
-        "Warning per area: 30+ persons and nobody MPI-poor, everyone passes every indicator "
-        "(implausible, not impossible).",
+        "Warning per area: 30+ persons and nobody MPI-poor, where the chance of that given the "
+        "parent area's rate is below 5 % over all the year's areas (implausible, not "
+        "impossible; sql/quality/all_pass_areas.sql).",
     ),
     _spec(
         ROLLUP,
@@ -223,7 +228,9 @@ def read_year(
     if "yoy" in needs:
         read["yoy"] = yoy_jumps(con, year_be, config.yoy_bound, config.min_persons)
     if "all_pass" in needs:
-        read["all_pass"] = all_pass_areas(con, year_be, config.min_persons)
+        read["all_pass"] = all_pass_areas(
+            con, year_be, config.min_persons, config.all_pass_alpha
+        )
     if "rollups" in needs:
         read["rollups"] = _frame(con, sql.load("quality/incomplete_rollups"), year)
     return YearData(year_be=year_be, **read)
@@ -237,9 +244,12 @@ def yoy_jumps(
     return _frame(con, sql.load("quality/yoy_jumps"), params)
 
 
-def all_pass_areas(con: duckdb.DuckDBPyConnection, year_be: int, min_persons: int) -> pd.DataFrame:
-    """Areas of min_persons or more; `all_pass` marks those where nobody is MPI-poor."""
-    params = {"year_be": year_be, "min_persons": min_persons}
+def all_pass_areas(
+    con: duckdb.DuckDBPyConnection, year_be: int, min_persons: int, alpha: float = ALL_PASS_ALPHA
+) -> pd.DataFrame:
+    """Areas of min_persons or more; `flagged` marks those where nobody is MPI-poor although
+    that is improbable given their parent area."""
+    params = {"year_be": year_be, "min_persons": min_persons, "alpha": alpha}
     return _frame(con, sql.load("quality/all_pass_areas"), params)
 
 
@@ -294,6 +304,7 @@ def _result(
         "gx_suite": outcome.suite,
         "gx_seconds": docs["seconds"].get(outcome.suite),
         "data_docs": dg.MetadataValue.path(str(docs["index"])),
+        "quality_page": dg.MetadataValue.path(str(docs["quality_page"])),
         **extra,
     }
     page = docs["pages"].get(outcome.suite)
@@ -380,7 +391,7 @@ def run_checks(
         AREA_SUMMARY,
         ALL_PASS,
         lambda: data.all_pass,
-        gxe.all_pass_suite(config.min_persons),
+        gxe.all_pass_suite(config.min_persons, config.all_pass_alpha),
         FLAG_INDEX,
         complete=True,
     )
@@ -388,10 +399,13 @@ def run_checks(
 
     started = time.perf_counter()
     index = session.write_data_docs()
+    page = session.write_quality_page(
+        f"Chipao quality checks · ตรวจคุณภาพข้อมูล, survey year {data.year_be}", _flagged(data)
+    )
     if log is not None:
         log(f"{data.year_be}: Data Docs written in {time.perf_counter() - started:.1f}s: {index}")
     pages = {o.suite: session.page(o.suite) for o in session.outcomes}
-    docs = {"index": index, "pages": pages, "seconds": seconds}
+    docs = {"index": index, "pages": pages, "seconds": seconds, "quality_page": page}
 
     results = []
     for key, outcome in outcomes.items():
@@ -413,6 +427,20 @@ def run_checks(
     return results
 
 
+def _flagged(data: YearData) -> dict[str, list[dict[str, Any]]]:
+    """The areas each finding names, for the quality page: names and persons only."""
+    columns = [*FLAG_INDEX, "persons"]
+    found = {}
+    for suite, frame, flag in (
+        ("marts.area_summary_yoy_jumps", data.yoy, "jump"),
+        ("marts.area_summary_all_pass", data.all_pass, "flagged"),
+    ):
+        if frame is not None and len(frame):
+            rows = frame[frame[flag].astype(bool)][columns]
+            found[suite] = [{k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")]
+    return found
+
+
 def _yoy_metadata(yoy: pd.DataFrame, config: QualityConfig) -> dict[str, Any]:
     jumps = yoy[yoy["jump"].astype(bool)]
     previous = yoy["previous_year_be"].iloc[0] if len(yoy) else None
@@ -428,9 +456,11 @@ def _yoy_metadata(yoy: pd.DataFrame, config: QualityConfig) -> dict[str, Any]:
 
 
 def _all_pass_metadata(areas: pd.DataFrame, config: QualityConfig) -> dict[str, Any]:
-    passes = areas[areas["all_pass"].astype(bool)]
+    passes = areas[areas["flagged"].astype(bool)]
     return {
         "min_persons": config.min_persons,
+        "alpha": config.all_pass_alpha,
+        "areas_without_mpi_poor": int((areas["mpi_poor_persons"] == 0).sum()),
         "areas_eligible": len(areas),
         "areas_flagged": len(passes),
         "flagged_by_level": _by_level(passes),

@@ -5,6 +5,7 @@ import geothai
 import polars as pl
 from geothai.abolished import abolished_areas
 
+from assets.metadata import ROW_COUNT
 from assets.warehouse import WRITER_POOL, Rows, Warehouse
 from schemas import catalog
 
@@ -61,8 +62,9 @@ def catalog_rows() -> tuple[pl.DataFrame, pl.DataFrame]:
                 "name_en": b.name_en,
                 "min_age": b.min_age,
                 "max_age": b.max_age,
+                "sort_order": n,
             }
-            for b in catalog.age_bands()
+            for n, b in enumerate(catalog.age_bands(), start=1)
         ],
         schema_overrides={"max_age": pl.Int32},
     )
@@ -114,5 +116,5 @@ def reference_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     context.log.info(f"areas per level: {dict(counts.iter_rows())}")
     for table, frame in tables.items():
         yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(table.split(".")), metadata={"rows": frame.height}
+            asset_key=dg.AssetKey(table.split(".")), metadata={ROW_COUNT: frame.height}
         )

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 import sql
+from assets.metadata import row_count
 from assets.storage import ExportFolder, LandingZone
 from assets.warehouse import WRITER_POOL, Rows, Warehouse, _restore_years, ensure_schema
 from sources import run as sources_run
@@ -98,7 +99,7 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
         publish_tables(warehouse, [*TABLES, "core.source_input"])
         context.log.info(f"source rows: {counts}")
         for table, key in TABLES.items():
-            yield dg.MaterializeResult(asset_key=key, metadata={"rows": counts[table]})
+            yield dg.MaterializeResult(asset_key=key, metadata=row_count(counts[table]))
 
     return _load
 

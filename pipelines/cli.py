@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import sql
+from pipelines.errors import UserError
 from pipelines.settings import Settings, load_settings, parse_years
 
 EPILOG = "Settings come from the environment: CHIPAO_HOME (default .chipao/ in the project)."
@@ -18,6 +19,16 @@ EPILOG = "Settings come from the environment: CHIPAO_HOME (default .chipao/ in t
 
 def _settings() -> Settings:
     return load_settings()
+
+
+def _years(text: str | None, settings: Settings | None = None) -> tuple[int, ...]:
+    """--years, or CHIPAO_YEARS when not given; a bad value is the user's to fix."""
+    if text is None:
+        return (settings or _settings()).years
+    try:
+        return parse_years(text)
+    except ValueError as err:
+        raise UserError(f"--years {text}: {err}") from None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -43,7 +54,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     try:
         summary = generate(
             scale=args.scale,
-            years=parse_years(args.years),
+            years=_years(args.years),
             seed=args.seed,
             out=out,
             fmt=args.format,
@@ -66,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in ce_folders(settings.landing):  # a CE folder (2022/) is no survey year: say so
         print(line, file=sys.stderr)
     if args.years:
-        years = parse_years(args.years)
+        years = _years(args.years)
     else:
         years = tuple(years_with_files(LandingZone(root=str(settings.landing))))
         if not years:
@@ -114,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if failure:  # after the display has stopped drawing
         print(failure[0], file=sys.stderr)
         return failure[1]
-    _print_ledger(settings)
+    _print_status(settings)
     print(
         f"warehouse: {settings.warehouse}\nanalysts' snapshot: {settings.published}\n"
         f"exports: {settings.exports}\nUI: make dev"
@@ -172,7 +183,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
         scale = parse_scale(args.scale).name
-        years = parse_years(args.years) if args.years else settings.years
+        years = _years(args.years, settings)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2
@@ -191,29 +202,42 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connect_published(settings: Settings):
+def _connect_published(settings: Settings, sandbox: bool = False):
     from pipelines.query import NoWarehouse, connect_published
 
     try:
-        return connect_published(settings)
+        return connect_published(settings, sandbox=sandbox)
     except NoWarehouse as err:
-        raise SystemExit(str(err)) from None
+        raise UserError(str(err)) from None
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    con = _connect_published(_settings())
+    from pipelines.query import Refused, check_statements, empty_result_hint
+
+    con = _connect_published(_settings(), sandbox=True)
     try:
+        check_statements(con, args.query)
         relation = con.sql(args.query)
+    except Refused as err:
+        raise UserError(f"{err} (chipao sql reads the published snapshot only)") from None
     except duckdb.Error as err:
-        print(f"query failed: {err}", file=sys.stderr)
+        print(f"query failed: {' '.join(str(err).split())}", file=sys.stderr)
         return 1
     if relation is None:
         return 0
-    if args.csv:
-        relation.pl().write_csv(sys.stdout)
-    else:
+    frame = relation.pl()
+    if frame.is_empty():
+        hint = empty_result_hint(args.query)
+        print("no rows" + (f": {hint}" if hint else ""), file=sys.stderr)
+    if args.xlsx:
+        frame.write_excel(args.xlsx, autofit=True, freeze_panes=(1, 0))
+        print(f"{frame.height:,} rows written to {args.xlsx}", file=sys.stderr)
+    elif args.csv:
+        # with a BOM, so that Excel reads the Thai as UTF-8
+        sys.stdout.write("\ufeff" + frame.write_csv())
+    elif not frame.is_empty():
         relation.show(max_rows=args.max_rows, max_width=200)
     return 0
 
@@ -249,71 +273,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_ledger(settings: Settings, every_file: bool = False) -> None:
-    """Per year and per file: rows read = staged + quarantined, with the top rules."""
-    con = _connect_published(settings)
-    rows = con.execute(sql.load("reports/ingest_ledger")).fetchall()
-    print("\nrows read = staged + quarantined (top rules)")
-    for year in sorted({r[0] for r in rows}):
-        files = [r for r in rows if r[0] == year]
-        read, staged, held = (sum(r[i] for r in files) for i in (2, 3, 4))
-        print(
-            f"{year}: {len(files)} files, {read:,} rows read, {staged:,} staged, "
-            f"{held:,} quarantined"
-        )
-        shown = [r for r in files if every_file or r[4] or r[5]]
-        for _, file, f_read, f_staged, f_held, reasons in shown:
-            print(
-                f"  {file}: {f_read:,} read, {f_staged:,} staged, {f_held:,} quarantined"
-                + (f" ({reasons})" if reasons else "")
-            )
-        if len(shown) < len(files):
-            print(
-                f"  ... and {len(files) - len(shown)} files with every row staged "
-                "(`chipao status --files` lists them)"
-            )
+def _print_status(settings: Settings, every_file: bool = False) -> None:
+    from pipelines.status import status_lines
+
+    lines = status_lines(settings, every_file, lambda: _connect_published(settings))
+    print("\n" + "\n".join(lines))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    settings = _settings()
-    _print_ledger(settings, every_file=args.files)
-    _print_published(settings)
+    _print_status(_settings(), every_file=args.files)
     return 0
 
 
-def _print_published(settings: Settings) -> None:
-    """Per landing year: when its snapshot was published, and whether its files changed since
-    (what the next `chipao run` would recompute)."""
-    from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
-    from assets.storage import LandingZone
-    from ingest.pseudonymise import MissingKeyError, load_key
+class _Parser(argparse.ArgumentParser):
+    """A usage error in one line (argparse prints the whole usage first), exit code 2."""
 
-    landing = LandingZone(root=str(settings.landing))
-    published = published_inputs(settings.published)
-    try:  # the key is part of what a year is computed with
-        rules = rules_digest(load_key(settings.key, settings.key_file))
-    except MissingKeyError:
-        rules = None
-    print("\npublished snapshot (the next `chipao run` recomputes what changed)")
-    for year in sorted(set(years_with_files(landing)) | set(published)):
-        done = published.get(year)
-        if done is None:
-            print(f"{year}: not published yet")
-            continue
-        if not any(landing.bmn_files(year).values()):
-            state = "its landing files are gone"
-        elif rules is None:
-            state = "inputs not compared (no pseudonymisation key: CHIPAO_KEY)"
-        elif year_inputs(landing, year, rules).fingerprint == done.fingerprint:
-            state = "inputs unchanged"
-        else:
-            state = "inputs changed since"
-        when = f"{done.published_at:%Y-%m-%d %H:%M}"
-        print(f"{year}: published {when} ({done.files} files), {state}")
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (`{self.prog} --help` explains)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="chipao",
         description=__doc__,
         epilog=EPILOG,
@@ -331,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="tiny (one province, ~2,000 households), demo (1%% of the country, "
         "default), national, or a fraction such as 0.05",
     )
-    p.add_argument("--years", default="2565-2567", help="BE survey years, e.g. 2565-2567")
+    p.add_argument("--years", help="BE survey years, e.g. 2565-2567 (default: CHIPAO_YEARS)")
     p.add_argument("--seed", type=int, default=2561, help="same seed, same bytes")
     p.add_argument("--out", help="landing folder (default: CHIPAO_HOME/landing)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
@@ -377,7 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sql", help="run a query on the published warehouse, read-only")
     p.add_argument("query", help='DuckDB SQL, e.g. "FROM marts.area_summary LIMIT 5"')
-    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.add_argument(
+        "--csv", action="store_true", help="print CSV (UTF-8 with a BOM, for Excel) instead"
+    )
+    p.add_argument("--xlsx", metavar="FILE", help="write the result to an Excel workbook")
     p.add_argument("--max-rows", type=int, default=40)
     p.set_defaults(func=cmd_sql)
 
@@ -393,15 +376,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder (default: CHIPAO_HOME/exports/<year>/packs)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("status", help="per file: rows read, staged, quarantined, top rules")
-    p.add_argument("--files", action="store_true", help="list files with every row staged too")
+    p = sub.add_parser(
+        "status",
+        help="per survey year: published when, files changed since, the last run's time and "
+        "outcome, rows read, staged and quarantined",
+    )
+    p.add_argument("--files", action="store_true", help="the same per delivered file")
     p.set_defaults(func=cmd_status)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(f"chipao {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from assets import bmn, exports, facts, marts, measure_marts, panel, publish, qu
 from assets import progress as progress_marts
 from assets import reports as report_assets
 from assets import sources as source_assets
+from assets.measure_checks import measure_checks
+from assets.metadata import with_standard_metadata
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
@@ -27,16 +29,18 @@ YEAR_ASSETS = [
     report_assets.report_packs,
 ]
 ASSETS = [
-    reference.reference_tables,
-    *YEAR_ASSETS,
-    publish.build_publish(YEAR_ASSETS),
+    *with_standard_metadata(
+        [reference.reference_tables, *YEAR_ASSETS, publish.build_publish(YEAR_ASSETS)]
+    ),
     quality.gx_facts,
     quality.gx_quality,
+    measure_checks,
 ]
 # The configured sources (sources.yaml): a pull asset each, the figures loaded from landing.
 SOURCE_ASSETS, SOURCE_CHECKS = source_assets.build(
     sources_config.load(load_settings().sources_file)
 )
+SOURCE_ASSETS = with_standard_metadata(SOURCE_ASSETS)
 JOBS = [reference_job, survey_year_job]
 
 defs = dg.Definitions(

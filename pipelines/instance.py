@@ -9,6 +9,9 @@ DAGSTER_YAML = """\
 # Written by chipao; edit freely, it is not overwritten.
 telemetry:
   enabled: false
+# no new-user pop-up (the community sign-up) over the UI of a local instance
+nux:
+  enabled: false
 concurrency:
   pools:
     default_limit: 1

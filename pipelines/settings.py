@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.errors import UserError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_YEARS = "2565-2567"
+
+
+class SettingError(UserError, ValueError):
+    """An environment variable with a value Chipao cannot use: one line says which and why."""
 
 
 def parse_years(text: str) -> tuple[int, ...]:
@@ -20,7 +27,12 @@ def parse_years(text: str) -> tuple[int, ...]:
         if not part:
             continue
         low, _, high = part.partition("-")
-        first, last = int(low), int(high or low)
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise ValueError(
+                f"{part!r} is not a survey year or a range of them, such as 2565-2567"
+            ) from None
         if first > last:
             raise ValueError(f"year range {part!r} runs backwards")
         years.extend(range(first, last + 1))
@@ -38,7 +50,7 @@ def parse_years(text: str) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    years: tuple[int, ...]  # survey years, Buddhist Era
+    years_text: str  # CHIPAO_YEARS as given; parsed when a command needs it (``years``)
     key_file: Path
     key: str | None  # pseudonymisation key given directly (CHIPAO_KEY), else read from key_file
     quarantine_share_limit: float
@@ -46,6 +58,15 @@ class Settings:
     duckdb_memory: str  # DuckDB's memory limit, beyond which it spills to CHIPAO_HOME
     # the one YAML file configuring the pulled sources (sources/config.py)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The survey years (BE) the tools default to: CHIPAO_YEARS. Parsed here, not when the
+        settings are read, so that a bad value stops only the commands that use it."""
+        try:
+            return parse_years(self.years_text)
+        except ValueError as err:
+            raise SettingError(f"CHIPAO_YEARS={self.years_text!r}: {err}") from None
 
     @property
     def landing(self) -> Path:
@@ -78,17 +99,30 @@ class Settings:
         return self.years[-1]
 
 
+def _number(env: Mapping[str, str], name: str, kind: type, default):
+    text = env.get(name) or None
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingError(f"{name}={text!r} is not a {kind.__name__} number") from None
+    if value < 0:
+        raise SettingError(f"{name}={text!r} must not be negative")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     home = Path(env.get("CHIPAO_HOME") or PROJECT_ROOT / ".chipao").resolve()
     return Settings(
         home=home,
-        years=parse_years(env.get("CHIPAO_YEARS", "2565-2567")),
+        years_text=env.get("CHIPAO_YEARS") or DEFAULT_YEARS,
         key_file=Path(env.get("CHIPAO_KEY_FILE") or home / "pseudonym.key"),
         key=env.get("CHIPAO_KEY") or None,
-        quarantine_share_limit=float(env.get("CHIPAO_QUARANTINE_SHARE", "0.05")),
+        quarantine_share_limit=_number(env, "CHIPAO_QUARANTINE_SHARE", float, 0.05),
         # one staging process per core, at most four: the rules across files run in one anyway
-        workers=int(env.get("CHIPAO_WORKERS") or min(4, os.cpu_count() or 1)),
+        workers=max(1, _number(env, "CHIPAO_WORKERS", int, min(4, os.cpu_count() or 1))),
         duckdb_memory=env.get("CHIPAO_DUCKDB_MEMORY", "4GB"),
         sources_file=Path(env.get("CHIPAO_SOURCES") or PROJECT_ROOT / "sources.yaml"),
     )

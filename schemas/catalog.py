@@ -305,3 +305,9 @@ def poverty_line(year_be: int, region_code: str, lines: dict[str, Any] | None = 
         raise KeyError(f"no national poverty line for {year_be}: add it to survey_rules.yaml")
     scale = lines["regional"][region_code] / lines["national_in_regional_year"]
     return 12.0 * lines["national"][year_be] * scale
+
+
+@cache
+def column_descriptions() -> dict[str, str]:
+    """What each warehouse column means (columns.yaml); input columns are in fields.yaml."""
+    return dict(_load("columns")["columns"])

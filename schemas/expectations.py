@@ -441,15 +441,17 @@ def yoy_suite(bound: float) -> gx.ExpectationSuite:
     )
 
 
-def all_pass_suite(min_persons: int) -> gx.ExpectationSuite:
-    """On the rows of sql/quality/all_pass_areas.sql: an area of ``min_persons`` or more has at
-    least one MPI-poor person. A warning per area (docs/domain.md §7: implausible, not
+def all_pass_suite(min_persons: int, alpha: float) -> gx.ExpectationSuite:
+    """On the rows of sql/quality/all_pass_areas.sql: no area is flagged, i.e. none of
+    ``min_persons`` or more has nobody MPI-poor where that is improbable given its parent area
+    (family-wise error ``alpha``). A warning per area (docs/domain.md §7: implausible, not
     impossible)."""
     return _suite(
         "marts.area_summary_all_pass",
-        [E.ExpectColumnValuesToBeBetween(column="mpi_poor_persons", min_value=1, severity=WARNING)],
+        [E.ExpectColumnValuesToBeInSet(column="flagged", value_set=[False], severity=WARNING)],
         table="marts.area_summary",
         min_persons=min_persons,
+        alpha=alpha,
     )
 
 
@@ -585,11 +587,24 @@ class Session:
         if self.docs_dir is None:
             return None
         _clear_docs(self.docs_dir)
+        _scrub_stored_results(self.context)
         self.context.build_data_docs(site_names=[DOCS_SITE])
         index = self.docs_dir / "index.html"
         if not index.is_file():
             raise FileNotFoundError(f"GX built no Data Docs index at {index}")
         return index
+
+    def write_quality_page(
+        self, title: str, flagged: dict[str, list[dict[str, Any]]] | None = None
+    ) -> Path | None:
+        """The offline page of this session's results (schemas/quality_page.py), beside the
+        GX index: ``docs_dir``/quality.html."""
+        if self.docs_dir is None:
+            return None
+        from schemas import quality_page
+
+        html = quality_page.render(title, self.outcomes, flagged, gx_index="index.html")
+        return quality_page.write(self.docs_dir / QUALITY_PAGE, html)
 
     def page(self, suite_name: str) -> Path | None:
         """The Data Docs page of the latest validation of ``suite_name``, once written."""
@@ -619,6 +634,39 @@ def _copy(suite: gx.ExpectationSuite) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=suite.name, expectations=expectations, meta=dict(suite.meta))
 
 
+# What GX keeps of the unexpected rows: their values. The Data Docs show them (up to 20 per
+# expectation); a count of 1 to 4 there would be a small cell the exports suppress, so the
+# stored results lose them before the site is built. The counts, the observed aggregates and
+# the index columns that name an area stay; the in-memory Outcome keeps everything.
+VALUE_LISTS = ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list")
+INDEX_LISTS = ("partial_unexpected_index_list", "unexpected_index_list")
+QUALITY_PAGE = "quality.html"
+
+
+def scrub_values(result: dict[str, Any]) -> dict[str, Any]:
+    """One expectation's result without the values of unexpected cells."""
+    out = {k: v for k, v in result.items() if k not in VALUE_LISTS}
+    keep = set(result.get("unexpected_index_column_names") or ())
+    for name in INDEX_LISTS:
+        rows = result.get(name)
+        if rows:
+            out[name] = [
+                {k: v for k, v in row.items() if k in keep} if isinstance(row, dict) else row
+                for row in rows
+            ]
+    return out
+
+
+def _scrub_stored_results(context: Any) -> None:
+    store = context.validation_results_store
+    for key in store.list_keys():
+        stored = store.get(key)
+        for r in stored.results:
+            if r.result:
+                r.result = scrub_values(dict(r.result))
+        store.set(key, stored)
+
+
 def _clear_docs(folder: Path) -> None:
     """Remove what an earlier build wrote (and only that), so the index shows this run."""
     import shutil
@@ -627,6 +675,7 @@ def _clear_docs(folder: Path) -> None:
         if (folder / name).is_dir():
             shutil.rmtree(folder / name)
     (folder / "index.html").unlink(missing_ok=True)
+    (folder / QUALITY_PAGE).unlink(missing_ok=True)
 
 
 def _error(info: Any) -> str | None:

@@ -286,6 +286,8 @@ CREATE TABLE IF NOT EXISTS core.dim_age_band (
     min_age INTEGER NOT NULL,
     max_age INTEGER
 );
+-- The catalog's order of the bands (youngest first): ORDER BY age_band would sort them as text.
+ALTER TABLE core.dim_age_band ADD COLUMN IF NOT EXISTS sort_order INTEGER;
 
 CREATE TABLE IF NOT EXISTS core.dim_indicator (
     indicator_code VARCHAR PRIMARY KEY,
@@ -626,6 +628,7 @@ CREATE TABLE IF NOT EXISTS core.source_input (
 CREATE TABLE IF NOT EXISTS marts.area_targeting (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
@@ -634,6 +637,8 @@ CREATE TABLE IF NOT EXISTS marts.area_targeting (
     age_band VARCHAR NOT NULL,
     persons BIGINT NOT NULL,
     child_areas BIGINT NOT NULL,
+    child_areas_expected BIGINT,
+    rollup_incomplete BOOLEAN,
     mpi_poor_persons BIGINT NOT NULL,
     card_verified_persons BIGINT NOT NULL,
     exclusion_persons BIGINT NOT NULL, -- MPI-poor without a verified welfare card

@@ -29,7 +29,7 @@ def test_sql_reads_the_published_snapshot(run, monkeypatch, capsys):
     )
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "level,n"
+    assert lines[0] == "\ufefflevel,n"  # the BOM: Excel then reads UTF-8
     assert [line.split(",")[0] for line in lines[1:]] == [
         "country",
         "district",
@@ -61,6 +61,10 @@ def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     assert "citizen_id_check_digit 1" in out  # the one broken member, with its rule
     for year in (2565, 2566):
         assert f"{year}: published " in out and "(2 files), inputs unchanged" in out
+    assert "members/" not in out  # files only with --files
+    assert main(["status", "--files"]) == 0
+    files = capsys.readouterr().out
+    assert files.count("members/") == 2 and files.count("households/") == 2
 
 
 def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
@@ -85,10 +89,10 @@ def test_run_without_landing_files_says_where_they_go(tmp_path, monkeypatch, cap
     assert "chipao generate" in capsys.readouterr().err
 
 
-def test_sql_before_any_run_says_what_to_do(tmp_path, monkeypatch):
+def test_sql_before_any_run_says_what_to_do(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
-    with pytest.raises(SystemExit, match="chipao run"):
-        main(["sql", "SELECT 1"])
+    assert main(["sql", "SELECT 1"]) == 2
+    assert "chipao run" in capsys.readouterr().err
 
 
 def test_generate_refuses_a_bad_scale_or_year_in_one_line(tmp_path, capsys):
@@ -97,3 +101,140 @@ def test_generate_refuses_a_bad_scale_or_year_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and err[0].startswith("scale 'huge'") and "CE" in err[1]
     assert not any(tmp_path.iterdir())
+
+
+# --- chipao sql cannot write, attach or load; its results open in Excel ---------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "COPY marts.area_summary TO 'out.csv'",
+        "COPY (SELECT 1) TO '/tmp/chipao-out.parquet' (FORMAT parquet)",
+        "EXPORT DATABASE 'dump'",
+        "ATTACH 'other.duckdb' AS other",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SELECT 1; COPY marts.area_summary TO 'out.csv'",
+    ],
+)
+def test_sql_refuses_writes_attaches_and_extensions(
+    statement, run, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.chdir(tmp_path)
+    assert main(["sql", statement]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "refused" in err[0] and "Traceback" not in err[0]
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM glob('/*')",
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+        "CALL sqlsmith()",
+    ],
+)
+def test_sql_sandbox_holds_behind_the_statement_check(statement, run, monkeypatch, capsys):
+    """What the statement check lets through, DuckDB's locked configuration still refuses."""
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert main(["sql", statement]) == 1
+    assert "query failed" in capsys.readouterr().err
+
+
+def test_sql_csv_has_a_bom_and_xlsx_keeps_thai_and_formula_text(run, monkeypatch, capsys, tmp_path):
+    import openpyxl
+
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    query = (
+        "SELECT name_th, '=1+1' AS formula FROM marts.area_summary "
+        "WHERE level = 'country' LIMIT 1"
+    )
+    assert main(["sql", query, "--csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeffname_th,formula\n") and "ประเทศไทย" in out
+    book = tmp_path / "result.xlsx"
+    assert main(["sql", query, "--xlsx", str(book)]) == 0
+    sheet = openpyxl.load_workbook(book).active
+    assert [c.value for c in sheet[2]] == ["ประเทศไทย", "=1+1"]
+    assert sheet["B2"].data_type == "s"  # text, not a formula
+
+
+@pytest.mark.parametrize(
+    ("where", "hint"),
+    [
+        ("year_be = 2023", "year_be = 2566"),
+        ("year = 2566", "year_be = 2566"),
+        ("level = 'provinces'", "levels are country"),
+    ],
+)
+def test_sql_empty_results_get_a_hint(where, hint, run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert main(["sql", f"FROM marts.area_summary WHERE {where}"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("no rows") and hint in err
+
+
+def test_sql_a_query_that_is_right_gets_no_hint(run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert main(["sql", "FROM marts.area_summary WHERE year_be = 2566 AND persons < 0"]) == 0
+    assert capsys.readouterr().err.strip() == "no rows"
+
+
+def test_age_bands_sort_in_catalog_order(run, monkeypatch, capsys):
+    from schemas import catalog
+
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    query = "SELECT age_band FROM core.dim_age_band ORDER BY sort_order"
+    assert main(["sql", query, "--csv"]) == 0
+    bands = capsys.readouterr().out.lstrip("\ufeff").split()[1:]
+    assert bands == [b.code for b in catalog.age_bands()]
+    assert bands != sorted(bands)  # text order would put 15-21 before 6-14
+
+
+# --- user errors: one line, exit code 2, no traceback ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--years", "2024"],
+        ["run", "--years", "25x5"],
+        ["generate", "--scale", "huge"],
+        ["generate", "--years", "2567-2565"],
+        ["bench", "--scale", "huge"],
+        ["sql", "SELECT 1", "--max-rows", "many"],
+        ["no-such-command"],
+    ],
+)
+def test_user_errors_are_one_line_with_exit_code_2(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's own refusals exit
+        code = exit_.code
+    assert code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_chipao_years_is_the_default_and_a_bad_value_stops_only_its_users(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
+    monkeypatch.setenv("CHIPAO_YEARS", "2024")
+    assert main(["init"]) == 0  # does not use the years
+    capsys.readouterr()
+    assert main(["generate", "--scale", "tiny", "--out", str(tmp_path / "g")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "CHIPAO_YEARS='2024'" in line and "CE" in line
+    monkeypatch.setenv("CHIPAO_YEARS", "2566")
+    assert main(["generate", "--scale", "tiny", "--out", str(tmp_path / "g")]) == 0
+    assert sorted(p.name for p in (tmp_path / "g" / "bmn").iterdir()) == ["2566"]

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.measure_checks import TABLES as MEASURE_MARTS
 from assets.publish import PUBLISHED
 from assets.warehouse import WRITER_POOL
 from pipelines.definitions import ASSETS, YEAR_ASSETS, defs
@@ -41,6 +42,11 @@ def test_the_ledger_and_the_gx_error_checks_block_and_the_flags_do_not():
         ("marts/area_summary", "gx_reconcile"),
         ("marts/area_indicator", "gx_contract"),
         ("marts/area_indicator", "gx_reconcile"),
+        ("marts/area_mpi", "measure_invariants"),
+        ("marts/area_mpi_component", "measure_invariants"),
+        ("marts/area_income_poverty", "measure_invariants"),
+        ("marts/area_inequality", "measure_invariants"),
+        ("marts/area_theil_decomposition", "measure_invariants"),
     }
     assert ("marts/area_summary", "gx_yoy_jumps") in specs
     assert ("core/ingest_ledger", "quarantine_share") in specs
@@ -67,6 +73,7 @@ def test_publishing_waits_for_every_asset_and_every_blocking_check_of_the_year()
         "marts__area_summary_gx_reconcile",
         "marts__area_indicator_gx_contract",
         "marts__area_indicator_gx_reconcile",
+        *(f"marts__{t}_measure_invariants" for t in MEASURE_MARTS),
     }
 
 

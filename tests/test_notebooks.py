@@ -1,24 +1,97 @@
-"""Analyst notebooks run top to bottom against a published warehouse (the tiny sample)."""
+"""Analyst notebooks: committed without outputs, each opening the published snapshot read-only
+in one line, each executed top to bottom in a Jupyter kernel (nbclient) on the tiny warehouse."""
 
-import json
+import re
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHAPE = re.compile(r"shape: \((\d+), (\d+)\)")
+
+
+def test_there_are_the_three_analyst_notebooks_and_the_first_look():
+    names = {p.stem for p in NOTEBOOKS}
+    assert {"national_overview", "province_drilldown", "inequality_progress"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_on_the_published_warehouse(path, run, monkeypatch):
-    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    namespace: dict = {}
-    for cell in cells:
-        if cell["cell_type"] == "code":
-            exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)  # noqa: S102
-    assert namespace["latest"] == 2566
-    assert namespace["by_band"].height > 0
+def test_committed_without_outputs_and_opening_the_snapshot_in_one_line(path):
+    book = nbformat.read(path, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    opening = [line for line in code[0].source.splitlines() if "Snapshot.open()" in line]
+    assert len(opening) == 1
+    assert "duckdb.connect" not in "".join(c.source for c in code)
 
 
-def test_there_is_a_notebook():
-    assert NOTEBOOKS
+def _frames(cell) -> list[tuple[int, int]]:
+    """The (rows, columns) of the Polars frames a cell printed."""
+    text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    return [(int(r), int(c)) for r, c in SHAPE.findall(text)]
+
+
+@pytest.fixture(scope="module")
+def executed(run, tmp_path_factory):
+    """Every notebook, executed in a kernel with CHIPAO_HOME the tiny run's."""
+    import os
+
+    old = os.environ.get("CHIPAO_HOME")
+    os.environ["CHIPAO_HOME"] = str(run.home)  # the kernel inherits the environment
+    try:
+        done = {}
+        for path in NOTEBOOKS:
+            book = nbformat.read(path, as_version=4)
+            NotebookClient(
+                book, timeout=600, kernel_name="python3", resources={"metadata": {"path": ROOT}}
+            ).execute()
+            done[path.stem] = book
+        return done
+    finally:
+        if old is None:
+            os.environ.pop("CHIPAO_HOME")
+        else:
+            os.environ["CHIPAO_HOME"] = old
+
+
+def _cell(book, marker: str):
+    return next(c for c in book.cells if c.cell_type == "code" and marker in c.source)
+
+
+def test_every_notebook_runs_top_to_bottom(executed):
+    for name, book in executed.items():
+        errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "error"]  # fmt: skip
+        assert not errors, name
+
+
+def test_national_overview_shows_both_years_and_both_mpi_rules(executed):
+    book = executed["national_overview"]
+    assert _frames(_cell(book, "country = db.q")) == [(2, 7)]
+    (regions,) = _frames(_cell(book, "regions = db.q"))
+    assert regions[1] == 4  # area code, name, and one column per rule: union and k = 1/3
+    assert _frames(_cell(book, "indicators = db.q"))[0][0] == 17
+    text = _cell(book, "by_band = db.q").outputs[0]["data"]["text/plain"]
+    assert text.index("0-5") < text.index("6-14") < text.index("15-21")
+
+
+def test_province_drilldown_reaches_the_villages(executed):
+    book = executed["province_drilldown"]
+    for marker in ("districts = db.q", "subdistricts = db.q", "villages = db.q"):
+        (shape,) = _frames(_cell(book, marker))
+        assert shape[0] > 0, marker
+    (components,) = _frames(_cell(book, "components = db.q"))
+    assert components == (17, 4)
+
+
+def test_inequality_progress_decomposes_and_compares_the_years(executed):
+    book = executed["inequality_progress"]
+    (decomposition,) = _frames(_cell(book, "decomposition = db.q"))
+    assert decomposition[0] == 4  # two years, regions and provinces
+    (progress,) = _frames(_cell(book, "progress = wide"))
+    assert progress[0] == 1  # the tiny sample's one province, 2565 -> 2566
+    change = _cell(book, "country_change =").outputs[0]["data"]["text/plain"]
+    assert "'absolute'" in change and "'annualized_relative'" in change

@@ -45,14 +45,20 @@ def con():
                                "village_code": village, "members": len(members),
                                "members_declared": len(members), "income_total": 1e5,
                                "income_per_capita": 1e5 / len(members)})  # fmt: skip
-            for person, age, failed in members:
+            for n, (person, age, failed) in enumerate(members):
                 status = {c: int(c == failed) for c in INDICATORS}
+                own = {f"own_{c}": v for c, v in status.items()}
+                blank = {f"blank_{c}": 0 for c in INDICATORS}
                 persons.append({"year": year - 543, "year_be": year, "person_key": person,
                                 "household_key": house, "village_code": village, "sex": 1,
                                 "age": age, "age_band": band(age), "disabled": 0,
-                                "welfare_card": 0, "income_per_capita": 5e4, **status,
+                                "welfare_card": 0, "income_per_capita": 5e4, **status, **own,
+                                **blank, "first_in_household": n == 0, "first_in_band": True,
                                 "deprivations": int(failed is not None),
-                                "mpi_poor": failed is not None, "target_poor": False})  # fmt: skip
+                                "deprivations_own": int(failed is not None),
+                                "mpi_poor": failed is not None,
+                                "mpi_poor_own": failed is not None,
+                                "target_poor": False})  # fmt: skip
     for table, rows in (("fact_person", persons), ("fact_household", households)):
         con.register("rows", pl.DataFrame(rows))
         con.execute(f"INSERT INTO core.{table} BY NAME FROM rows")

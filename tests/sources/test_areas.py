@@ -93,9 +93,10 @@ def test_a_portal_table_becomes_figures_and_its_bad_rows_are_quarantined():
         ("3009", "target_poor_persons"): 412,
     }
     held = {r["row_index"]: r for r in result.quarantine.iter_rows(named=True)}
-    assert held.keys() == {6, 7}
-    assert held[6]["rule"] == "area_unknown" and held[6]["column_name"] == "อำเภอ"
-    assert held[7]["rule"] == "indicator_unknown" and held[7]["value"] == "รายได้เฉลี่ย"
+    # rows as a person sees them in a spreadsheet: the header is row 1 (ingest/readers.py)
+    assert held.keys() == {7, 8}
+    assert held[7]["rule"] == "area_unknown" and held[7]["column_name"] == "อำเภอ"
+    assert held[8]["rule"] == "indicator_unknown" and held[8]["value"] == "รายได้เฉลี่ย"
     assert result.figures.height + len(held) == result.rows_read
 
 

@@ -26,7 +26,8 @@ def _summary(con, rows: list[tuple]) -> None:
     con.register("s", frame)
     con.execute(
         "INSERT INTO marts.area_summary SELECT 2023, 2566, level, area_code, area_code, "
-        "area_code, NULL, 'all', households, persons, mpi_poor, 0, 0, 0, 0, 1, 1 FROM s"
+        "area_code, NULL, 'all', households, persons, mpi_poor, 0, 0, 0, 0, 1, 1, mpi_poor, "
+        "2567, NULL, NULL FROM s"
     )
 
 
