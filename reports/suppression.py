@@ -54,7 +54,53 @@ class System:
         """What an attacker can know of every cell: its value when published; for a hidden
         cell 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else limit..inf
         (shown as "x"); then ``rounds`` of propagation through the sums (interval
-        arithmetic), rounded inwards to integers."""
+        arithmetic), rounded inwards to integers. Only hidden cells' bounds can move: the
+        published members of a sum add up to a constant once, a round runs over the hidden
+        members of the sums one of whose cells moved in the round before (the others would
+        tell nothing new), and it stops when none moved."""
+        small = self.values <= limit - 1
+        lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
+        upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
+        member_hidden = hidden[self.cell]
+        known = self.per_eq(np.where(member_hidden, 0.0, self.coef * self.values[self.cell]))
+        eq, cell, coef = self.eq[member_hidden], self.cell[member_hidden], self.coef[member_hidden]
+        used, eq = np.unique(eq, return_inverse=True)
+        known, n = known[used], len(used)
+        order = np.argsort(eq, kind="stable")
+        eq, cell, coef = eq[order], cell[order], coef[order]
+        eq_ptr = np.r_[0, np.cumsum(np.bincount(eq, minlength=n))]
+        by_cell = np.argsort(cell, kind="stable")
+        cells, cell_start = np.unique(cell[by_cell], return_index=True)
+        cell_ptr = np.r_[cell_start, len(cell)]
+        dirty = np.arange(n)
+        for _ in range(rounds):
+            if not len(dirty):
+                break
+            at = _members(eq_ptr, dirty)
+            local = np.repeat(np.arange(len(dirty)), eq_ptr[dirty + 1] - eq_ptr[dirty])
+            c, k, m = cell[at], coef[at], len(dirty)
+            a, b = k * lower[c], k * upper[c]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            lo_inf, hi_inf = ~np.isfinite(lo), ~np.isfinite(hi)
+            lo_f, hi_f = np.where(lo_inf, 0.0, lo), np.where(hi_inf, 0.0, hi)
+            s_lo = known[dirty] + np.bincount(local, lo_f, m)
+            s_hi = known[dirty] + np.bincount(local, hi_f, m)
+            n_lo, n_hi = np.bincount(local, lo_inf, m), np.bincount(local, hi_inf, m)
+            # the other members' Σ coef·x lies in [o_lo, o_hi], and coef·x = -(that)
+            o_lo = np.where(n_lo[local] - lo_inf > 0, -INF, s_lo[local] - lo_f)
+            o_hi = np.where(n_hi[local] - hi_inf > 0, INF, s_hi[local] - hi_f)
+            imp_lo = np.ceil(np.where(k > 0, -o_hi, o_lo) - 1e-9)
+            imp_hi = np.floor(np.where(k > 0, -o_lo, o_hi) + 1e-9)
+            moved = c[(imp_lo > lower[c]) | (imp_hi < upper[c])]
+            np.maximum.at(lower, c, imp_lo)
+            np.minimum.at(upper, c, imp_hi)
+            moved = np.searchsorted(cells, np.unique(moved))
+            dirty = np.unique(eq[by_cell[_members(cell_ptr, moved)]])
+        return lower, upper
+
+    def bounds_everywhere(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
+        """The bounds of ``bounds`` worked out the plain way, over every member of every sum
+        with a hidden cell: the attacker of the tests, to check the fast one against."""
         small = self.values <= limit - 1
         lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
         upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
@@ -82,22 +128,48 @@ class System:
         return lower, upper
 
 
-def _complete(system: System, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray:
-    """Hide one more published cell in each needy sum: a part rather than the sum's total (a
-    total is what people read first); then a cell that sits in several needy sums, serving
-    them all; then a non-zero cell; then the smallest value."""
-    candidate = needy[system.eq] & ~hidden[system.cell]
-    if not candidate.any():
-        return hidden
-    eq, cell = system.eq[candidate], system.cell[candidate]
-    total = system.coef[candidate] > 0
-    serves = np.bincount(cell, minlength=len(hidden))[cell]
+def _members(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Positions, in an order sorted by group with ``ptr`` its offsets, of the groups' members."""
+    lens = ptr[groups + 1] - ptr[groups]
+    starts = np.repeat(ptr[groups] - np.cumsum(lens) + lens, lens)
+    return starts + np.arange(int(lens.sum()))
+
+
+class Index:
+    """The sums' members sorted by sum and by cell (offsets ``*_ptr``): the sums of some cells
+    and the members of some sums are then gathered without a pass over all members."""
+
+    def __init__(self, system: System, n_cells: int):
+        self.system = system
+        self.by_eq = np.argsort(system.eq, kind="stable")
+        self.eq_ptr = np.r_[0, np.cumsum(np.bincount(system.eq, minlength=system.n_eq))]
+        self.by_cell = np.argsort(system.cell, kind="stable")
+        self.cell_ptr = np.r_[0, np.cumsum(np.bincount(system.cell, minlength=n_cells))]
+
+    def eq_members(self, eqs: np.ndarray) -> np.ndarray:
+        return self.by_eq[_members(self.eq_ptr, eqs)]
+
+    def cell_sums(self, cells: np.ndarray) -> np.ndarray:
+        return np.unique(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
+
+
+def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray:
+    """The cells to hide so that each needy sum has one more hidden: a part rather than the sum's
+    total (a total is what people read first); then a cell that sits in several needy sums,
+    serving them all; then a non-zero cell; then the smallest value."""
+    system = index.system
+    members = index.eq_members(needy)
+    members = members[~hidden[system.cell[members]]]
+    if not len(members):
+        return members
+    eq, cell = system.eq[members], system.cell[members]
+    total = system.coef[members] > 0
+    _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
+    serves = counts[inverse]
     value = system.values[cell]
     order = np.lexsort((cell, value, value == 0, -serves, total, eq))
     _, first = np.unique(eq[order], return_index=True)
-    out = hidden.copy()
-    out[cell[order][first]] = True
-    return out
+    return np.unique(cell[order][first])
 
 
 def protect(
@@ -109,7 +181,8 @@ def protect(
     First every sum gets none or at least two hidden cells; then the attacker's bounds are
     worked out, and every sum holding a cell they pin to one value gets one more (when all
     its cells are hidden already, the sums of its cells do, and so on outwards); until
-    nothing is pinned."""
+    nothing is pinned. A round looks only at the sums of the cells it hid: the count of hidden
+    cells per sum is kept up to date instead of recounted over every sum."""
     limit = threshold() if limit is None else limit
     vals = np.asarray(pl.Series(values).fill_null(0).to_numpy(), dtype=np.int64)
     system = System(
@@ -118,34 +191,38 @@ def protect(
         equations["cell"].to_numpy(),
         equations["coef"].to_numpy(),
     )
+    index = Index(system, len(vals))
     hidden = (vals >= 1) & (vals <= limit - 1)
+    n_hidden = np.bincount(system.eq, weights=hidden[system.cell], minlength=system.n_eq)
+    needy = np.flatnonzero(n_hidden == 1)
     for _ in range(max_rounds):
-        n_hidden = system.per_eq(hidden[system.cell].astype(np.float64))
-        needy = n_hidden == 1
-        if not needy.any():
+        if not len(needy):
             lower, upper = system.bounds(hidden, limit)
             # a count of 1..limit-1 must not be worked out; a complementary cell may (its
             # value, 0 or limit and more, is one that would have been published)
             pinned = hidden & (vals >= 1) & (vals <= limit - 1) & (lower >= upper)
             if not pinned.any():
                 break
-            needy = system.per_eq(pinned[system.cell].astype(np.float64)) > 0
-        widened = _complete(system, hidden, needy)
+            needy = index.cell_sums(np.flatnonzero(pinned))
+        new = _complete(index, hidden, needy)
         for _ in range(MAX_HOPS):  # every sum around is hidden already: reach further out
-            if widened.sum() > hidden.sum():
+            if len(new):
                 break
-            near = np.zeros(len(hidden), dtype=bool)
-            near[system.cell[needy[system.eq]]] = True
-            needy = system.per_eq(near[system.cell].astype(np.float64)) > 0
-            widened = _complete(system, hidden, needy)
-        if widened.sum() == hidden.sum():
+            near = np.unique(system.cell[index.eq_members(needy)])
+            needy = index.cell_sums(near)
+            new = _complete(index, hidden, needy)
+        if not len(new):
             break  # nothing left to hide
-        hidden = widened
+        hidden[new] = True
+        touched = system.eq[index.by_cell[_members(index.cell_ptr, new)]]
+        np.add.at(n_hidden, touched, 1)
+        touched = np.unique(touched)
+        needy = touched[n_hidden[touched] == 1]
     return pl.Series("hidden", hidden)
 
 
 def attacker_bounds(values, equations: pl.DataFrame, hidden, limit: int, rounds: int = 20):
-    """The bounds of ``System.bounds`` for given hidden cells (for tests and checks)."""
+    """The bounds of ``System.bounds_everywhere`` for given hidden cells (for tests)."""
     vals = np.asarray(pl.Series(values).to_numpy(), dtype=np.int64)
     system = System(
         vals,
@@ -153,7 +230,7 @@ def attacker_bounds(values, equations: pl.DataFrame, hidden, limit: int, rounds:
         equations["cell"].to_numpy(),
         equations["coef"].to_numpy(),
     )
-    return system.bounds(np.asarray(hidden, dtype=bool), limit, rounds)
+    return system.bounds_everywhere(np.asarray(hidden, dtype=bool), limit, rounds)
 
 
 # Counts of people or households in each mart that could single somebody out. Counts of areas
