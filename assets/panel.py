@@ -8,6 +8,7 @@ import polars as pl
 
 import sql
 from assets.measure_marts import LEVELS
+from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from measures.areas import _per_area  # the measure marts' own roll-up of village sums
 
@@ -85,5 +86,5 @@ def household_panel(context: dg.AssetExecutionContext, warehouse: Warehouse):
     for table in tables:
         yield dg.MaterializeResult(
             asset_key=table.split("."),
-            metadata={"rows": written[table], "previous_year": previous or 0},
+            metadata={ROW_COUNT: written[table], "previous_year": previous or 0},
         )

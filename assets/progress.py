@@ -11,6 +11,7 @@ import polars as pl
 
 import sql
 from assets.measure_marts import INCOME, LEVELS, poverty_lines, read_persons
+from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
 from measures import progress, targets
@@ -56,7 +57,7 @@ def area_targeting(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     with warehouse.connect() as con:
         written = write(con, year_be, {"marts.area_targeting": Rows(
             frame, sql="measures/insert_named")})  # fmt: skip
-    return dg.MaterializeResult(metadata={"rows": written["marts.area_targeting"]})
+    return dg.MaterializeResult(metadata={ROW_COUNT: written["marts.area_targeting"]})
 
 
 def _read(con, name: str, year_be: int) -> pl.DataFrame:
@@ -150,7 +151,7 @@ def area_progress(
         raise ValueError(f"{year_be}: progress rows without a known area: {lost}")
     return dg.MaterializeResult(
         metadata={
-            "rows": written["marts.area_progress"],
+            ROW_COUNT: written["marts.area_progress"],
             "centres": len(centres),
             "factors": written["marts.area_change_factor"],
             "targets": written["marts.area_target"],

@@ -418,12 +418,17 @@ def render(report: BenchReport, command: str) -> str:
     """The section of docs/performance.md for the report's scale, in markdown."""
     m = report.machine
     last = report.years[-1]
+    shared = (
+        " (above the core count, other processes were sharing the cores)"
+        if max(report.load) > int(m["cores"])
+        else ""
+    )
     lines = [
         f"## Scale {report.scale}",
         "",
         f"`{command}` on {report.date}: {m['cores']} cores ({m['cpu']}), {m['memory']}; "
-        f"load average {report.load[0]:.1f} at the start, {report.load[1]:.1f} at the end "
-        "(above the core count, other processes were sharing the cores).",
+        f"load average {report.load[0]:.1f} at the start, {report.load[1]:.1f} at the end"
+        f"{shared}.",
         "",
     ]
     for year in report.years:

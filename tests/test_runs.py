@@ -4,6 +4,7 @@ and leaves no partition behind."""
 
 import hashlib
 import os
+import re
 from socket import gethostname as host
 
 import dagster as dg
@@ -61,7 +62,7 @@ def test_only_the_years_whose_files_changed_are_run_again(cli, capsys):
     out = capsys.readouterr().out
     for year in YEARS:
         assert f"{year}: inputs unchanged since " in out and ", skipped" in out
-    assert "survey year" not in out  # nothing ran
+    assert not re.search(r"survey year \d{4} \(", out)  # nothing ran
     assert "rows read = staged + quarantined" in out  # the summary is still printed
     assert digest(cli.warehouse) == live and digest(cli.published) == snapshot
 
