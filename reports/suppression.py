@@ -23,7 +23,7 @@ from schemas import catalog
 INF = float("inf")
 # Rounds of bound propagation (it stops earlier at a fixed point) before the check: each round
 # carries what one sum tells about a cell into every other sum it is in.
-PROPAGATION_ROUNDS = 50
+PROPAGATION_ROUNDS = 1000
 # How far from a pinned cell, in sums, a complementary cell is looked for.
 MAX_HOPS = 3
 
@@ -34,40 +34,64 @@ def threshold() -> int:
 
 
 class System:
-    """Cells (``value``) and the sums they obey, as flat arrays: member i of the sums is cell
-    ``cell[i]`` with coefficient ``coef[i]`` in sum ``eq[i]`` (Σ coef·value = 0 per sum; sums
-    numbered 0..n-1). Numpy's bincount and ufunc.at do the per-sum and per-cell aggregation."""
+    """Cells (``value``) and the sums they obey, as flat arrays sorted by sum: member i of the
+    sums is cell ``cell[i]`` with coefficient ``coef[i]`` in sum ``eq[i]`` (Σ coef·value = 0 per
+    sum; sums numbered 0..n-1, the members of sum e at ``eq_ptr[e]:eq_ptr[e + 1]``)."""
 
     def __init__(self, values: np.ndarray, eq: np.ndarray, cell: np.ndarray, coef: np.ndarray):
-        _, eq = np.unique(eq, return_inverse=True)
-        sizes = np.bincount(eq)
-        keep = sizes[eq] > 1  # a "sum" of one cell says nothing
-        _, self.eq = np.unique(eq[keep], return_inverse=True)
-        self.cell, self.coef = cell[keep].astype(np.int64), coef[keep].astype(np.float64)
+        order = np.argsort(eq, kind="stable")
+        eq = eq[order]
+        ids = np.cumsum(np.r_[True, eq[1:] != eq[:-1]]) - 1 if len(eq) else eq
+        sizes = np.bincount(ids)
+        keep = sizes[ids] > 1  # a "sum" of one cell says nothing
+        numbers = np.cumsum(sizes > 1) - 1
+        self.eq = numbers[ids[keep]].astype(np.int32)
+        order = order[keep]
+        self.cell = cell[order].astype(np.int32)
+        self.coef = coef[order].astype(np.float64)
         self.values = values.astype(np.float64)
-        self.n_eq = int(self.eq.max()) + 1 if len(self.eq) else 0
+        self.n_eq = int(self.eq[-1]) + 1 if len(self.eq) else 0
+        self.eq_ptr = np.r_[0, np.cumsum(sizes[sizes > 1])].astype(np.int64)
 
     def per_eq(self, weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.eq, weights=weights, minlength=self.n_eq)
 
-    def bounds(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
-        """What an attacker can know of every cell: its value when published; for a hidden
-        cell 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else limit..inf
-        (shown as "x"); then ``rounds`` of propagation through the sums (interval
-        arithmetic), rounded inwards to integers. Only hidden cells' bounds can move: the
-        published members of a sum add up to a constant once, a round runs over the hidden
-        members of the sums one of whose cells moved in the round before (the others would
-        tell nothing new), and it stops when none moved."""
-        small = self.values <= limit - 1
-        lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
-        upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
-        member_hidden = hidden[self.cell]
-        known = self.per_eq(np.where(member_hidden, 0.0, self.coef * self.values[self.cell]))
-        eq, cell, coef = self.eq[member_hidden], self.cell[member_hidden], self.coef[member_hidden]
-        used, eq = np.unique(eq, return_inverse=True)
-        known, n = known[used], len(used)
-        order = np.argsort(eq, kind="stable")
-        eq, cell, coef = eq[order], cell[order], coef[order]
+    def start(self, hidden: np.ndarray, limit: int, cells=slice(None)):
+        """What an attacker knows of ``cells`` before using any sum: a published value; a
+        hidden cell is 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else
+        limit..inf (shown as "x")."""
+        values, hid = self.values[cells], hidden[cells]
+        small = values <= limit - 1
+        lower = np.where(hid, np.where(small, 0.0, float(limit)), values)
+        upper = np.where(hid, np.where(small, limit - 1.0, INF), values)
+        return lower, upper
+
+    def bounds(self, hidden: np.ndarray, limit: int):
+        """What an attacker can know of every cell: ``start``, then interval propagation
+        through the sums to a fixed point (``settle``)."""
+        lower, upper = self.start(hidden, limit)
+        sums = np.flatnonzero(self.per_eq(hidden[self.cell].astype(np.float64)) > 0)
+        self.settle(hidden, sums, lower, upper)
+        return lower, upper
+
+    def settle(self, hidden, sums, lower, upper, rounds: int = PROPAGATION_ROUNDS) -> np.ndarray:
+        """Interval propagation through ``sums`` (every sum holding a hidden cell of the
+        ones whose bounds are to be worked out), moving ``lower`` and ``upper`` in place,
+        rounded inwards to integers. Only hidden cells' bounds can move: the published
+        members of a sum add up to a constant once; a round runs over the hidden members of
+        the sums one of whose cells moved in the round before (the others would tell nothing
+        new), and it stops when none moved. Returns the cells still moving after ``rounds``
+        (none unless some sums do not hold for the values)."""
+        at = _members(self.eq_ptr, sums)
+        local = np.repeat(np.arange(len(sums)), self.eq_ptr[sums + 1] - self.eq_ptr[sums])
+        cell, coef = self.cell[at], self.coef[at]
+        member_hidden = hidden[cell]
+        shown = ~member_hidden
+        known = np.bincount(
+            local[shown], coef[shown] * self.values[cell[shown]], minlength=len(sums)
+        )
+        eq, cell, coef = local[member_hidden], cell[member_hidden], coef[member_hidden]
+        n = len(sums)
         eq_ptr = np.r_[0, np.cumsum(np.bincount(eq, minlength=n))]
         by_cell = np.argsort(cell, kind="stable")
         cells, cell_start = np.unique(cell[by_cell], return_index=True)
@@ -91,12 +115,13 @@ class System:
             o_hi = np.where(n_hi[local] - hi_inf > 0, INF, s_hi[local] - hi_f)
             imp_lo = np.ceil(np.where(k > 0, -o_hi, o_lo) - 1e-9)
             imp_hi = np.floor(np.where(k > 0, -o_lo, o_hi) + 1e-9)
-            moved = c[(imp_lo > lower[c]) | (imp_hi < upper[c])]
+            moves = (imp_lo > lower[c]) | (imp_hi < upper[c])
+            c, imp_lo, imp_hi = c[moves], imp_lo[moves], imp_hi[moves]
             np.maximum.at(lower, c, imp_lo)
             np.minimum.at(upper, c, imp_hi)
-            moved = np.searchsorted(cells, np.unique(moved))
+            moved = np.searchsorted(cells, np.unique(c))
             dirty = np.unique(eq[by_cell[_members(cell_ptr, moved)]])
-        return lower, upper
+        return np.unique(cell[_members(eq_ptr, dirty)])
 
     def bounds_everywhere(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
         """The bounds of ``bounds`` worked out the plain way, over every member of every sum
@@ -136,21 +161,37 @@ def _members(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 class Index:
-    """The sums' members sorted by sum and by cell (offsets ``*_ptr``): the sums of some cells
-    and the members of some sums are then gathered without a pass over all members."""
+    """The sums' members by cell too (offsets ``cell_ptr``): the sums of some cells and the
+    members of some sums are then gathered without a pass over all members."""
 
     def __init__(self, system: System, n_cells: int):
         self.system = system
-        self.by_eq = np.argsort(system.eq, kind="stable")
-        self.eq_ptr = np.r_[0, np.cumsum(np.bincount(system.eq, minlength=system.n_eq))]
         self.by_cell = np.argsort(system.cell, kind="stable")
         self.cell_ptr = np.r_[0, np.cumsum(np.bincount(system.cell, minlength=n_cells))]
 
     def eq_members(self, eqs: np.ndarray) -> np.ndarray:
-        return self.by_eq[_members(self.eq_ptr, eqs)]
+        return _members(self.system.eq_ptr, eqs)
 
     def cell_sums(self, cells: np.ndarray) -> np.ndarray:
         return np.unique(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
+
+    def linked(self, hidden: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The hidden cells linked to ``cells`` through sums (two hidden cells of one sum are
+        linked), and the sums holding them: the part of the table whose bounds depend on
+        ``cells``. Grown outwards a ring of sums at a time."""
+        system = self.system
+        seen_cell = np.zeros(len(self.cell_ptr) - 1, dtype=bool)
+        seen_eq = np.zeros(system.n_eq, dtype=bool)
+        frontier = np.unique(cells)
+        seen_cell[frontier] = True
+        while len(frontier):
+            sums = self.cell_sums(frontier)
+            sums = sums[~seen_eq[sums]]
+            seen_eq[sums] = True
+            members = system.cell[_members(system.eq_ptr, sums)]
+            frontier = np.unique(members[hidden[members] & ~seen_cell[members]])
+            seen_cell[frontier] = True
+        return np.flatnonzero(seen_cell), np.flatnonzero(seen_eq)
 
 
 def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray:
@@ -195,12 +236,21 @@ def protect(
     hidden = (vals >= 1) & (vals <= limit - 1)
     n_hidden = np.bincount(system.eq, weights=hidden[system.cell], minlength=system.n_eq)
     needy = np.flatnonzero(n_hidden == 1)
+    lower, upper = system.start(hidden, limit)
+    fresh = [np.flatnonzero(hidden)]  # hidden since the bounds were last worked out
     for _ in range(max_rounds):
         if not len(needy):
-            lower, upper = system.bounds(hidden, limit)
+            # hiding more only widens what the attacker knows: only the bounds of the cells
+            # linked to the newly hidden ones can change, worked out again from the start
+            cells, sums = index.linked(hidden, np.concatenate(fresh))
+            lower[cells], upper[cells] = system.start(hidden, limit, cells)
+            moving = system.settle(hidden, sums, lower, upper)
+            fresh = []
             # a count of 1..limit-1 must not be worked out; a complementary cell may (its
-            # value, 0 or limit and more, is one that would have been published)
+            # value, 0 or limit and more, is one that would have been published); a cell
+            # still moving when the rounds ran out counts as pinned
             pinned = hidden & (vals >= 1) & (vals <= limit - 1) & (lower >= upper)
+            pinned[moving] = True
             if not pinned.any():
                 break
             needy = index.cell_sums(np.flatnonzero(pinned))
@@ -214,6 +264,7 @@ def protect(
         if not len(new):
             break  # nothing left to hide
         hidden[new] = True
+        fresh.append(new)
         touched = system.eq[index.by_cell[_members(index.cell_ptr, new)]]
         np.add.at(n_hidden, touched, 1)
         touched = np.unique(touched)
