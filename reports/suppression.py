@@ -36,19 +36,19 @@ def threshold() -> int:
 class System:
     """Cells (``value``) and the sums they obey, as flat arrays sorted by sum: member i of the
     sums is cell ``cell[i]`` with coefficient ``coef[i]`` in sum ``eq[i]`` (Σ coef·value = 0 per
-    sum; sums numbered 0..n-1, the members of sum e at ``eq_ptr[e]:eq_ptr[e + 1]``)."""
+    sum; sums numbered 0..n-1, the members of sum e at ``eq_ptr[e]:eq_ptr[e + 1]``). A cell is
+    at most once in a sum."""
 
     def __init__(self, values: np.ndarray, eq: np.ndarray, cell: np.ndarray, coef: np.ndarray):
         order = np.argsort(eq, kind="stable")
         eq = eq[order]
         ids = np.cumsum(np.r_[True, eq[1:] != eq[:-1]]) - 1 if len(eq) else eq
+        cell, coef = cell[order].astype(np.int32), coef[order].astype(np.float64)
         sizes = np.bincount(ids)
         keep = sizes[ids] > 1  # a "sum" of one cell says nothing
         numbers = np.cumsum(sizes > 1) - 1
         self.eq = numbers[ids[keep]].astype(np.int32)
-        order = order[keep]
-        self.cell = cell[order].astype(np.int32)
-        self.coef = coef[order].astype(np.float64)
+        self.cell, self.coef = cell[keep], coef[keep]
         self.values = values.astype(np.float64)
         self.n_eq = int(self.eq[-1]) + 1 if len(self.eq) else 0
         self.eq_ptr = np.r_[0, np.cumsum(sizes[sizes > 1])].astype(np.int64)
@@ -119,9 +119,9 @@ class System:
             c, imp_lo, imp_hi = c[moves], imp_lo[moves], imp_hi[moves]
             np.maximum.at(lower, c, imp_lo)
             np.minimum.at(upper, c, imp_hi)
-            moved = np.searchsorted(cells, np.unique(c))
-            dirty = np.unique(eq[by_cell[_members(cell_ptr, moved)]])
-        return np.unique(cell[_members(eq_ptr, dirty)])
+            moved = np.searchsorted(cells, _distinct(c))
+            dirty = _distinct(eq[by_cell[_members(cell_ptr, moved)]])
+        return _distinct(cell[_members(eq_ptr, dirty)])
 
     def bounds_everywhere(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
         """The bounds of ``bounds`` worked out the plain way, over every member of every sum
@@ -153,6 +153,12 @@ class System:
         return lower, upper
 
 
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy's hashing unique is tens of times slower on these arrays."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
 def _members(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Positions, in an order sorted by group with ``ptr`` its offsets, of the groups' members."""
     lens = ptr[groups + 1] - ptr[groups]
@@ -173,7 +179,7 @@ class Index:
         return _members(self.system.eq_ptr, eqs)
 
     def cell_sums(self, cells: np.ndarray) -> np.ndarray:
-        return np.unique(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
+        return _distinct(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
 
     def linked(self, hidden: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hidden cells linked to ``cells`` through sums (two hidden cells of one sum are
@@ -182,14 +188,14 @@ class Index:
         system = self.system
         seen_cell = np.zeros(len(self.cell_ptr) - 1, dtype=bool)
         seen_eq = np.zeros(system.n_eq, dtype=bool)
-        frontier = np.unique(cells)
+        frontier = _distinct(cells)
         seen_cell[frontier] = True
         while len(frontier):
             sums = self.cell_sums(frontier)
             sums = sums[~seen_eq[sums]]
             seen_eq[sums] = True
             members = system.cell[_members(system.eq_ptr, sums)]
-            frontier = np.unique(members[hidden[members] & ~seen_cell[members]])
+            frontier = _distinct(members[hidden[members] & ~seen_cell[members]])
             seen_cell[frontier] = True
         return np.flatnonzero(seen_cell), np.flatnonzero(seen_eq)
 
@@ -210,7 +216,7 @@ def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray
     value = system.values[cell]
     order = np.lexsort((cell, value, value == 0, -serves, total, eq))
     _, first = np.unique(eq[order], return_index=True)
-    return np.unique(cell[order][first])
+    return _distinct(cell[order][first])
 
 
 def protect(
@@ -237,12 +243,15 @@ def protect(
     n_hidden = np.bincount(system.eq, weights=hidden[system.cell], minlength=system.n_eq)
     needy = np.flatnonzero(n_hidden == 1)
     lower, upper = system.start(hidden, limit)
-    fresh = [np.flatnonzero(hidden)]  # hidden since the bounds were last worked out
+    fresh = None  # the cells hidden since the bounds were last worked out (None: all)
     for _ in range(max_rounds):
         if not len(needy):
             # hiding more only widens what the attacker knows: only the bounds of the cells
             # linked to the newly hidden ones can change, worked out again from the start
-            cells, sums = index.linked(hidden, np.concatenate(fresh))
+            if fresh is None:
+                cells, sums = np.flatnonzero(hidden), np.flatnonzero(n_hidden > 0)
+            else:
+                cells, sums = index.linked(hidden, np.concatenate(fresh))
             lower[cells], upper[cells] = system.start(hidden, limit, cells)
             moving = system.settle(hidden, sums, lower, upper)
             fresh = []
@@ -258,16 +267,17 @@ def protect(
         for _ in range(MAX_HOPS):  # every sum around is hidden already: reach further out
             if len(new):
                 break
-            near = np.unique(system.cell[index.eq_members(needy)])
+            near = _distinct(system.cell[index.eq_members(needy)])
             needy = index.cell_sums(near)
             new = _complete(index, hidden, needy)
         if not len(new):
             break  # nothing left to hide
         hidden[new] = True
-        fresh.append(new)
+        if fresh is not None:
+            fresh.append(new)
         touched = system.eq[index.by_cell[_members(index.cell_ptr, new)]]
         np.add.at(n_hidden, touched, 1)
-        touched = np.unique(touched)
+        touched = _distinct(touched)
         needy = touched[n_hidden[touched] == 1]
     return pl.Series("hidden", hidden)
 
@@ -373,8 +383,10 @@ _SPAN = 1 << 20  # more than any number of areas, series or bands
 
 
 def _eq(kind: int, *ids: pl.Expr) -> pl.Expr:
+    """Always three ids (padded with 0s): with fewer, a sum of one kind could take the
+    number of a sum of another (bands of area a and series s = areas under parent 1)."""
     out = pl.lit(kind, pl.Int64)
-    for part in ids:
+    for part in (*ids, *[pl.lit(0, pl.Int64)] * (3 - len(ids))):
         out = out * _SPAN + part
     return out.alias("eq")
 
@@ -488,6 +500,8 @@ def suppress_marts(marts: dict[str, pl.DataFrame], year_be: int, limit: int | No
     long = long_cells(marts)
     var = canonical(long, year_be)
     equations = mart_equations(long, year_be)
-    equations = equations.with_columns(cell=var.gather(equations["cell"])).unique(["eq", "cell"])
+    # a copy and its original never share a sum (a sum runs within one series, or over distinct
+    # counts of area_summary), so no cell is twice in one after this
+    equations = equations.with_columns(cell=var.gather(equations["cell"]))
     hidden = protect(long["value"], equations, limit)
     return long.with_columns(hidden=hidden.gather(var))
