@@ -344,10 +344,20 @@ INCOME_INDICATOR_COLUMN = "i_4_3"
 def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """One row per count of every mart given: table, level, area_code, parent_code, age_band,
     key, measure, value, and cell (its number); with integer ids for the sums: ``area`` and
-    ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``."""
-    parts = []
+    ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``.
+    The ids are joined to the marts' rows before they are made long (a row holds several
+    counts), and a series is its table's offset + key rank x counts + the count's place."""
+    frames = marts.values()
+    codes = pl.concat([pl.concat([f["area_code"], f["parent_code"].drop_nulls()]) for f in frames])
+    codes = codes.unique().sort()
+    ids = pl.DataFrame({"code": codes, "id": pl.int_range(len(codes), eager=True, dtype=pl.Int64)})
+    bands = pl.concat([f["age_band"] for f in frames]).unique().sort()
+    bands = pl.DataFrame({"age_band": bands, "band": pl.int_range(len(bands), eager=True)})
+    index = ["table", "level", "area_code", "parent_code", "age_band", "key"]
+    parts, offset = [], 0
     for table, frame in marts.items():
-        parts.append(
+        measures = list(COUNTS[table])
+        rows = (
             frame.select(
                 pl.lit(table).alias("table"),
                 "level",
@@ -355,25 +365,29 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 "parent_code",
                 "age_band",
                 subkey(table).cast(pl.String).alias("key"),
-                *COUNTS[table],
-            ).unpivot(
-                index=["table", "level", "area_code", "parent_code", "age_band", "key"],
-                variable_name="measure",
-                value_name="value",
+                *measures,
+            )
+            .join(ids.rename({"code": "area_code", "id": "area"}), on="area_code", how="left")
+            .join(ids.rename({"code": "parent_code", "id": "parent"}), on="parent_code", how="left")
+            .join(bands.with_columns(pl.col("band").cast(pl.Int64)), on="age_band", how="left")
+            .with_columns(
+                series=offset + (pl.col("key").rank("dense").cast(pl.Int64) - 1) * len(measures)
             )
         )
-    long = pl.concat(parts).with_columns(pl.col("value").cast(pl.Int64)).with_row_index("cell")
-    codes = pl.concat([long["area_code"], long["parent_code"].drop_nulls()]).unique().sort()
-    ids = pl.DataFrame({"code": codes, "id": pl.int_range(len(codes), eager=True, dtype=pl.Int64)})
-    series = long.select("table", "key", "measure").unique().sort(pl.all())
-    series = series.with_row_index("series").with_columns(pl.col("series").cast(pl.Int64))
-    bands = long.select("age_band").unique().sort("age_band").with_row_index("band")
+        offset += rows["key"].n_unique() * len(measures)
+        place = pl.col("measure").cast(pl.Enum(measures)).to_physical().cast(pl.Int64)
+        parts.append(
+            rows.unpivot(
+                on=measures,
+                index=[*index, "area", "parent", "band", "series"],
+                variable_name="measure",
+                value_name="value",
+            ).with_columns(pl.col("value").cast(pl.Int64), series=pl.col("series") + place)
+        )
     return (
-        long.join(ids.rename({"code": "area_code", "id": "area"}), on="area_code", how="left")
-        .join(ids.rename({"code": "parent_code", "id": "parent"}), on="parent_code", how="left")
-        .join(series, on=["table", "key", "measure"], how="left")
-        .join(bands.with_columns(pl.col("band").cast(pl.Int64)), on="age_band", how="left")
-        .sort("cell")
+        pl.concat(parts)
+        .with_row_index("cell")
+        .select("cell", *index, "measure", "value", "area", "parent", "series", "band")
     )
 
 
@@ -482,7 +496,8 @@ def canonical(long: pl.DataFrame, year_be: int) -> pl.Series:
         orient="row",
     )
     copies = long.join(pairs, on=spec)  # the copies, with the spec of their original
-    originals = long.select(
+    wanted = pairs.select(*(pl.col(f"{c}_1").alias(c) for c in spec)).unique()
+    originals = long.join(wanted, on=spec, how="semi").select(
         *(pl.col(c).alias(f"{c}_1") for c in spec),
         "area_code",
         "age_band",
