@@ -357,10 +357,16 @@ FROM above
 WHERE area_code IS NOT NULL AND level <> child_level
 GROUP BY ALL;
 
--- Which level a GROUPING SETS row over (village, subdistrict, district, province, region) is.
+-- Which level a GROUPING SETS row over (village, subdistrict, district, province, region) is,
+-- and how many areas of the level below it holds: both marts roll up with these two.
 CREATE OR REPLACE MACRO area_level(gv, gs, gd, gp, gr) AS
     CASE WHEN gv = 0 THEN 'village' WHEN gs = 0 THEN 'subdistrict' WHEN gd = 0 THEN 'district'
          WHEN gp = 0 THEN 'province' WHEN gr = 0 THEN 'region' ELSE 'country' END;
+
+CREATE OR REPLACE MACRO area_children(level, v, s, d, p, r) AS
+    CASE level WHEN 'village' THEN 0 WHEN 'subdistrict' THEN count(DISTINCT v)
+         WHEN 'district' THEN count(DISTINCT s) WHEN 'province' THEN count(DISTINCT d)
+         WHEN 'region' THEN count(DISTINCT p) ELSE count(DISTINCT r) END;
 
 -- Measure marts (measures/): recomputed from the person records at every level, never averaged.
 -- rule: 'tpmap_union' (k = the smallest indicator weight: deprived on any indicator) or

@@ -77,14 +77,8 @@ WITH band AS (
             AS area_code,
         age_band,
         coalesce(sum(COLUMNS('^(hh_scope|hh_deprived|hh_households|own_scope|own_deprived|own_households|missing)_i_')), 0)::BIGINT AS '\0',
-        CASE
-            WHEN GROUPING(village_code) = 0 THEN 0
-            WHEN GROUPING(subdistrict_code) = 0 THEN count(DISTINCT village_code)
-            WHEN GROUPING(district_code) = 0 THEN count(DISTINCT subdistrict_code)
-            WHEN GROUPING(province_code) = 0 THEN count(DISTINCT district_code)
-            WHEN GROUPING(region_code) = 0 THEN count(DISTINCT province_code)
-            ELSE count(DISTINCT region_code)
-        END AS child_areas
+        area_children(level, village_code, subdistrict_code, district_code, province_code,
+                      region_code) AS child_areas
     FROM village
     LEFT JOIN own_households USING (village_code, age_band)
     JOIN core.village_area USING (village_code)

@@ -53,14 +53,8 @@ FROM (
         sum(mpi_poor_card_verified)::BIGINT AS mpi_poor_card_verified,
         sum(mpi_poor_card_registered)::BIGINT AS mpi_poor_card_registered,
         sum(mpi_poor_no_card)::BIGINT AS mpi_poor_no_card,
-        CASE
-            WHEN GROUPING(village_code) = 0 THEN 0
-            WHEN GROUPING(subdistrict_code) = 0 THEN count(DISTINCT village_code)
-            WHEN GROUPING(district_code) = 0 THEN count(DISTINCT subdistrict_code)
-            WHEN GROUPING(province_code) = 0 THEN count(DISTINCT district_code)
-            WHEN GROUPING(region_code) = 0 THEN count(DISTINCT province_code)
-            ELSE count(DISTINCT region_code)
-        END AS child_areas,
+        area_children(level, village_code, subdistrict_code, district_code, province_code,
+                      region_code) AS child_areas,
         count(DISTINCT village_code) AS villages
     FROM placed
     GROUP BY GROUPING SETS (
