@@ -3,6 +3,7 @@ the report packs are written from. Reads through a DuckDB connection; knows noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -19,6 +20,8 @@ MARTS = (
     "area_income_poverty",
     "area_inequality",
     "area_theil_decomposition",
+    "area_progress",
+    "area_target",
 )
 # Levels a centre works at: each gets a report pack.
 PACK_LEVELS = ("country", "region", "province", "district")
@@ -42,6 +45,13 @@ class YearMarts:
             self._flagged[mart] = self._flag(mart, self.frames[mart].with_columns())
         frame = self._flagged[mart]
         return frame if which is None else frame.filter(which)
+
+    def derived(self, name: str, build: Callable[[YearMarts], pl.DataFrame]) -> pl.DataFrame:
+        """A frame built from the whole year once (``build(self)``), kept for every pack."""
+        key = f"derived:{name}"
+        if key not in self._flagged:
+            self._flagged[key] = build(self)
+        return self._flagged[key]
 
     def _flag(self, mart: str, frame: pl.DataFrame) -> pl.DataFrame:
         out = frame.with_columns(_key=suppression.subkey(mart))
