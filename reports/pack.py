@@ -17,7 +17,7 @@ from importlib.resources import files
 import polars as pl
 import yaml
 
-from reports.data import YearMarts
+from reports.data import Split, YearMarts
 from schemas import catalog
 
 HIDDEN = "__hidden"
@@ -46,7 +46,7 @@ class Pack:
     note: dict[str, str] = field(default_factory=dict)
 
     def mart(self, name: str) -> pl.DataFrame:
-        return self.year.flags(name, pl.col("area_code") == self.area.code)
+        return self.year.area(name, self.area.code)
 
 
 def _rate(num: str, den: str, name: str) -> list[pl.Expr]:
@@ -74,11 +74,9 @@ def _bands() -> pl.DataFrame:
 
 
 def _persons(pack: Pack, frame: pl.DataFrame, on=("area_code", "age_band")) -> pl.DataFrame:
-    """``frame`` with the summary's persons (and whether it is hidden) of the same area and band."""
-    persons = pack.year.flags(
-        "area_summary", pl.col("area_code").is_in(frame["area_code"].unique())
-    )
-    persons = persons.select(*on, "persons", "persons" + HIDDEN)
+    """``frame`` (rows of the pack's area) with the summary's persons (and whether it is
+    hidden) of the same band."""
+    persons = pack.mart("area_summary").select(*on, "persons", "persons" + HIDDEN)
     return frame.drop("persons", strict=False).join(persons, on=list(on), how="left")
 
 
@@ -217,12 +215,7 @@ INEQUALITY = {
 def inequality_sheet(pack: Pack) -> pl.DataFrame:
     """The area's inequality measures and its Theil decomposition, one measure a row; hidden
     when the area's persons are (a measure of four persons describes those four)."""
-    row = _persons(
-        pack,
-        pack.year["area_inequality"]
-        .filter(pl.col("area_code") == pack.area.code)
-        .with_columns(age_band=pl.lit("all")),
-    )
+    row = _persons(pack, pack.mart("area_inequality").with_columns(age_band=pl.lit("all")))
     if row.is_empty():
         return pl.DataFrame(
             schema={
@@ -234,7 +227,7 @@ def inequality_sheet(pack: Pack) -> pl.DataFrame:
         )
     hidden = bool(row["persons" + HIDDEN][0])
     rows = [(th, en, row[c][0]) for c, (th, en) in INEQUALITY.items()]
-    theil = pack.year["area_theil_decomposition"].filter(pl.col("area_code") == pack.area.code)
+    theil = pack.mart("area_theil_decomposition")
     for r in theil.sort("child_level").iter_rows(named=True):  # a handful of rows per area
         rows += [
             (
@@ -262,22 +255,26 @@ def inequality_sheet(pack: Pack) -> pl.DataFrame:
 def ranking_sheet(pack: Pack) -> pl.DataFrame:
     """The child areas, highest target-poor rate first; an area whose rate is hidden is listed
     without a rank."""
-    return ranked(pack, pl.col("parent_code") == pack.area.code)
+    code = pack.area.code
+    return ranked(pack.year.children("area_summary", code), pack.year.children("area_mpi", code))
 
 
 def map_areas(pack: Pack) -> tuple[pl.DataFrame, str]:
     """The areas the map shows: the provinces for the country, else the child areas."""
     if pack.area.level == "country":
-        return ranked(pack, pl.col("level") == "province"), "province"
+        provinces = pl.col("level") == "province"
+        return ranked(
+            pack.year.flags("area_summary", provinces), pack.year.flags("area_mpi", provinces)
+        ), "province"
     child = {"region": "province", "province": "district", "district": "subdistrict"}
     return ranking_sheet(pack), child[pack.area.level]
 
 
-def ranked(pack: Pack, which: pl.Expr) -> pl.DataFrame:
-    summary = pack.year.flags("area_summary", which).filter(pl.col("age_band") == "all")
+def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
+    """The areas of the flagged ``summary`` and ``mpi`` rows, ranked."""
+    summary = summary.filter(pl.col("age_band") == "all")
     mpi = (
-        pack.year.flags("area_mpi", which)
-        .filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
+        mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
         .select("area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN))
     )
     frame = (
@@ -352,9 +349,10 @@ def trend(pack: Pack) -> pl.DataFrame:
     out = []
     for year_be in sorted(years):  # a few survey years
         ym = years[year_be]
-        here = (pl.col("area_code") == pack.area.code) & (pl.col("age_band") == "all")
-        s = ym.flags("area_summary", here)
-        m = ym.flags("area_mpi", here & (pl.col("rule") == "tpmap_union"))
+        s = ym.area("area_summary", pack.area.code).filter(pl.col("age_band") == "all")
+        m = ym.area("area_mpi", pack.area.code).filter(
+            (pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union")
+        )
         if s.is_empty() or m.is_empty():
             continue
         out.append(
@@ -468,9 +466,9 @@ def measure_hidden(ym: YearMarts) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def _hidden_by_area(ym: YearMarts) -> dict[str, pl.DataFrame]:
+def _hidden_by_area(ym: YearMarts) -> Split:
     marks = measure_hidden(ym).with_columns(pl.lit(ym.year_be, pl.Int32).alias("year_be"))
-    return {k[0]: f for k, f in marks.partition_by("area_code", as_dict=True).items()}
+    return Split(marks, "area_code")
 
 
 def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: str):
@@ -482,7 +480,6 @@ def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: st
         for y, code in frame.select(year, "area_code").unique().iter_rows()  # a few
         if y in years
     ]
-    marks = [m for m in marks if m is not None]
     if not marks:
         return frame.with_columns(pl.lit(True).alias(out))
     marks = pl.concat(marks).rename({"year_be": year, "measure": measure, "hidden": out})
@@ -511,10 +508,9 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
         )
     )
     changes = (
-        pack.year["area_progress"]
+        pack.mart("area_progress")
         .filter(
-            (pl.col("area_code") == code)
-            & (pl.col("age_band") == "all")
+            (pl.col("age_band") == "all")
             & pl.col("measure").is_in(list(KEY_FIGURES))
         )
         .rename({"value": "actual_value"})

@@ -157,7 +157,9 @@ class Workbook:
         self.partial = path.with_name(path.name + ".partial")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.book = xlsxwriter.Workbook(
-            str(self.partial), {"strings_to_formulas": False, "strings_to_urls": False}
+            str(self.partial),
+            # in memory: no temporary file per part of the zip
+            {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True},
         )
         f = self.book.add_format
         self.fmt = {k: f({"num_format": v}) for k, v in NUMBER_FORMATS.items()}
