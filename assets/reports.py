@@ -6,6 +6,7 @@ import time
 
 import dagster as dg
 
+from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder, LandingZone
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
 from reports import packs
@@ -41,6 +42,7 @@ def report_packs(
     context.log.info(f"{written.height} packs in {seconds:.1f}s")
     return dg.MaterializeResult(
         metadata={
+            ROW_COUNT: written.height,  # the bench's rows: packs written
             "packs": written.height,
             "seconds": round(seconds, 1),
             "by_level": dg.MetadataValue.json(dict(written.group_by("level").len().iter_rows())),

@@ -33,7 +33,7 @@ DPI = 80
 COLOURS = {"target": "#C0392B", "mpi": "#2E86C1", "m0": "#7D3C98", "none": "#D5D8DC"}
 CMAP = "YlOrRd"
 # Upper ends of the rate axes and colour scales: the smallest step at or above the data.
-STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+STEPS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 LAYOUTS = 128  # figures kept: every layout of a year's packs fits
 
 

@@ -56,7 +56,11 @@ class YearMarts:
         return self._part(mart, "parent_code", code)
 
     def _part(self, mart: str, by: str, code: str) -> pl.DataFrame:
-        return self.derived(f"{mart}/{by}", lambda ym: Split(ym.flags(mart), by)).get(code)
+        # villages are neither packs nor the child areas of one: not kept twice
+        def split(ym: YearMarts) -> Split:
+            return Split(ym.flags(mart, pl.col("level") != "village"), by)
+
+        return self.derived(f"{mart}/{by}", split).get(code)
 
     def derived(self, name: str, build: Callable[[YearMarts], object]):
         """A frame built from the whole year once (``build(self)``), kept for every pack."""
