@@ -1,12 +1,14 @@
 """Files for people, written from the marts only: CSV (opens in Excel) and Parquet per year and
 level, and a wide file per level (one row per area, the indicators' rates as columns). Small cells
 are suppressed by reports/suppression.py, complementary cells included, the same cells as in the
-report packs; the year's suppressed cells are kept (keys only) for the packs' trends. They depend
+report packs: ``suppressed_cells`` works them out (its own step, so `chipao bench` times it) and
+keeps them (keys only) for the files, the packs and later years' trends. They depend
 on the marts, so Dagster writes them only after the marts' blocking checks passed."""
 
 import dagster as dg
 import polars as pl
 
+from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
 from reports import build, data, write
@@ -48,8 +50,29 @@ def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
 
 
 @dg.asset(
-    key=["exports", "area_files"],
+    key=["exports", "suppressed_cells"],
     deps=[["marts", m] for m in [*MARTS, *MEASURE_MARTS]],
+    partitions_def=SURVEY_YEARS,
+    pool=WRITER_POOL,
+    group_name="exports",
+    description="The year's suppressed cells, small counts and their complements, worked out "
+    "over every level at once (keys only, no values): what the exports and packs hide.",
+)
+def suppressed_cells(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
+) -> dg.MaterializeResult:
+    year_be = int(context.partition_key)
+    with warehouse.connect() as con:
+        ym = data.load_year(con, year_be)
+    path = exports.folder(year_be) / data.hidden_file(year_be)
+    data.save_hidden(ym, path)
+    context.log.info(f"{ym.hidden.height:,} cells suppressed in {path.name}")
+    return dg.MaterializeResult(metadata={ROW_COUNT: ym.hidden.height, "path": str(path)})
+
+
+@dg.asset(
+    key=["exports", "area_files"],
+    deps=[["exports", "suppressed_cells"]],
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="exports",
@@ -63,8 +86,8 @@ def area_files(
     folder = exports.folder(year_be)
     written = []
     with warehouse.connect() as con:
-        ym = data.load_year(con, year_be)
-    data.save_hidden(ym, folder / data.hidden_file(year_be))
+        frames = data.read_marts(con, year_be)
+    ym = data.YearMarts(year_be, frames, pl.read_parquet(folder / data.hidden_file(year_be)))
     build.register_indicator_columns()
     for mart, key in MARTS.items():
         for level in LEVELS:

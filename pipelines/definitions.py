@@ -22,6 +22,7 @@ YEAR_ASSETS = [
     marts.area_summary,
     marts.area_indicator,
     measure_marts.measure_marts,
+    exports.suppressed_cells,
     exports.area_files,
     progress_marts.area_targeting,
     progress_marts.area_progress,

@@ -23,7 +23,7 @@ from schemas import catalog
 INF = float("inf")
 # Rounds of bound propagation (it stops earlier at a fixed point) before the check: each round
 # carries what one sum tells about a cell into every other sum it is in.
-PROPAGATION_ROUNDS = 50
+PROPAGATION_ROUNDS = 1000
 # How far from a pinned cell, in sums, a complementary cell is looked for.
 MAX_HOPS = 3
 
@@ -34,40 +34,64 @@ def threshold() -> int:
 
 
 class System:
-    """Cells (``value``) and the sums they obey, as flat arrays: member i of the sums is cell
-    ``cell[i]`` with coefficient ``coef[i]`` in sum ``eq[i]`` (Σ coef·value = 0 per sum; sums
-    numbered 0..n-1). Numpy's bincount and ufunc.at do the per-sum and per-cell aggregation."""
+    """Cells (``value``) and the sums they obey, as flat arrays sorted by sum: member i of the
+    sums is cell ``cell[i]`` with coefficient ``coef[i]`` in sum ``eq[i]`` (Σ coef·value = 0 per
+    sum; sums numbered 0..n-1, the members of sum e at ``eq_ptr[e]:eq_ptr[e + 1]``). A cell is
+    at most once in a sum."""
 
     def __init__(self, values: np.ndarray, eq: np.ndarray, cell: np.ndarray, coef: np.ndarray):
-        _, eq = np.unique(eq, return_inverse=True)
-        sizes = np.bincount(eq)
-        keep = sizes[eq] > 1  # a "sum" of one cell says nothing
-        _, self.eq = np.unique(eq[keep], return_inverse=True)
-        self.cell, self.coef = cell[keep].astype(np.int64), coef[keep].astype(np.float64)
+        order = np.argsort(eq, kind="stable")
+        eq = eq[order]
+        ids = np.cumsum(np.r_[True, eq[1:] != eq[:-1]]) - 1 if len(eq) else eq
+        cell, coef = cell[order].astype(np.int32), coef[order].astype(np.float64)
+        sizes = np.bincount(ids)
+        keep = sizes[ids] > 1  # a "sum" of one cell says nothing
+        numbers = np.cumsum(sizes > 1) - 1
+        self.eq = numbers[ids[keep]].astype(np.int32)
+        self.cell, self.coef = cell[keep], coef[keep]
         self.values = values.astype(np.float64)
-        self.n_eq = int(self.eq.max()) + 1 if len(self.eq) else 0
+        self.n_eq = int(self.eq[-1]) + 1 if len(self.eq) else 0
+        self.eq_ptr = np.r_[0, np.cumsum(sizes[sizes > 1])].astype(np.int64)
 
     def per_eq(self, weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.eq, weights=weights, minlength=self.n_eq)
 
-    def bounds(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
-        """What an attacker can know of every cell: its value when published; for a hidden
-        cell 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else limit..inf
-        (shown as "x"); then ``rounds`` of propagation through the sums (interval
-        arithmetic), rounded inwards to integers. Only hidden cells' bounds can move: the
-        published members of a sum add up to a constant once, a round runs over the hidden
-        members of the sums one of whose cells moved in the round before (the others would
-        tell nothing new), and it stops when none moved."""
-        small = self.values <= limit - 1
-        lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
-        upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
-        member_hidden = hidden[self.cell]
-        known = self.per_eq(np.where(member_hidden, 0.0, self.coef * self.values[self.cell]))
-        eq, cell, coef = self.eq[member_hidden], self.cell[member_hidden], self.coef[member_hidden]
-        used, eq = np.unique(eq, return_inverse=True)
-        known, n = known[used], len(used)
-        order = np.argsort(eq, kind="stable")
-        eq, cell, coef = eq[order], cell[order], coef[order]
+    def start(self, hidden: np.ndarray, limit: int, cells=slice(None)):
+        """What an attacker knows of ``cells`` before using any sum: a published value; a
+        hidden cell is 0..limit-1 if shown as "<limit" (a hidden 0 is shown so too), else
+        limit..inf (shown as "x")."""
+        values, hid = self.values[cells], hidden[cells]
+        small = values <= limit - 1
+        lower = np.where(hid, np.where(small, 0.0, float(limit)), values)
+        upper = np.where(hid, np.where(small, limit - 1.0, INF), values)
+        return lower, upper
+
+    def bounds(self, hidden: np.ndarray, limit: int):
+        """What an attacker can know of every cell: ``start``, then interval propagation
+        through the sums to a fixed point (``settle``)."""
+        lower, upper = self.start(hidden, limit)
+        sums = np.flatnonzero(self.per_eq(hidden[self.cell].astype(np.float64)) > 0)
+        self.settle(hidden, sums, lower, upper)
+        return lower, upper
+
+    def settle(self, hidden, sums, lower, upper, rounds: int = PROPAGATION_ROUNDS) -> np.ndarray:
+        """Interval propagation through ``sums`` (every sum holding a hidden cell of the
+        ones whose bounds are to be worked out), moving ``lower`` and ``upper`` in place,
+        rounded inwards to integers. Only hidden cells' bounds can move: the published
+        members of a sum add up to a constant once; a round runs over the hidden members of
+        the sums one of whose cells moved in the round before (the others would tell nothing
+        new), and it stops when none moved. Returns the cells still moving after ``rounds``
+        (none unless some sums do not hold for the values)."""
+        at = _members(self.eq_ptr, sums)
+        local = np.repeat(np.arange(len(sums)), self.eq_ptr[sums + 1] - self.eq_ptr[sums])
+        cell, coef = self.cell[at], self.coef[at]
+        member_hidden = hidden[cell]
+        shown = ~member_hidden
+        known = np.bincount(
+            local[shown], coef[shown] * self.values[cell[shown]], minlength=len(sums)
+        )
+        eq, cell, coef = local[member_hidden], cell[member_hidden], coef[member_hidden]
+        n = len(sums)
         eq_ptr = np.r_[0, np.cumsum(np.bincount(eq, minlength=n))]
         by_cell = np.argsort(cell, kind="stable")
         cells, cell_start = np.unique(cell[by_cell], return_index=True)
@@ -91,12 +115,13 @@ class System:
             o_hi = np.where(n_hi[local] - hi_inf > 0, INF, s_hi[local] - hi_f)
             imp_lo = np.ceil(np.where(k > 0, -o_hi, o_lo) - 1e-9)
             imp_hi = np.floor(np.where(k > 0, -o_lo, o_hi) + 1e-9)
-            moved = c[(imp_lo > lower[c]) | (imp_hi < upper[c])]
+            moves = (imp_lo > lower[c]) | (imp_hi < upper[c])
+            c, imp_lo, imp_hi = c[moves], imp_lo[moves], imp_hi[moves]
             np.maximum.at(lower, c, imp_lo)
             np.minimum.at(upper, c, imp_hi)
-            moved = np.searchsorted(cells, np.unique(moved))
-            dirty = np.unique(eq[by_cell[_members(cell_ptr, moved)]])
-        return lower, upper
+            moved = np.searchsorted(cells, _distinct(c))
+            dirty = _distinct(eq[by_cell[_members(cell_ptr, moved)]])
+        return _distinct(cell[_members(eq_ptr, dirty)])
 
     def bounds_everywhere(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
         """The bounds of ``bounds`` worked out the plain way, over every member of every sum
@@ -128,6 +153,12 @@ class System:
         return lower, upper
 
 
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy's hashing unique is tens of times slower on these arrays."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
 def _members(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Positions, in an order sorted by group with ``ptr`` its offsets, of the groups' members."""
     lens = ptr[groups + 1] - ptr[groups]
@@ -136,21 +167,37 @@ def _members(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 class Index:
-    """The sums' members sorted by sum and by cell (offsets ``*_ptr``): the sums of some cells
-    and the members of some sums are then gathered without a pass over all members."""
+    """The sums' members by cell too (offsets ``cell_ptr``): the sums of some cells and the
+    members of some sums are then gathered without a pass over all members."""
 
     def __init__(self, system: System, n_cells: int):
         self.system = system
-        self.by_eq = np.argsort(system.eq, kind="stable")
-        self.eq_ptr = np.r_[0, np.cumsum(np.bincount(system.eq, minlength=system.n_eq))]
         self.by_cell = np.argsort(system.cell, kind="stable")
         self.cell_ptr = np.r_[0, np.cumsum(np.bincount(system.cell, minlength=n_cells))]
 
     def eq_members(self, eqs: np.ndarray) -> np.ndarray:
-        return self.by_eq[_members(self.eq_ptr, eqs)]
+        return _members(self.system.eq_ptr, eqs)
 
     def cell_sums(self, cells: np.ndarray) -> np.ndarray:
-        return np.unique(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
+        return _distinct(self.system.eq[self.by_cell[_members(self.cell_ptr, cells)]])
+
+    def linked(self, hidden: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The hidden cells linked to ``cells`` through sums (two hidden cells of one sum are
+        linked), and the sums holding them: the part of the table whose bounds depend on
+        ``cells``. Grown outwards a ring of sums at a time."""
+        system = self.system
+        seen_cell = np.zeros(len(self.cell_ptr) - 1, dtype=bool)
+        seen_eq = np.zeros(system.n_eq, dtype=bool)
+        frontier = _distinct(cells)
+        seen_cell[frontier] = True
+        while len(frontier):
+            sums = self.cell_sums(frontier)
+            sums = sums[~seen_eq[sums]]
+            seen_eq[sums] = True
+            members = system.cell[_members(system.eq_ptr, sums)]
+            frontier = _distinct(members[hidden[members] & ~seen_cell[members]])
+            seen_cell[frontier] = True
+        return np.flatnonzero(seen_cell), np.flatnonzero(seen_eq)
 
 
 def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray:
@@ -169,7 +216,7 @@ def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray
     value = system.values[cell]
     order = np.lexsort((cell, value, value == 0, -serves, total, eq))
     _, first = np.unique(eq[order], return_index=True)
-    return np.unique(cell[order][first])
+    return _distinct(cell[order][first])
 
 
 def protect(
@@ -195,12 +242,24 @@ def protect(
     hidden = (vals >= 1) & (vals <= limit - 1)
     n_hidden = np.bincount(system.eq, weights=hidden[system.cell], minlength=system.n_eq)
     needy = np.flatnonzero(n_hidden == 1)
+    lower, upper = system.start(hidden, limit)
+    fresh = None  # the cells hidden since the bounds were last worked out (None: all)
     for _ in range(max_rounds):
         if not len(needy):
-            lower, upper = system.bounds(hidden, limit)
+            # hiding more only widens what the attacker knows: only the bounds of the cells
+            # linked to the newly hidden ones can change, worked out again from the start
+            if fresh is None:
+                cells, sums = np.flatnonzero(hidden), np.flatnonzero(n_hidden > 0)
+            else:
+                cells, sums = index.linked(hidden, np.concatenate(fresh))
+            lower[cells], upper[cells] = system.start(hidden, limit, cells)
+            moving = system.settle(hidden, sums, lower, upper)
+            fresh = []
             # a count of 1..limit-1 must not be worked out; a complementary cell may (its
-            # value, 0 or limit and more, is one that would have been published)
+            # value, 0 or limit and more, is one that would have been published); a cell
+            # still moving when the rounds ran out counts as pinned
             pinned = hidden & (vals >= 1) & (vals <= limit - 1) & (lower >= upper)
+            pinned[moving] = True
             if not pinned.any():
                 break
             needy = index.cell_sums(np.flatnonzero(pinned))
@@ -208,15 +267,17 @@ def protect(
         for _ in range(MAX_HOPS):  # every sum around is hidden already: reach further out
             if len(new):
                 break
-            near = np.unique(system.cell[index.eq_members(needy)])
+            near = _distinct(system.cell[index.eq_members(needy)])
             needy = index.cell_sums(near)
             new = _complete(index, hidden, needy)
         if not len(new):
             break  # nothing left to hide
         hidden[new] = True
+        if fresh is not None:
+            fresh.append(new)
         touched = system.eq[index.by_cell[_members(index.cell_ptr, new)]]
         np.add.at(n_hidden, touched, 1)
-        touched = np.unique(touched)
+        touched = _distinct(touched)
         needy = touched[n_hidden[touched] == 1]
     return pl.Series("hidden", hidden)
 
@@ -283,10 +344,20 @@ INCOME_INDICATOR_COLUMN = "i_4_3"
 def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """One row per count of every mart given: table, level, area_code, parent_code, age_band,
     key, measure, value, and cell (its number); with integer ids for the sums: ``area`` and
-    ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``."""
-    parts = []
+    ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``.
+    The ids are joined to the marts' rows before they are made long (a row holds several
+    counts), and a series is its table's offset + key rank x counts + the count's place."""
+    frames = marts.values()
+    codes = pl.concat([pl.concat([f["area_code"], f["parent_code"].drop_nulls()]) for f in frames])
+    codes = codes.unique().sort()
+    ids = pl.DataFrame({"code": codes, "id": pl.int_range(len(codes), eager=True, dtype=pl.Int64)})
+    bands = pl.concat([f["age_band"] for f in frames]).unique().sort()
+    bands = pl.DataFrame({"age_band": bands, "band": pl.int_range(len(bands), eager=True)})
+    index = ["table", "level", "area_code", "parent_code", "age_band", "key"]
+    parts, offset = [], 0
     for table, frame in marts.items():
-        parts.append(
+        measures = list(COUNTS[table])
+        rows = (
             frame.select(
                 pl.lit(table).alias("table"),
                 "level",
@@ -294,25 +365,29 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 "parent_code",
                 "age_band",
                 subkey(table).cast(pl.String).alias("key"),
-                *COUNTS[table],
-            ).unpivot(
-                index=["table", "level", "area_code", "parent_code", "age_band", "key"],
-                variable_name="measure",
-                value_name="value",
+                *measures,
+            )
+            .join(ids.rename({"code": "area_code", "id": "area"}), on="area_code", how="left")
+            .join(ids.rename({"code": "parent_code", "id": "parent"}), on="parent_code", how="left")
+            .join(bands.with_columns(pl.col("band").cast(pl.Int64)), on="age_band", how="left")
+            .with_columns(
+                series=offset + (pl.col("key").rank("dense").cast(pl.Int64) - 1) * len(measures)
             )
         )
-    long = pl.concat(parts).with_columns(pl.col("value").cast(pl.Int64)).with_row_index("cell")
-    codes = pl.concat([long["area_code"], long["parent_code"].drop_nulls()]).unique().sort()
-    ids = pl.DataFrame({"code": codes, "id": pl.int_range(len(codes), eager=True, dtype=pl.Int64)})
-    series = long.select("table", "key", "measure").unique().sort(pl.all())
-    series = series.with_row_index("series").with_columns(pl.col("series").cast(pl.Int64))
-    bands = long.select("age_band").unique().sort("age_band").with_row_index("band")
+        offset += rows["key"].n_unique() * len(measures)
+        place = pl.col("measure").cast(pl.Enum(measures)).to_physical().cast(pl.Int64)
+        parts.append(
+            rows.unpivot(
+                on=measures,
+                index=[*index, "area", "parent", "band", "series"],
+                variable_name="measure",
+                value_name="value",
+            ).with_columns(pl.col("value").cast(pl.Int64), series=pl.col("series") + place)
+        )
     return (
-        long.join(ids.rename({"code": "area_code", "id": "area"}), on="area_code", how="left")
-        .join(ids.rename({"code": "parent_code", "id": "parent"}), on="parent_code", how="left")
-        .join(series, on=["table", "key", "measure"], how="left")
-        .join(bands.with_columns(pl.col("band").cast(pl.Int64)), on="age_band", how="left")
-        .sort("cell")
+        pl.concat(parts)
+        .with_row_index("cell")
+        .select("cell", *index, "measure", "value", "area", "parent", "series", "band")
     )
 
 
@@ -322,8 +397,10 @@ _SPAN = 1 << 20  # more than any number of areas, series or bands
 
 
 def _eq(kind: int, *ids: pl.Expr) -> pl.Expr:
+    """Always three ids (padded with 0s): with fewer, a sum of one kind could take the
+    number of a sum of another (bands of area a and series s = areas under parent 1)."""
     out = pl.lit(kind, pl.Int64)
-    for part in ids:
+    for part in (*ids, *[pl.lit(0, pl.Int64)] * (3 - len(ids))):
         out = out * _SPAN + part
     return out.alias("eq")
 
@@ -419,7 +496,8 @@ def canonical(long: pl.DataFrame, year_be: int) -> pl.Series:
         orient="row",
     )
     copies = long.join(pairs, on=spec)  # the copies, with the spec of their original
-    originals = long.select(
+    wanted = pairs.select(*(pl.col(f"{c}_1").alias(c) for c in spec)).unique()
+    originals = long.join(wanted, on=spec, how="semi").select(
         *(pl.col(c).alias(f"{c}_1") for c in spec),
         "area_code",
         "age_band",
@@ -437,6 +515,8 @@ def suppress_marts(marts: dict[str, pl.DataFrame], year_be: int, limit: int | No
     long = long_cells(marts)
     var = canonical(long, year_be)
     equations = mart_equations(long, year_be)
-    equations = equations.with_columns(cell=var.gather(equations["cell"])).unique(["eq", "cell"])
+    # a copy and its original never share a sum (a sum runs within one series, or over distinct
+    # counts of area_summary), so no cell is twice in one after this
+    equations = equations.with_columns(cell=var.gather(equations["cell"]))
     hidden = protect(long["value"], equations, limit)
     return long.with_columns(hidden=hidden.gather(var))
