@@ -14,7 +14,8 @@ from reports import packs
 
 @dg.asset(
     key=["exports", "report_packs"],
-    deps=[["exports", "area_files"]],
+    # the progress sheet reads marts.area_progress and area_target (one asset writes both)
+    deps=[["exports", "area_files"], ["marts", "area_progress"]],
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="exports",
