@@ -11,7 +11,7 @@ from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
 from ingest.masking import mask_text
-from ingest.staging import HOUSEHOLD, MEMBER, quarantine_rows, stage_year
+from ingest.staging import CASE, HOUSEHOLD, MEMBER, quarantine_rows, stage_year
 from schemas.validate import AreaRegister
 
 LEDGER_CHECK = "rows_reconcile"
@@ -86,6 +86,11 @@ def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> 
             description="Valid member rows, typed, IDs pseudonymised, age computed.",
         ),
         dg.AssetSpec(
+            ["core", "fact_case"],
+            description="Case records (landing/cases/<year>/): every valid row, house code "
+            "pseudonymised as the survey's; one current status per household-problem.",
+        ),
+        dg.AssetSpec(
             ["core", "quarantine"],
             description="Every rejected row with its rule and message (EN/TH).",
         ),
@@ -121,7 +126,7 @@ def staging_bmn(
     started = time.perf_counter()
     year_be = int(context.partition_key)
     files = landing.bmn_files(year_be)
-    if not any(files.values()):
+    if not (files[HOUSEHOLD] or files[MEMBER]):
         raise dg.Failure(_no_files_message(landing, year_be))
     staged = stage_year(
         files,
@@ -157,7 +162,11 @@ def staging_bmn(
                 )
                 if staged.part_paths(source)
                 else Rows()
-                for table, source in (("staging.household", HOUSEHOLD), ("staging.member", MEMBER))
+                for table, source in (
+                    ("staging.household", HOUSEHOLD),
+                    ("staging.member", MEMBER),
+                    ("core.fact_case", CASE),
+                )  # fmt: skip
             },
             "core.quarantine": Rows(quarantine),
             "core.ingest_ledger": Rows(ledger),
@@ -167,8 +176,12 @@ def staging_bmn(
     ingest_seconds = time.perf_counter() - started
     totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)
     staged_rows = {
-        "staging.household": int(ledger.filter(pl.col("source") == HOUSEHOLD)["rows_staged"].sum()),
-        "staging.member": int(ledger.filter(pl.col("source") == MEMBER)["rows_staged"].sum()),
+        table: int(ledger.filter(pl.col("source") == source)["rows_staged"].sum())
+        for table, source in (
+            ("staging.household", HOUSEHOLD),
+            ("staging.member", MEMBER),
+            ("core.fact_case", CASE),
+        )
     }
     top_rules = staged.failures.group_by("rule").len().sort("len", descending=True).head(5)
     context.log.info(

@@ -5,8 +5,9 @@ and the rules every year is computed with: the catalog YAML, the SQL, the versio
 register (geothai) and the pseudonymisation key (through a hash of it: a new key gives every
 person and household new pseudonyms, so every year is recomputed), and what the year's progress
 and panel marts read besides (assets/progress.py, assets/panel.py): the earlier years' landing
-files and the centres' target files, so a change there recomputes the later years. The publish
-step stores it in `core.year_input` of the published snapshot; a run skips a year whose
+files and the centres' target files, so a change there recomputes the later years; the year's
+case files (landing/cases/<year>/) and the previous year's, whose outcome the year shows. The
+publish step stores it in `core.year_input` of the published snapshot; a run skips a year whose
 fingerprint is the one published. Stat, not content hashes: a no-change
 run must cost seconds at national scale, and a delivery that rewrites a file changes its mtime.
 Editing Python code is not seen: `chipao run --force` recomputes.
@@ -26,6 +27,7 @@ import duckdb
 
 import schemas
 import sql
+from ingest.landing import CASE_SOURCE
 
 RULE_FILES = (
     (Path(schemas.__file__).parent / "catalog", "*.yaml"),
@@ -104,10 +106,12 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
     for refused in getattr(landing, "refused", lambda _: [])(year_be):
         stat = (root / refused.file).lstat()
         files.append((refused.file, stat.st_size, stat.st_mtime_ns))
-    # the progress and panel marts read the earlier years and the centres' targets
+    # the progress and panel marts read the earlier years and the centres' targets; the case
+    # outcome (assets/cases.py) reads the previous year's case records, no earlier ones
+    before = [y for y in landing.years() if y < year_be]
     earlier = [
-        p for y in landing.years() if y < year_be for ps in landing.bmn_files(y).values()
-        for p in ps
+        p for y in before for source, ps in landing.bmn_files(y).items()
+        if source != CASE_SOURCE or y == max(before) for p in ps
     ]  # fmt: skip
     context = [(str(p.relative_to(root)), s.st_size, s.st_mtime_ns)
                for p in earlier + landing.target_files() for s in [p.stat()]]  # fmt: skip

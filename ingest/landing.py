@@ -1,11 +1,12 @@
 """Every file under the landing folder: what the ingest reads, and why each other file is not.
 
-The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (README, "Input layout").
+The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (README, "Input layout"),
+and the case records of a year's households ``<landing>/cases/<year BE>/<file>``.
 A file anywhere else under ``<landing>/bmn/`` or directly in ``<landing>/`` is not guessed into
 a year: it is listed, with the reason and what to do, in the ledger of the survey year its
 folder names (``2565 copy/`` and the CE folder ``2022/`` name 2565), or of every year run when
 its path names none. Nothing under landing is silently skipped. Other folders of ``<landing>/``
-belong to other sources and are not looked at here.
+belong to other sources and are not looked at here; ``cases/`` is read like ``bmn/``.
 
 A symbolic link is followed only when it resolves inside the home folder: a link out of it
 (or to nothing) is refused, so that what is loaded is what the home folder holds.
@@ -21,6 +22,8 @@ from pathlib import Path
 from ingest.readers import SUFFIXES
 
 FOLDERS = {"bmn_household": "households", "bmn_member": "members"}
+# Case records (ThaiQM / TPMAP Logbook) of a survey year's households: <landing>/cases/<year BE>/
+CASES, CASE_SOURCE = "cases", "case_record"
 # BE survey years the layout accepts as folder names; the catalog's survey_year range.
 BE_YEARS = range(2500, 2801)
 CE_YEARS = range(1957, 2258)  # the same span in CE: 2500-543 .. 2800-543
@@ -56,7 +59,9 @@ class Refused:
 class Delivery:
     """One survey year's files to read, per source, and the files of it that are refused."""
 
-    files: dict[str, list[Path]] = field(default_factory=lambda: {s: [] for s in FOLDERS})
+    files: dict[str, list[Path]] = field(
+        default_factory=lambda: {s: [] for s in (*FOLDERS, CASE_SOURCE)}
+    )
     refused: list[Refused] = field(default_factory=list)
 
 
@@ -128,7 +133,57 @@ def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
             out.refused.append(Refused(name, "unsupported_file", unsupported(path.suffix), source))
         else:
             out.files[source].append(path)
+    _case_files(root, year_be, home, out)
     return out
+
+
+def _case_files(root: Path, year_be: int, home: Path, out: Delivery) -> None:
+    """The case files of ``<root>/cases/<year_be>/``: files directly in it, CSV, XLSX or Parquet."""
+    folder = root / CASES / str(year_be)
+    for path in _files(folder):
+        name = str(path.relative_to(root))
+        parts = path.relative_to(folder).parts
+        link = _link_problem(path, home)
+        if link:
+            out.refused.append(Refused(name, "symlink_refused", link, CASE_SOURCE))
+        elif len(parts) != 1:
+            out.refused.append(Refused(
+                name, "case_outside_layout",
+                f"in {'/'.join(parts[:-1])}, not directly in cases/{year_be}/: move it there",
+                CASE_SOURCE,
+            ))  # fmt: skip
+        elif path.suffix.lower() not in SUFFIXES:
+            out.refused.append(
+                Refused(name, "unsupported_file", unsupported(path.suffix), CASE_SOURCE)
+            )
+        else:
+            out.files[CASE_SOURCE].append(path)
+
+
+def _case_strays(root: Path, years: set[int]) -> list[tuple[int | None, Refused]]:
+    """Files under ``<root>/cases`` outside every survey year's folder: a folder that is not a
+    BE year (named for one: listed under it), or a year with no BMN folder (every year run)."""
+    cases = root / CASES
+    found: list[tuple[int | None, Refused]] = []
+    for path in _files(cases):
+        relative = path.relative_to(cases).parts
+        top = relative[0]
+        if top.isdigit() and int(top) in years:
+            continue
+        match = YEAR_IN_NAME.search(top) if len(relative) > 1 else None
+        year = int(match.group(1)) if match else None
+        if year is not None and top.isdigit() and year in BE_YEARS:
+            year, reason = None, f"cases/{top}/ is no survey year here: bmn/{top}/ has no files"
+        elif year is not None and year in CE_YEARS:
+            year += 543
+            reason = f"folder '{top}' is not a BE survey year: move the files to cases/{year}/"
+        elif year is not None and year in BE_YEARS:
+            reason = f"folder '{top}' is not a survey year: move the files to cases/{year}/"
+        else:
+            year, reason = None, "not in a survey-year folder: case files go in cases/<year BE>/"
+        found.append((year, Refused(str(path.relative_to(root)), "case_outside_layout", reason,
+                                    CASE_SOURCE)))  # fmt: skip
+    return found
 
 
 def strays(root: Path) -> list[tuple[int | None, Refused]]:
@@ -166,7 +221,7 @@ def strays(root: Path) -> list[tuple[int | None, Refused]]:
             year = None
             reason = f"'{top}' is not a survey-year folder: BMN files go in bmn/<year BE>/"
         found.append((year, Refused(name, "outside_layout", reason)))
-    return found
+    return found + _case_strays(root, years)
 
 
 def ce_folders(root: Path) -> list[str]:

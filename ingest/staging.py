@@ -48,20 +48,22 @@ from ingest.readers import SEPARATOR_NAMES, UnreadableFile, read_file, sha256_of
 from schemas import catalog
 from schemas.normalise import clean_text, header_aliases, whole_code
 from schemas.rules import rule_messages
-from schemas.validate import EXTRA_CELLS, AreaRegister, check_rows
+from schemas.validate import CASE_DATES, EXTRA_CELLS, AreaRegister, check_rows
 
-HOUSEHOLD, MEMBER = "bmn_household", "bmn_member"
+HOUSEHOLD, MEMBER, CASE = "bmn_household", "bmn_member", "case_record"
 FAILURE_COLUMNS = {
     "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
     "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
 }  # fmt: skip
-# Replaced before anything is written: survey_year by the year of the folder, birth_date by age.
-REPLACED = ("survey_year", "birth_date")
+# Replaced before anything is written: survey_year by the year of the folder, birth_date by age,
+# the case records' BE dates by CE dates (schemas/validate.py CASE_DATES).
+REPLACED = ("survey_year", "birth_date", *CASE_DATES)
 # Columns validation adds to the catalog's: where an abolished village code was mapped, the age.
-DERIVED = {HOUSEHOLD: ("village_code_sent",), MEMBER: ("age",)}
+DERIVED = {HOUSEHOLD: ("village_code_sent",), MEMBER: ("age",), CASE: tuple(CASE_DATES.values())}
 KEYS = {
     HOUSEHOLD: {"household_key": ("house_code", "house")},
     MEMBER: {"household_key": ("house_code", "house"), "person_key": ("citizen_id", "person")},
+    CASE: {"household_key": ("house_code", "house")},
 }
 
 
@@ -506,6 +508,7 @@ def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataF
         "m_rows": ("rows", MEMBER, "file, row_index, household_key, person_key"),
         "h_keys": ("keys", HOUSEHOLD, "file, row_index, household_key"),
         "m_keys": ("keys", MEMBER, "file, row_index, household_key"),
+        "c_rows": ("rows", CASE, "file, row_index, household_key, indicator_code, current"),
     }
     for view, (kind, source, columns) in views.items():
         paths = [
@@ -519,12 +522,14 @@ def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataF
                 f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM read_parquet([{listed}])"
             )
         else:
-            typed = {"file": "VARCHAR", "members_declared": "INTEGER"}
+            typed = {"file": "VARCHAR", "members_declared": "INTEGER",
+                     "indicator_code": "VARCHAR", "current": "INTEGER"}  # fmt: skip
             nulls = ", ".join(
                 f"NULL::{typed.get(c.strip(), 'BIGINT')} AS {c.strip()}" for c in columns.split(",")
             )
             con.execute(f"CREATE TEMP VIEW {view} AS SELECT {nulls} WHERE false")
     con.execute(sql.load("staging/cross_rules"))
+    con.execute(sql.load("staging/case_rules"))
     return con.sql(
         "SELECT h.source, h.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
         'FROM held AS h JOIN "order" AS o USING (file) ORDER BY h.step, o.file_no, h.row_index',
@@ -727,7 +732,7 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
 CROSS_FILE_RULES = (
     "duplicate_household", "member_count_mismatch", "member_without_household",
     "household_rejected", "person_in_two_households", "duplicate_member",
-    "household_without_members",
+    "household_without_members", "case_household_unknown", "case_two_current", "case_no_current",
 )  # fmt: skip
 
 

@@ -135,7 +135,7 @@ class BenchReport:
     date: str
     generated_seconds: float | None  # None: the sample was there already
     tables: list[RunTable]
-    rows: dict[int, dict[str, int]]  # per year: rows_read, households, persons
+    rows: dict[int, dict[str, int]]  # per year: rows_read, households, persons, cases
     floor: FloorLine | None = None
     pandas: PandasLine | None = None
     failures: dict[str, str] = field(default_factory=dict)  # reference line -> why it failed
@@ -284,6 +284,7 @@ def _year_rows(table: RunTable, entries: list) -> dict[str, int]:
         "rows_read": table.whole.rows or 0,
         "households": written.get(dg.AssetKey(["staging", "household"]), 0),
         "persons": written.get(dg.AssetKey(["staging", "member"]), 0),
+        "cases": written.get(dg.AssetKey(["core", "fact_case"]), 0),
     }
 
 
@@ -369,9 +370,10 @@ def run_bench(
         last = years[-1]
         files = LandingZone(root=str(landing)).bmn_files(last)
         households, members = files["bmn_household"], files["bmn_member"]
+        cases = files["case_record"]  # the floor reads every file the ingest read
         progress(f"reference lines on the {len(households) + len(members)} files of {last} ...")
         try:
-            report.floor = duckdb_floor([households, members])
+            report.floor = duckdb_floor([households, members, cases])
         except BaselineFailed as err:
             report.failures["floor"] = str(err)
         try:
@@ -435,7 +437,7 @@ def render(report: BenchReport, command: str) -> str:
         r = report.rows[year]
         lines.append(
             f"- {year}: {r['rows_read']:,} rows read ({r['households']:,} households, "
-            f"{r['persons']:,} persons staged)"
+            f"{r['persons']:,} persons, {r.get('cases', 0):,} case records staged)"
         )
     if report.generated_seconds is not None:
         lines.append(f"- sample generated in this run: {report.generated_seconds:.1f} s")

@@ -6,6 +6,7 @@ from assets import bmn, exports, facts, marts, measure_marts, panel, publish, qu
 from assets import progress as progress_marts
 from assets import reports as report_assets
 from assets import sources as source_assets
+from assets.cases import case_marts
 from assets.measure_checks import measure_checks
 from assets.metadata import with_standard_metadata
 from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
@@ -28,6 +29,7 @@ YEAR_ASSETS = [
     progress_marts.area_progress,
     panel.household_panel,
     report_assets.report_packs,
+    case_marts,
 ]
 ASSETS = [
     *with_standard_metadata(

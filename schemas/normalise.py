@@ -139,6 +139,11 @@ def normalise(
         )
         .collect()
     )
+    cleaned = cleaned.with_columns(
+        _text_code(pl.col(f.name), f.allowed).alias(f.name)
+        for f in fields
+        if f.type == "str" and f.allowed
+    )
     numeric = [f for f in fields if f.type != "str"]
     typed_exprs = []
     for f in numeric:
@@ -169,6 +174,22 @@ def normalise(
         for name in lost
     ]
     return typed, pl.concat([_empty_failures(), *failures]).cast(_empty_failures().schema)
+
+
+def _code_key(expr: pl.Expr) -> pl.Expr:
+    """As header_key, in Polars: 'In progress', 'in_progress' and 'IN PROGRESS' are one."""
+    return expr.str.to_lowercase().str.replace_all(r"[\s_]", "")
+
+
+def _text_code(expr: pl.Expr, allowed: dict) -> pl.Expr:
+    """A text code written as its code, its Thai or its English label (any case, spaces or
+    underscores) becomes the code; anything else stays as sent, for the `allowed` rule."""
+    names = {}
+    for code, label in allowed.items():
+        thai, english = (part.strip() for part in label.split(" | ", 1))
+        for text in (str(code), thai, english):
+            names[header_key(text)] = str(code)
+    return _code_key(expr).replace_strict(names, default=expr)
 
 
 def _empty_failures() -> pl.DataFrame:

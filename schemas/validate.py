@@ -9,7 +9,7 @@ from datetime import date
 import pandera.errors
 import polars as pl
 
-from schemas import rules
+from schemas import catalog, rules
 from schemas.catalog import Source
 from schemas.contracts import contract
 from schemas.normalise import ALL_REPAIRS, be_date_to_ce, normalise
@@ -143,6 +143,42 @@ def _member_rules(typed: pl.DataFrame, reference_day: date) -> tuple[pl.DataFram
     ]
 
 
+# The case records' BE date fields and the CE dates they are staged as.
+CASE_DATES = {
+    "date_raised": "raised_on", "date_resolved": "resolved_on", "status_date": "status_on",
+}  # fmt: skip
+
+
+def _case_rules(typed: pl.DataFrame, year_be: int) -> tuple[pl.DataFrame, list]:
+    """Case records: the problem is a dimension and an indicator of the catalogs (the survey
+    year's edition), the dates are BE dates, and a problem is not resolved before it was raised."""
+    typed = typed.with_columns(
+        be_date_to_ce(pl.col(text)).alias(day) for text, day in CASE_DATES.items()
+    )
+    of_dimension = {i.code: i.dimension for i in catalog.indicators(year_be)}
+    dimension = pl.col("indicator_code").replace_strict(of_dimension, default=None)
+    found = [
+        rules.failures_where(
+            typed, pl.col(text).is_not_null() & pl.col(day).is_null(), text, "date"
+        )  # fmt: skip
+        for text, day in CASE_DATES.items()
+    ]
+    known_dimension = pl.col("dimension").is_in([d.code for d in catalog.dimensions()])
+    found += [
+        rules.failures_where(typed, ~known_dimension, "dimension", "dimension_unknown"),
+        rules.failures_where(typed, dimension.is_null(), "indicator_code", "indicator_unknown"),
+        rules.failures_where(
+            typed, known_dimension & (dimension != pl.col("dimension")),
+            "indicator_code", "indicator_dimension",
+        ),
+        rules.failures_where(
+            typed, pl.col("resolved_on") < pl.col("raised_on"),
+            "date_resolved", "resolved_before_raised",
+        ),
+    ]  # fmt: skip
+    return typed, found
+
+
 def check_rows(
     text: pl.DataFrame,
     source: Source,
@@ -168,6 +204,9 @@ def check_rows(
     if source.name == "bmn_member":
         typed, member_failures = _member_rules(typed, reference_day)
         found += member_failures
+    if source.name == "case_record":
+        typed, case_failures = _case_rules(typed, year_be)
+        found += case_failures
 
     failures = pl.concat([f.cast(FAILURE_SCHEMA) for f in found])
     # A cell that is not a number is also null after typing; report it once, as `type`.

@@ -799,3 +799,76 @@ CREATE TABLE IF NOT EXISTS marts.area_panel (
     persons_moved_household BIGINT NOT NULL,
     persons_moved_village BIGINT NOT NULL
 );
+
+-- Case records (landing/cases/<year_be>/, README "Case records"): every staged row, one per
+-- status change of a household-problem; `current` = 1 marks its one current status.
+CREATE TABLE IF NOT EXISTS core.fact_case (
+    year_be INTEGER NOT NULL,        -- the survey year whose households the cases are about
+    file VARCHAR NOT NULL,
+    row_index BIGINT NOT NULL,
+    household_key BIGINT NOT NULL,   -- keyed hash of the house code, as staging.household's
+    dimension VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    agency VARCHAR NOT NULL,
+    assistance_type TINYINT,
+    budget_baht DOUBLE,
+    status VARCHAR NOT NULL,
+    current TINYINT NOT NULL,
+    raised_on DATE NOT NULL,
+    resolved_on DATE,
+    status_on DATE NOT NULL
+);
+
+-- Case records per area and problem (assets/cases.py, measures/cases.py): the current status
+-- of each household-problem of the year; indicator_code 'all' = the dimension, both 'all' = all.
+CREATE TABLE IF NOT EXISTS marts.area_case (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    dimension VARCHAR NOT NULL,
+    indicator_code VARCHAR NOT NULL,
+    child_areas BIGINT NOT NULL,
+    problems_raised BIGINT NOT NULL,
+    households BIGINT NOT NULL,
+    target BIGINT NOT NULL,
+    helped BIGINT NOT NULL,
+    solved_by_household BIGINT NOT NULL,
+    in_progress BIGINT NOT NULL,
+    unreachable BIGINT NOT NULL,
+    resolved BIGINT NOT NULL,
+    median_days_to_resolution DOUBLE,
+    budget_baht DOUBLE NOT NULL,
+    budget_per_resolved DOUBLE
+);
+
+-- Did helped households leave poverty by this survey year? Households poor on a dimension in
+-- cases_year_be, helped against comparable unhelped ones (measures/outcome.py).
+CREATE TABLE IF NOT EXISTS marts.area_case_outcome (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,        -- the survey year that shows the outcome
+    level VARCHAR NOT NULL,          -- country, region, province or district
+    area_code VARCHAR NOT NULL,
+    name_th VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL,
+    parent_code VARCHAR,
+    dimension VARCHAR NOT NULL,      -- a dimension code, or 'all' (MPI-poor, helped on any)
+    cases_year_be INTEGER NOT NULL,  -- the survey year of the cases and of the households' poverty
+    helped_households BIGINT NOT NULL,
+    helped_unlinked BIGINT NOT NULL,
+    helped_followed BIGINT NOT NULL,
+    helped_left BIGINT NOT NULL,
+    helped_matched BIGINT NOT NULL,
+    unhelped_households BIGINT NOT NULL,
+    unhelped_unlinked BIGINT NOT NULL,
+    comparison_households BIGINT NOT NULL,
+    left_rate_helped DOUBLE,
+    left_rate_comparison DOUBLE,
+    difference DOUBLE,
+    se DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE
+);

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from synthetic import calibration, catalog, check, deprivation, geography, model, survey, writer
+from synthetic.cases import cases_for_year
 from synthetic.defects import inject
 
 TINY_PROVINCE = "58"  # Mae Hong Son: 7 districts, the highest target-poor share in 2561
@@ -195,6 +196,11 @@ def generate(
                 frames, injected = inject(frames, defects, rng)
                 summary.defects.update(injected)
             summary.files += writer.write_year(out, frames, fmt)
+            # the case records' own stream: the survey's answers draw exactly as before
+            streams = np.random.SeedSequence([seed, int(province), year, 13])
+            case_rng = np.random.default_rng(streams)
+            case_rows = cases_for_year(case_rng, built, answers, year)
+            summary.files.append(writer.write_cases(out, year, province, case_rows, fmt))
             summary.households[year] += frames.households.height
             summary.persons[year] += frames.members.height
             summary.mpi_poor[year] += int(answers.mpi_poor.sum())

@@ -6,7 +6,7 @@ so a province's data does not depend on which other provinces are generated or i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,6 +58,9 @@ class ProvinceModel:
     chronic_scale: np.ndarray
     first_year: int
     card: np.ndarray | None = None  # per person, set in the first survey year
+    # help that worked (synthetic/cases.py): indicator -> per household, lifted out of
+    # deprivation on it in the next survey year answered
+    lifted: dict[str, np.ndarray] = field(default_factory=dict)
 
     def assign_cards(
         self, alive: np.ndarray, district: np.ndarray, adult: np.ndarray, mpi_poor: np.ndarray

@@ -49,6 +49,10 @@ class YearAnswers:
     members: dict[str, np.ndarray | Blankable]  # member file columns
     mpi_poor: np.ndarray  # per member row
     target_poor: np.ndarray  # per member row
+    # indicator -> deprived, per present household (index `house` into the model's households):
+    # the household indicators and, for the case records, 3.4 and 4.1 of any member
+    house: np.ndarray | None = None
+    deprived: dict[str, np.ndarray] | None = None
 
 
 @dataclass
@@ -219,6 +223,10 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
     gaps[deprivation.INCOME_INDICATOR] = household_gap(
         deprivation.INCOME_INDICATOR, income_propensity
     )
+    # help given the year before that worked (synthetic/cases.py): out of deprivation now
+    for code, lift in model.lifted.items():
+        gaps[code] = np.where(lift & (gaps[code] < 0), 0.05 - 0.1 * gaps[code], gaps[code])
+    model.lifted = {}
     household_fails = {code: gap < 0 for code, gap in gaps.items()}
 
     per_capita = income.per_capita_income(
@@ -311,4 +319,15 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
         members=members,
         mpi_poor=mpi_poor,
         target_poor=mpi_poor & (card == 2),
+        house=house,
+        deprived={
+            **{code: fails[house] for code, fails in household_fails.items()},
+            "3.4": _anyone(hh, p.between(15, 59) & fails_34, pop.n_households)[house],
+            "4.1": _anyone(hh, work["deprived"], pop.n_households)[house],
+        },
     )
+
+
+def _anyone(household: np.ndarray, flag: np.ndarray, n_households: int) -> np.ndarray:
+    """Per household: whether any of its members' ``flag`` is set."""
+    return np.bincount(household, weights=flag, minlength=n_households) > 0

@@ -2,6 +2,7 @@
 
 OUT/bmn/<year_be>/households/synthetic_bmn_<year_be>_<province>_households.<csv|parquet>
 OUT/bmn/<year_be>/members/synthetic_bmn_<year_be>_<province>_members.<csv|parquet>
+OUT/cases/<year_be>/synthetic_cases_<year_be>_<province>.<csv|parquet>
 
 Columns are exactly the catalog's fields in the catalog's order. Codes are digit strings with
 their leading zeros; dates are dd/mm/yyyy in the Buddhist Era.
@@ -122,6 +123,13 @@ def write_year(out: Path, frames: YearFrames, fmt: str) -> list[Path]:
     return paths
 
 
+def write_cases(out: Path, year: int, province: str, frame: pl.DataFrame, fmt: str) -> Path:
+    """OUT/cases/<year_be>/synthetic_cases_<year_be>_<province>.<fmt> (README, "Case records")."""
+    path = out / "cases" / str(year) / f"synthetic_cases_{year}_{province}.{fmt}"
+    _write(frame, path, fmt)
+    return path
+
+
 def write_readme(
     out: Path,
     *,
@@ -161,8 +169,11 @@ Layout (the project's input layout):
 
     bmn/<year_be>/households/synthetic_bmn_<year_be>_<province>_households.{fmt}
     bmn/<year_be>/members/synthetic_bmn_<year_be>_<province>_members.{fmt}
+    cases/<year_be>/synthetic_cases_<year_be>_<province>.{fmt}
 
-Columns follow schemas/catalog/fields.yaml (sources bmn_household and bmn_member), in order.
+Columns follow schemas/catalog/fields.yaml (sources bmn_household, bmn_member and
+case_record), in order. The case records say which deprived households were helped; help
+works better on some problems than others and shows in the next year's answers.
 The same households and people appear in every year (a panel): people age, some die and some
 are born; deprivation falls unevenly between districts over the years.
 """

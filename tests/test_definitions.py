@@ -47,6 +47,7 @@ def test_the_ledger_and_the_gx_error_checks_block_and_the_flags_do_not():
         ("marts/area_income_poverty", "measure_invariants"),
         ("marts/area_inequality", "measure_invariants"),
         ("marts/area_theil_decomposition", "measure_invariants"),
+        ("marts/area_case", "case_counts_add_up"),
     }
     assert ("marts/area_summary", "gx_yoy_jumps") in specs
     assert ("core/ingest_ledger", "quarantine_share") in specs
@@ -74,6 +75,7 @@ def test_publishing_waits_for_every_asset_and_every_blocking_check_of_the_year()
         "marts__area_indicator_gx_contract",
         "marts__area_indicator_gx_reconcile",
         *(f"marts__{t}_measure_invariants" for t in MEASURE_MARTS),
+        "marts__area_case_case_counts_add_up",
     }
 
 

@@ -35,7 +35,7 @@ def test_every_landing_person_is_in_the_facts_or_in_quarantine(run, query):
 
 def test_ledger_balances_for_every_file(run, query):
     rows = query(run, "SELECT rows_read, rows_staged, rows_quarantined FROM core.ingest_ledger")
-    assert len(rows) == 2 * len(YEARS)
+    assert len(rows) == 3 * len(YEARS)  # households, members and case records
     assert all(read == staged + held for read, staged, held in rows)
 
 

@@ -24,7 +24,8 @@ DESCRIBED = {
     "dim_area", "area_successor", "dim_age_band", "dim_indicator", "landing_file", "household",
     "member", "quarantine", "ingest_ledger", "fact_household", "fact_person", "area_summary",
     "area_indicator", "area_mpi", "area_mpi_component", "area_income_poverty", "area_inequality",
-    "area_theil_decomposition", "source_file", "published_figure",
+    "area_theil_decomposition", "source_file", "published_figure", "fact_case", "area_case",
+    "area_case_outcome",
 }  # fmt: skip
 
 

@@ -18,7 +18,7 @@ def test_one_file_per_province_year_and_table(tiny):
         tiny.out / "bmn" / str(y) / t / f"synthetic_bmn_{y}_58_{t}.csv"
         for y in YEARS
         for t in TABLES
-    }
+    } | {tiny.out / "cases" / str(y) / f"synthetic_cases_{y}_58.csv" for y in YEARS}
     on_disk = {p for p in tiny.out.rglob("*") if p.is_file()}
     assert on_disk == expected
     assert set(tiny.files) == expected
@@ -127,3 +127,22 @@ def test_members_have_one_head_per_household(tiny):
     )
     assert (per_house["heads"] == 1).all()
     assert (per_house["spouses"] <= 1).all()
+
+
+def test_case_files_follow_the_catalog_with_one_current_status_per_problem(tiny):
+    from schemas.catalog import sources
+
+    for year in YEARS:
+        path = tiny.out / "cases" / str(year) / f"synthetic_cases_{year}_58.csv"
+        cases = pl.read_csv(path, infer_schema=False)
+        assert cases.columns == sources()["case_record"].names
+        per_problem = cases.group_by("house_code", "indicator_code").agg(
+            (pl.col("current") == "1").sum().alias("current")
+        )
+        assert per_problem.height > 0 and (per_problem["current"] == 1).all()
+        assert set(cases["status"]) <= set(sources()["case_record"].field("status").allowed)
+        households = pl.read_csv(
+            tiny.out / "bmn" / str(year) / "households" / f"synthetic_bmn_{year}_58_households.csv",
+            infer_schema=False,
+        )
+        assert set(cases["house_code"]) <= set(households["house_code"])

@@ -42,7 +42,11 @@ class Outcome:
 
     def rules(self) -> set[tuple[str, int | None, str | None, str]]:
         """(file kind, row, column, rule) of every failure."""
-        kind = pl.when(pl.col("source") == "bmn_household").then(pl.lit("h")).otherwise(pl.lit("m"))
+        kind = (
+            pl.when(pl.col("source") == "bmn_household").then(pl.lit("h"))
+            .when(pl.col("source") == "case_record").then(pl.lit("c"))
+            .otherwise(pl.lit("m"))
+        )  # fmt: skip
         return set(
             self.staged.failures.select(kind, "row_index", "column_name", "rule").iter_rows()
         )
