@@ -6,6 +6,7 @@ import time
 
 import dagster as dg
 
+from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder, LandingZone
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
 from reports import packs
@@ -13,7 +14,8 @@ from reports import packs
 
 @dg.asset(
     key=["exports", "report_packs"],
-    deps=[["exports", "area_files"]],
+    # the progress sheet reads marts.area_progress and area_target (one asset writes both)
+    deps=[["exports", "area_files"], ["marts", "area_progress"]],
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="exports",
@@ -41,6 +43,7 @@ def report_packs(
     context.log.info(f"{written.height} packs in {seconds:.1f}s")
     return dg.MaterializeResult(
         metadata={
+            ROW_COUNT: written.height,  # the bench's rows: packs written
             "packs": written.height,
             "seconds": round(seconds, 1),
             "by_level": dg.MetadataValue.json(dict(written.group_by("level").len().iter_rows())),

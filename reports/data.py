@@ -3,6 +3,7 @@ the report packs are written from. Reads through a DuckDB connection; knows noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -19,6 +20,8 @@ MARTS = (
     "area_income_poverty",
     "area_inequality",
     "area_theil_decomposition",
+    "area_progress",
+    "area_target",
 )
 # Levels a centre works at: each gets a report pack.
 PACK_LEVELS = ("country", "region", "province", "district")
@@ -43,6 +46,29 @@ class YearMarts:
         frame = self._flagged[mart]
         return frame if which is None else frame.filter(which)
 
+    def area(self, mart: str, code: str) -> pl.DataFrame:
+        """The flagged rows of one area: the mart is split by area once per year, not filtered
+        per pack."""
+        return self._part(mart, "area_code", code)
+
+    def children(self, mart: str, code: str) -> pl.DataFrame:
+        """The flagged rows of the areas whose parent is ``code``."""
+        return self._part(mart, "parent_code", code)
+
+    def _part(self, mart: str, by: str, code: str) -> pl.DataFrame:
+        # villages are neither packs nor the child areas of one: not kept twice
+        def split(ym: YearMarts) -> Split:
+            return Split(ym.flags(mart, pl.col("level") != "village"), by)
+
+        return self.derived(f"{mart}/{by}", split).get(code)
+
+    def derived(self, name: str, build: Callable[[YearMarts], object]):
+        """A frame built from the whole year once (``build(self)``), kept for every pack."""
+        key = f"derived:{name}"
+        if key not in self._flagged:
+            self._flagged[key] = build(self)
+        return self._flagged[key]
+
     def _flag(self, mart: str, frame: pl.DataFrame) -> pl.DataFrame:
         out = frame.with_columns(_key=suppression.subkey(mart))
         for measure in suppression.COUNTS.get(mart, ()):
@@ -55,6 +81,21 @@ class YearMarts:
                 .drop("_h")
             )
         return out.drop("_key")
+
+
+class Split:
+    """A frame sorted by one column, with where each of its values' rows start: a value's rows
+    are a slice (no copy), and splitting is one sort, not a frame per value."""
+
+    def __init__(self, frame: pl.DataFrame, by: str):
+        self.frame = frame.sort(by, maintain_order=True)
+        runs = self.frame.select(pl.col(by).rle()).unnest(by)
+        starts = runs["len"].cum_sum() - runs["len"]
+        self.at = dict(zip(runs["value"], zip(starts, runs["len"], strict=True), strict=True))
+
+    def get(self, value: str) -> pl.DataFrame:
+        start, length = self.at.get(value, (0, 0))
+        return self.frame.slice(start, length)
 
 
 def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:

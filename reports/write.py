@@ -31,8 +31,11 @@ NUMBER_FORMATS = {
     "baht": "#,##0",
     "index": "0.000",
     "year": "0",
+    "number": "General",
 }
-WIDTHS = {"text": 18, "count": 12, "rate": 11, "ratio": 11, "baht": 14, "index": 12, "year": 8}
+WIDTHS = {"text": 18, "count": 12, "rate": 11, "ratio": 11, "baht": 14, "index": 12, "year": 8,
+          "number": 14, "flag": 10}  # fmt: skip
+FLAG = {True: "ใช่ yes", False: "ไม่ no"}
 
 
 # A hidden count of the threshold or more, and a hidden rate or measure.
@@ -84,6 +87,8 @@ def for_people(frame: pl.DataFrame) -> pl.DataFrame:
         value = pl.col(col).cast(pl.String)
         if kind == "text":
             value = value.map_elements(neutralise, return_dtype=pl.String)
+        elif kind == "flag":
+            value = pl.col(col).replace_strict(FLAG, default=None, return_dtype=pl.String)
         if col + HIDDEN in frame.columns:
             small = (pl.col(col) < suppression.threshold()) if kind == "count" else pl.lit(False)
             shown = pl.when(small).then(pl.lit(hidden_mark())).otherwise(pl.lit(OTHER_MARK))
@@ -152,11 +157,13 @@ class Workbook:
         self.partial = path.with_name(path.name + ".partial")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.book = xlsxwriter.Workbook(
-            str(self.partial), {"strings_to_formulas": False, "strings_to_urls": False}
+            str(self.partial),
+            # in memory: no temporary file per part of the zip
+            {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True},
         )
         f = self.book.add_format
         self.fmt = {k: f({"num_format": v}) for k, v in NUMBER_FORMATS.items()}
-        self.fmt["text"] = f({})
+        self.fmt["text"] = self.fmt["flag"] = f({})
         self.hidden = f({"align": "right", "font_color": "#666666"})
         self.head_th = f({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
         self.head_en = f(
@@ -225,6 +232,8 @@ class Workbook:
                     continue
                 elif kind == "text":
                     ws.write_string(i + 2, j, str(value))
+                elif kind == "flag":
+                    ws.write_string(i + 2, j, FLAG[value])
                 else:
                     ws.write_number(i + 2, j, value, fmt)
         ws.freeze_panes(2, 0)

@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from assets import exports
 from pipelines import cli
 from reports import data, suppression, write
+from reports import pack as pack_module
 from reports.pack import HIDDEN, SHEETS
 from schemas import catalog
 from synthetic.geography import VILLAGES_PER_SUBDISTRICT
@@ -136,11 +137,15 @@ def test_a_table_without_small_cells_is_left_alone():
 # --- the packs of the tiny run --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def marts(run) -> data.YearMarts:
+def duckdb_read(run):
     import duckdb
 
-    with duckdb.connect(str(run.published), read_only=True) as con:
+    return duckdb.connect(str(run.published), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def marts(run) -> data.YearMarts:
+    with duckdb_read(run) as con:
         frames = data.read_marts(con, YEAR)
     hidden = pl.read_parquet(run.exports / str(YEAR) / data.hidden_file(YEAR))
     return data.YearMarts(YEAR, frames, hidden)
@@ -261,6 +266,84 @@ def test_the_workbook_numbers_equal_the_marts_and_hide_what_is_hidden(country_bo
     small = masked.filter(pl.col("persons_deprived") < 5)
     assert small.height > 0 and (small[label] == "<5").all()
     assert (masked.filter(pl.col("persons_deprived") >= 5)[label] == "x").all()
+
+
+PROGRESS = next(s for s in SHEETS if s.key == "progress")
+
+
+def _sheet_frame(sheet) -> pl.DataFrame:
+    """A pack sheet read back: English header (row 2) as column names."""
+    header = [c.value for c in sheet[2]]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=3)]
+    return pl.DataFrame(rows, schema=header, orient="row", infer_schema_length=None)
+
+
+def test_the_progress_sheet_shows_the_centres_targets_and_changes(country_book, run):
+    import duckdb
+
+    book = openpyxl.load_workbook(country_book)
+    assert PROGRESS.title == "ความก้าวหน้าตามเป้าหมาย Targets"
+    assert PROGRESS.title in book.sheetnames
+    sheet = book[PROGRESS.title]
+    assert sheet["A1"].value == "รายการ" and sheet["F1"].value == "รหัสตัววัด"
+    frame = _sheet_frame(sheet)
+    with duckdb.connect(str(run.published), read_only=True) as con:
+        targets = con.sql(
+            f"FROM marts.area_target WHERE year_be = {YEAR} AND centre = 'TH'"
+        ).pl()
+        changes = con.sql(
+            f"FROM marts.area_progress WHERE year_be = {YEAR} AND area_code = 'TH' "
+            "AND age_band = 'all'"
+        ).pl()
+    assert targets.height == 2, "conftest's two national targets"
+    rows = frame.filter(pl.col("Row").str.ends_with("target"))
+    joined = rows.join(targets, left_on="Measure code", right_on="measure")
+    assert joined.height == 2
+    for r in joined.iter_rows(named=True):  # the country's figures are far above 5
+        assert r["Value this year"] == pytest.approx(r["actual_value"])
+        assert r["Target"] == pytest.approx(r["target_value"])
+        assert r["Expected this year"] == pytest.approx(r["expected_value"])
+        assert r["On track"] == ("ใช่ yes" if r["on_track"] else "ไม่ no")
+    for comparison in ("previous", "baseline"):
+        shown = frame.filter(pl.col("Row").str.contains(comparison))
+        mart = changes.filter(pl.col("comparison") == comparison)
+        joined = shown.join(mart, left_on="Measure code", right_on="measure")
+        assert joined.height == len(pack_module.KEY_FIGURES)
+        assert (joined["Value this year"] - joined["value"]).abs().max() < 1e-9
+        assert (joined["Change"] - joined["absolute"]).abs().max() < 1e-9
+
+
+def test_the_progress_sheet_hides_what_the_years_suppression_hides(run, marts):
+    earlier = YEAR - 1
+    with duckdb_read(run) as con:
+        frames = data.read_marts(con, earlier)
+    before = data.YearMarts(
+        earlier, frames, pl.read_parquet(run.exports / str(earlier) / data.hidden_file(earlier))
+    )
+    summary = marts.flags("area_summary", pl.col("age_band") == "all")
+    hidden_now = hidden_before = 0
+    # subdistricts too: the tiny sample's districts are large enough to show everything
+    small = summary.filter(pl.col("level").is_in(["district", "subdistrict"]))
+    for r in small.iter_rows(named=True):
+        area = pack_module.Area(r["level"], r["area_code"], r["name_th"], r["name_en"])
+        sheet = pack_module.progress_sheet(pack_module.Pack(area, marts, {earlier: before}))
+        rows = sheet.filter(pl.col("measure") == "target_poor_persons")
+        assert rows.height == 2, "previous and baseline"
+        assert (rows["actual_value" + HIDDEN] == r["target_poor_persons" + HIDDEN]).all()
+        then = before.flags("area_summary", (pl.col("area_code") == r["area_code"])
+                            & (pl.col("age_band") == "all"))  # fmt: skip
+        assert (rows["base_value" + HIDDEN] == then["target_poor_persons" + HIDDEN][0]).all()
+        assert (rows["absolute" + HIDDEN] == (rows["actual_value" + HIDDEN]
+                                              | rows["base_value" + HIDDEN])).all()  # fmt: skip
+        rate = sheet.filter(pl.col("measure") == "target_poor_rate")
+        assert (rate["actual_value" + HIDDEN] == (r["target_poor_persons" + HIDDEN]
+                                                  | r["persons" + HIDDEN])).all()  # fmt: skip
+        hidden_now += r["target_poor_persons" + HIDDEN]
+        hidden_before += then["target_poor_persons" + HIDDEN][0]
+        people = write.for_people(sheet)
+        shown = people.filter(pl.Series(sheet["actual_value" + HIDDEN]))
+        assert (shown["ค่าปีนี้ / Value this year"] == "x").all()
+    assert hidden_now and hidden_before, "the tiny sample hides some areas' target poor"
 
 
 def test_parquet_has_types_descriptions_and_nulls_for_hidden_cells(run):
