@@ -36,9 +36,7 @@ def report_packs(
     started = time.perf_counter()
     with warehouse.connect() as con:
         job = packs.prepare(con, year_be, exports.folder)
-    written = packs.write_all(
-        job, exports.folder(year_be) / "packs", progress=context.log.info, workers=landing.workers
-    )
+    written = packs.write_all(job, exports.folder(year_be) / "packs", progress=context.log.info)
     seconds = time.perf_counter() - started
     context.log.info(f"{written.height} packs in {seconds:.1f}s")
     return dg.MaterializeResult(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
@@ -58,45 +56,18 @@ def prepare(con: duckdb.DuckDBPyConnection, year_be: int, folder: Callable[[int]
     return Job(year, history, data.data_note(con, year_be))
 
 
-_JOB: tuple[Job, Path] | None = None
-
-
-def _start(job: Job, out: Path) -> None:
-    global _JOB
-    _JOB = (job, out)
-
-
-def _write(area: Area) -> tuple[str, str]:
-    job, out = _JOB
-    build.write_pack(job.pack(area), out)
-    return area.level, area.code
-
-
-def write_all(
-    job: Job, out: Path, progress: Callable[[str], None] = print, workers: int = 1
-) -> pl.DataFrame:
-    """A pack for every area of the pack levels, in ``workers`` processes (each gets the job
-    once); returns level, area_code per pack written."""
+def write_all(job: Job, out: Path, progress: Callable[[str], None] = print) -> pl.DataFrame:
+    """A pack for every area of the pack levels; returns level, area_code per pack written.
+    One process: a pool of two copied the job's three years of marts into each worker and ran
+    out of memory on the demo (8.6 GB) before writing a pack."""
     todo = job.areas()
-    done = []
-    if workers > 1:
-        context = get_context("spawn")  # the pipeline's process holds DuckDB and threads
-        pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start, initargs=(job, out)
-        )
-        results = pool.map(_write, todo, chunksize=8)
-    else:
-        _start(job, out)
-        pool, results = None, map(_write, todo)
-    try:
-        for n, written in enumerate(results, 1):  # one pack per centre: a few thousand at most
-            done.append(written)
-            if n % 100 == 0 or n == len(todo):
-                progress(f"report packs {job.year.year_be}: {n}/{len(todo)}")
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return pl.DataFrame(done, schema=["level", "area_code"], orient="row")
+    for n, area in enumerate(todo, 1):  # one pack per centre: a few thousand at most
+        build.write_pack(job.pack(area), out)
+        if n % 100 == 0 or n == len(todo):
+            progress(f"report packs {job.year.year_be}: {n}/{len(todo)}")
+    return pl.DataFrame(
+        [(a.level, a.code) for a in todo], schema=["level", "area_code"], orient="row"
+    )
 
 
 def one(job: Job, level: str, text: str, out: Path, formats: Iterable[str]) -> list[Path]:
