@@ -1,15 +1,18 @@
 """Files for people, written from the marts only: CSV (opens in Excel) and Parquet per year and
-level, small cells suppressed. They depend on the marts, so Dagster writes them only after the
-marts' blocking checks passed."""
-
-import os
-from pathlib import Path
+level, and a wide file per level (one row per area, the indicators' rates as columns). Small cells
+are suppressed by reports/suppression.py, complementary cells included, the same cells as in the
+report packs: ``suppressed_cells`` works them out (its own step, so `chipao bench` times it) and
+keeps them (keys only) for the files, the packs and later years' trends. They depend
+on the marts, so Dagster writes them only after the marts' blocking checks passed."""
 
 import dagster as dg
 import polars as pl
 
+from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from reports import build, data, write
+from reports.pack import HIDDEN
 
 # Each mart's key, the order of rows in its files.
 MARTS = {
@@ -17,48 +20,64 @@ MARTS = {
     "area_indicator": "level, area_code, age_band, indicator_code",
 }
 LEVELS = ("country", "region", "province", "district", "subdistrict", "village")
-# Counts of people or households from 1 to SMALL_CELL - 1 are blanked in files for people.
-SMALL_CELL = 5
-COUNT_COLUMNS = (
-    "households", "persons", "mpi_poor_persons", "target_poor_persons",
-    "mpi_poor_card_verified", "mpi_poor_card_registered", "mpi_poor_no_card",
-    "persons_in_scope", "persons_deprived", "households_deprived",
-    "mpi_poor_persons_own", "answers_missing",
-)  # fmt: skip
+# Excel opens at most 1,048,576 rows. Villages x 6 bands x 17 indicators is past it at national
+# scale (tests/test_reports.py works it out): that long file is Parquet only, the wide file is
+# the one for Excel.
+NO_CSV = {("area_indicator", "village")}
+MEASURE_MARTS = [
+    "area_mpi",
+    "area_mpi_component",
+    "area_income_poverty",
+    "area_inequality",
+    "area_theil_decomposition",
+]
 
 
-def suppress_small_cells(frame: pl.DataFrame, threshold: int = SMALL_CELL) -> pl.DataFrame:
-    """Blank counts in 1..threshold-1 so nobody can be picked out of a small area."""
-    counts = [c for c in COUNT_COLUMNS if c in frame.columns]
-    small = pl.any_horizontal(pl.col(c).is_between(1, threshold - 1) for c in counts)
-    return frame.with_columns(
+def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
+    """The mart's rows of ``level``, hidden counts null, ``suppressed`` true on rows with one."""
+    flagged = ym.flags(mart, pl.col("level") == level)
+    flags = [c for c in flagged.columns if c.endswith(HIDDEN)]
+    return flagged.with_columns(
         *(
-            pl.when(pl.col(c).is_between(1, threshold - 1)).then(None).otherwise(pl.col(c)).alias(c)
-            for c in counts
+            pl.when(pl.col(f))
+            .then(None)
+            .otherwise(pl.col(f.removesuffix(HIDDEN)))
+            .alias(f.removesuffix(HIDDEN))
+            for f in flags
         ),
-        small.alias("suppressed"),
-    )
+        pl.any_horizontal(flags).alias("suppressed"),
+    ).drop(flags)
 
 
-def write_csv_for_excel(frame: pl.DataFrame, path) -> None:
-    """UTF-8 with a byte-order mark: without it Excel shows Thai text as mojibake."""
-    frame.write_csv(path, include_bom=True)
-
-
-def _replace(path: Path, write) -> None:
-    """Write beside ``path`` and rename over it: a killed run never leaves half a file."""
-    partial = path.with_name(path.name + ".partial")
-    write(partial)
-    os.replace(partial, path)
+@dg.asset(
+    key=["exports", "suppressed_cells"],
+    deps=[["marts", m] for m in [*MARTS, *MEASURE_MARTS]],
+    partitions_def=SURVEY_YEARS,
+    pool=WRITER_POOL,
+    group_name="exports",
+    description="The year's suppressed cells, small counts and their complements, worked out "
+    "over every level at once (keys only, no values): what the exports and packs hide.",
+)
+def suppressed_cells(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
+) -> dg.MaterializeResult:
+    year_be = int(context.partition_key)
+    with warehouse.connect() as con:
+        ym = data.load_year(con, year_be)
+    path = exports.folder(year_be) / data.hidden_file(year_be)
+    data.save_hidden(ym, path)
+    context.log.info(f"{ym.hidden.height:,} cells suppressed in {path.name}")
+    return dg.MaterializeResult(metadata={ROW_COUNT: ym.hidden.height, "path": str(path)})
 
 
 @dg.asset(
     key=["exports", "area_files"],
-    deps=[["marts", m] for m in MARTS],
+    deps=[["exports", "suppressed_cells"]],
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="exports",
-    description="CSV and Parquet per mart and level for the year, small cells suppressed.",
+    description="CSV and Parquet per mart and level, and wide per level, for the year; small "
+    "cells suppressed so that they hold.",
 )
 def area_files(
     context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
@@ -67,16 +86,31 @@ def area_files(
     folder = exports.folder(year_be)
     written = []
     with warehouse.connect() as con:
-        for mart, key in MARTS.items():
-            frame = con.sql(
-                f"SELECT * FROM marts.{mart} WHERE year_be = $year ORDER BY {key}",
-                params={"year": year_be},
-            ).pl()
-            for level in LEVELS:
-                part = suppress_small_cells(frame.filter(pl.col("level") == level))
-                stem = folder / f"{mart}_{level}_{year_be}"
-                _replace(stem.with_suffix(".csv"), lambda p, f=part: write_csv_for_excel(f, p))
-                _replace(stem.with_suffix(".parquet"), part.write_parquet)
-                written += [stem.with_suffix(".csv").name, stem.with_suffix(".parquet").name]
-    context.log.info(f"{len(written)} files in {folder}")
-    return dg.MaterializeResult(metadata={"folder": str(folder), "files": len(written)})
+        frames = data.read_marts(con, year_be)
+    ym = data.YearMarts(year_be, frames, pl.read_parquet(folder / data.hidden_file(year_be)))
+    build.register_indicator_columns()
+    for mart, key in MARTS.items():
+        for level in LEVELS:
+            part = suppressed(ym, mart, level).sort(*[k.strip() for k in key.split(",")])
+            stem = folder / f"{mart}_{level}_{year_be}"
+            if (mart, level) not in NO_CSV:
+                write.replace(
+                    stem.with_suffix(".csv"), lambda p, f=part: f.write_csv(p, include_bom=True)
+                )
+                written.append(stem.with_suffix(".csv"))
+            write.replace(stem.with_suffix(".parquet"), part.write_parquet)
+            written.append(stem.with_suffix(".parquet"))
+    for level in LEVELS:
+        wide = build.national_wide(ym, level)
+        stem = folder / f"area_wide_{level}_{year_be}"
+        write.write_csv(wide, stem.with_suffix(".csv"))
+        write.write_parquet(wide, stem.with_suffix(".parquet"))
+        written += [stem.with_suffix(".csv"), stem.with_suffix(".parquet")]
+    context.log.info(f"{len(written)} files in {folder}; {ym.hidden.height:,} cells suppressed")
+    return dg.MaterializeResult(
+        metadata={
+            "folder": str(folder),
+            "files": len(written),
+            "suppressed_cells": ym.hidden.height,
+        }
+    )

@@ -242,6 +242,37 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """One centre's pack from the published snapshot, suppressed like the exports."""
+    from reports import areas, build, packs
+
+    settings = _settings()
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(build.FORMATS))
+    if unknown:
+        known = ",".join(build.FORMATS)
+        print(f"unknown format {', '.join(unknown)}: use {known}", file=sys.stderr)
+        return 2
+    con = _connect_published(settings)
+    years = packs.survey_years(con)
+    year = args.year or (years[-1] if years else None)
+    if year not in years:
+        shown = ", ".join(str(y) for y in years) or "none yet"
+        print(f"survey year {year} is not in the published snapshot (it has {shown})",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    out = Path(args.out) if args.out else settings.exports / str(year) / "packs"
+    job = packs.prepare(con, year, lambda y: settings.exports / str(y))
+    try:
+        written = packs.one(job, args.level, args.area, out, formats)
+    except areas.AreaError as err:
+        print(err, file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def _print_status(settings: Settings, every_file: bool = False) -> None:
     from pipelines.status import status_lines
 
@@ -332,6 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", metavar="FILE", help="write the result to an Excel workbook")
     p.add_argument("--max-rows", type=int, default=40)
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser(
+        "report",
+        help="write one centre's report pack (workbook, CSV, Parquet, HTML summary) from the "
+        "published snapshot, small cells suppressed",
+    )
+    p.add_argument("--level", required=True, choices=["country", "region", "province", "district"])
+    p.add_argument("--area", required=True, help="code or Thai/English name, e.g. 11 or สมุทรปราการ")
+    p.add_argument("--year", type=int, help="survey year BE (default: the latest published)")
+    p.add_argument("--format", default="xlsx,csv,parquet,html", help="comma-separated")
+    p.add_argument("--out", help="folder (default: CHIPAO_HOME/exports/<year>/packs)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
         "status",

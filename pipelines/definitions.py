@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets import bmn, exports, facts, marts, measure_marts, panel, publish, quality, reference
 from assets import progress as progress_marts
+from assets import reports as report_assets
 from assets import sources as source_assets
 from assets.cases import case_marts
 from assets.measure_checks import measure_checks
@@ -22,10 +23,12 @@ YEAR_ASSETS = [
     marts.area_summary,
     marts.area_indicator,
     measure_marts.measure_marts,
+    exports.suppressed_cells,
     exports.area_files,
     progress_marts.area_targeting,
     progress_marts.area_progress,
     panel.household_panel,
+    report_assets.report_packs,
     case_marts,
 ]
 ASSETS = [

@@ -281,6 +281,12 @@ def assumptions() -> tuple[Assumption, ...]:
     return tuple(found)
 
 
+@cache
+def small_cell() -> int:
+    """Counts from 1 to this minus 1 are suppressed in files for people (disclosure.yaml)."""
+    return int(_load("disclosure")["small_cell"])
+
+
 def age_reference_day() -> str:
     """Month-day (MM-DD) on which ages are counted in completed years."""
     return survey_rules()["age_reference_day"]

@@ -22,8 +22,8 @@ from pipelines.definitions import defs
 # Two years: the second has a year before it, so the progress and panel steps write rows.
 FIRST, YEAR = 2565, 2566
 COMMAND = f"chipao bench --scale tiny --years {FIRST}-{YEAR}"
-# Steps that write files, not rows: the exports and the published snapshot.
-FILE_STEPS = {"exports__area_files", "published__warehouse"}
+# Steps that write files, not rows: the exports, the report packs and the published snapshot.
+FILE_STEPS = {"exports__area_files", "exports__report_packs", "published__warehouse"}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,8 @@ def test_each_step_reports_its_own_rows_and_memory(report, section):
     assert by_step["core__fact_household"][1] == f"{report.rows[YEAR]['households']:,} written"
     assert by_step["gx_quality"][1].endswith("validated")
     assert by_step["exports__area_files"][3] == "–"
+    # suppression is a step of its own, counting the cells it hid
+    assert by_step["exports__suppressed_cells"][1].endswith(" written")
     assert report.table("Reference tables (once per run)").stages
 
 

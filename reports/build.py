@@ -1,0 +1,186 @@
+"""Write a centre's report pack: the workbook, CSV and Parquet per sheet, the HTML summary.
+
+Layout: ``<folder>/<level>_<code>/<level>_<code>_<year>.xlsx``, ``…_<sheet>.csv|parquet`` and
+``…_summary.html``; the Thai font the pages use sits once in ``<folder>/fonts/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from reports import charts, html, write
+from reports.pack import (
+    HIDDEN,
+    SHEETS,
+    Area,
+    Pack,
+    columns,
+    headline,
+    map_areas,
+    trend,
+)
+
+FORMATS = ("xlsx", "csv", "parquet", "html")
+LEVEL_NAMES = {  # Thai, English
+    "country": ("ประเทศ", "Country"),
+    "region": ("ภาค", "Region"),
+    "province": ("จังหวัด", "Province"),
+    "district": ("อำเภอ", "District"),
+}
+HEADLINE = {
+    "persons": ("จำนวนคนที่สำรวจ", "Persons surveyed", "count"),
+    "households": ("ครัวเรือน", "Households", "count"),
+    "mpi_poor_persons": ("คนจนหลายมิติ", "MPI-poor persons", "count"),
+    "mpi_poor_rate": ("สัดส่วนคนจนหลายมิติ", "MPI-poor rate", "rate"),
+    "target_poor_persons": ("คนจนเป้าหมาย", "Target-poor persons", "count"),
+    "target_poor_rate": ("สัดส่วนคนจนเป้าหมาย", "Target-poor rate", "rate"),
+    "m0:af_k33": ("ดัชนี MPI (M0) เกณฑ์ k = 1/3", "MPI M0, Alkire-Foster k = 1/3", "ratio"),
+    "m0:tpmap_union": ("ดัชนี MPI (M0) เกณฑ์ TPMAP", "MPI M0, TPMAP union rule", "ratio"),
+}
+
+
+def pack_name(area: Area) -> str:
+    return f"{area.level}_{area.code}"
+
+
+def _facts(pack: Pack) -> list[tuple[str, str, object, bool, str]]:
+    rows = headline(pack).iter_rows(named=True)  # eight figures
+    return [
+        (*HEADLINE[r["measure"]][:2], r["value"], r["value" + HIDDEN], HEADLINE[r["measure"]][2])
+        for r in rows
+    ]
+
+
+def _shown(value: object, hidden: bool, kind: str) -> str:
+    if hidden:
+        return write.mark(value, kind)
+    if value is None:
+        return "-"
+    return {"count": f"{value:,.0f}", "rate": f"{value:.1%}"}.get(kind, f"{value:.3f}")
+
+
+def _notes(pack: Pack) -> list[tuple[str, str]]:
+    year = pack.year.year_be
+    rule_th, rule_en = write.suppression_rule()
+    files, delivered = pack.note.get("files", "-"), pack.note.get("delivered", "-")
+    return [
+        ("การปกปิดข้อมูล: " + rule_th, "Suppression: " + rule_en),
+        (
+            f"แหล่งข้อมูล: ข้อมูลความจำเป็นพื้นฐาน (จปฐ.) ปี {year} จาก {files} ไฟล์ "
+            f"(ไฟล์ล่าสุดรับเมื่อ {delivered}) คำนวณโดย Chipao ตามตัวชี้วัด TPMAP",
+            f"Source: Basic Minimum Needs survey (BMN) {year}, {files} delivered files (last "
+            f"received {delivered}), computed by Chipao on the 17 TPMAP indicators; values, "
+            "not formulas.",
+        ),
+    ]
+
+
+def _charts(pack: Pack, frames: dict[str, pl.DataFrame]) -> list[bytes]:
+    mapped, child_level = map_areas(pack)
+    return [
+        charts.trend_chart(trend(pack)),
+        charts.indicator_chart(frames["indicators"]),
+        charts.ranking_chart(frames["ranking"]),
+        charts.map_chart(mapped, child_level),
+    ]
+
+
+def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Every file of the pack in ``formats``; returns the paths written."""
+    formats = set(formats)
+    area, year = pack.area, pack.year.year_be
+    out = folder / pack_name(area)
+    stem = f"{pack_name(area)}_{year}"
+    frames = {sheet.key: sheet.build(pack) for sheet in SHEETS}
+    facts = _facts(pack)
+    level_th, level_en = LEVEL_NAMES[area.level]
+    title = [
+        f"{level_th}{area.name_th} ปี {year}",
+        f"{level_en} {area.name_en} ({area.code}), {year}",
+    ]
+    png = _charts(pack, frames) if formats & {"xlsx", "html"} else []
+    written = []
+    if "xlsx" in formats:
+        book = write.Workbook(out / f"{stem}.xlsx")
+        book.summary("สรุป Summary", title, facts, _notes(pack), png)
+        for sheet in SHEETS:
+            book.sheet(sheet.title, frames[sheet.key])
+        book.close()
+        written.append(book.path)
+    for sheet in SHEETS:
+        if "csv" in formats:
+            write.write_csv(frames[sheet.key], out / f"{stem}_{sheet.key}.csv")
+            written.append(out / f"{stem}_{sheet.key}.csv")
+        if "parquet" in formats:
+            write.write_parquet(frames[sheet.key], out / f"{stem}_{sheet.key}.parquet")
+            written.append(out / f"{stem}_{sheet.key}.parquet")
+    if "html" in formats:
+        html.install_font(folder / "fonts")
+        page = html.page(
+            font=f"../fonts/{html.FONT}",
+            title=title[1],
+            heading=title[0],
+            subheading=title[1],
+            facts=[(th, en, _shown(v, h, k)) for th, en, v, h, k in facts],
+            charts=png,
+            notes=[n for pair in _notes(pack) for n in pair],
+        )
+        path = out / f"{stem}_summary.html"
+        write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
+        written.append(path)
+    return written
+
+
+def national_wide(ym, level: str) -> pl.DataFrame:
+    """The whole country at one level, one row per area, the indicators' deprived rates as
+    columns (age band all): the country-wide export for people, suppressed like the packs."""
+    from reports.pack import _rate, _with_hidden  # the same rate rule as the packs
+
+    here = (pl.col("level") == level) & (pl.col("age_band") == "all")
+    summary = ym.flags("area_summary", here).with_columns(
+        _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+        + _rate("target_poor_persons", "persons", "target_poor_rate")
+    )
+    rates = ym.flags("area_indicator", here).with_columns(
+        _rate("persons_deprived", "persons_in_scope", "rate")
+    )
+    wide = rates.pivot(on="indicator_code", index="area_code", values="rate")
+    flags = rates.pivot(on="indicator_code", index="area_code", values="rate" + HIDDEN)
+    codes = [c for c in wide.columns if c != "area_code"]
+    wide = wide.rename({c: f"rate_{c}" for c in codes}).join(
+        flags.rename({c: f"rate_{c}{HIDDEN}" for c in codes}), on="area_code"
+    )
+    base = ["year_be", "level", "area_code", "name_th", "name_en", "parent_code"]
+    counts = _with_hidden(
+        "households",
+        "persons",
+        "mpi_poor_persons",
+        "mpi_poor_rate",
+        "target_poor_persons",
+        "target_poor_rate",
+    )
+    return summary.select(*base, *counts).join(wide, on="area_code", how="left").sort("area_code")
+
+
+def indicator_column(code: str) -> dict[str, str]:
+    """Labels of a wide export's rate column, from the indicator catalog."""
+    from schemas import catalog
+
+    ind = next(i for i in catalog.indicators() if i.code == code)
+    return {
+        "th": f"{code} {ind.name_th}",
+        "en": f"{code} {ind.name_en} (deprived rate)",
+        "kind": "rate",
+        "description": f"Share of persons in scope deprived on {code}",
+    }
+
+
+def register_indicator_columns() -> None:
+    """Wide exports have one column per indicator; their labels join the column catalog."""
+    from schemas import catalog
+
+    for ind in catalog.indicators():
+        columns().setdefault(f"rate_{ind.code}", indicator_column(ind.code))

@@ -1,0 +1,148 @@
+"""One survey year's marts, all levels, with every suppressed cell marked: what the exports and
+the report packs are written from. Reads through a DuckDB connection; knows nothing of Dagster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+import sql
+from reports import suppression
+
+MARTS = (
+    "area_summary",
+    "area_indicator",
+    "area_mpi",
+    "area_mpi_component",
+    "area_income_poverty",
+    "area_inequality",
+    "area_theil_decomposition",
+    "area_progress",
+    "area_target",
+)
+# Levels a centre works at: each gets a report pack.
+PACK_LEVELS = ("country", "region", "province", "district")
+HIDDEN_KEYS = ["table", "area_code", "age_band", "key", "measure"]
+
+
+@dataclass(frozen=True)
+class YearMarts:
+    year_be: int
+    frames: dict[str, pl.DataFrame]
+    hidden: pl.DataFrame  # HIDDEN_KEYS of every suppressed cell
+    _flagged: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, mart: str) -> pl.DataFrame:
+        return self.frames[mart]
+
+    def flags(self, mart: str, which: pl.Expr | None = None) -> pl.DataFrame:
+        """The mart's rows (those ``which`` selects) with a boolean ``<count>__hidden`` per
+        count; the flags are joined once per mart and year."""
+        if mart not in self._flagged:
+            self._flagged[mart] = self._flag(mart, self.frames[mart].with_columns())
+        frame = self._flagged[mart]
+        return frame if which is None else frame.filter(which)
+
+    def area(self, mart: str, code: str) -> pl.DataFrame:
+        """The flagged rows of one area: the mart is split by area once per year, not filtered
+        per pack."""
+        return self._part(mart, "area_code", code)
+
+    def children(self, mart: str, code: str) -> pl.DataFrame:
+        """The flagged rows of the areas whose parent is ``code``."""
+        return self._part(mart, "parent_code", code)
+
+    def _part(self, mart: str, by: str, code: str) -> pl.DataFrame:
+        # villages are neither packs nor the child areas of one: not kept twice
+        def split(ym: YearMarts) -> Split:
+            return Split(ym.flags(mart, pl.col("level") != "village"), by)
+
+        return self.derived(f"{mart}/{by}", split).get(code)
+
+    def derived(self, name: str, build: Callable[[YearMarts], object]):
+        """A frame built from the whole year once (``build(self)``), kept for every pack."""
+        key = f"derived:{name}"
+        if key not in self._flagged:
+            self._flagged[key] = build(self)
+        return self._flagged[key]
+
+    def _flag(self, mart: str, frame: pl.DataFrame) -> pl.DataFrame:
+        out = frame.with_columns(_key=suppression.subkey(mart))
+        for measure in suppression.COUNTS.get(mart, ()):
+            marks = self.hidden.filter(
+                (pl.col("table") == mart) & (pl.col("measure") == measure)
+            ).select("area_code", "age_band", pl.col("key").alias("_key"), pl.lit(True).alias("_h"))
+            out = (
+                out.join(marks, on=["area_code", "age_band", "_key"], how="left")
+                .with_columns(pl.col("_h").fill_null(False).alias(f"{measure}__hidden"))
+                .drop("_h")
+            )
+        return out.drop("_key")
+
+
+class Split:
+    """A frame sorted by one column, with where each of its values' rows start: a value's rows
+    are a slice (no copy), and splitting is one sort, not a frame per value."""
+
+    def __init__(self, frame: pl.DataFrame, by: str):
+        self.frame = frame.sort(by, maintain_order=True)
+        runs = self.frame.select(pl.col(by).rle()).unnest(by)
+        starts = runs["len"].cum_sum() - runs["len"]
+        self.at = dict(zip(runs["value"], zip(starts, runs["len"], strict=True), strict=True))
+
+    def get(self, value: str) -> pl.DataFrame:
+        start, length = self.at.get(value, (0, 0))
+        return self.frame.slice(start, length)
+
+
+def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:
+    return {
+        m: con.sql(f"SELECT * FROM marts.{m} WHERE year_be = $year", params={"year": year_be}).pl()
+        for m in MARTS
+    }
+
+
+def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:
+    """The year's marts and their suppression, computed over every level at once (the sums run
+    across levels, so must the protection)."""
+    frames = read_marts(con, year_be)
+    counted = {m: frames[m] for m in suppression.COUNTS}
+    cells = suppression.suppress_marts(counted, year_be, limit)
+    return YearMarts(year_be, frames, cells.filter("hidden").select(HIDDEN_KEYS))
+
+
+def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
+    """When and from what the year was computed, for the 'data date and source' of each file."""
+    files, delivered = con.execute(sql.load("reports/landing_files"), [year_be]).fetchone()
+    return {"files": f"{files:,}", "delivered": f"{delivered:%Y-%m-%d}" if delivered else "-"}
+
+
+def hidden_file(year_be: int) -> str:
+    return f"suppressed_cells_{year_be}.parquet"
+
+
+def save_hidden(ym: YearMarts, path) -> None:
+    """The keys of the year's suppressed cells (never their values): later years' packs read
+    them for their trends instead of recomputing the year."""
+    ym.hidden.write_parquet(path)
+
+
+def load_history(
+    con: duckdb.DuckDBPyConnection, folders: dict[int, object]
+) -> dict[int, YearMarts]:
+    """Other years' marts with their saved suppression, for trends; a year without its file of
+    suppressed cells is computed again."""
+    out = {}
+    for year_be, folder in folders.items():
+        path = folder / hidden_file(year_be)
+        frames = read_marts(con, year_be)
+        if frames["area_summary"].is_empty():
+            continue
+        if path.exists():
+            out[year_be] = YearMarts(year_be, frames, pl.read_parquet(path))
+        else:
+            out[year_be] = load_year(con, year_be)
+    return out

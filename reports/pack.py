@@ -1,0 +1,609 @@
+"""What a centre's report pack holds: one frame per sheet, strictly scoped to its area, counts
+and rates suppressed where reports/suppression.py says so.
+
+A sheet frame has typed columns (counts Int64, rates Float64, names String) and, for each column
+that can be suppressed, a boolean ``<column>__hidden``; the writers (reports/write.py) turn a
+hidden cell into "<5" for people and into a null in Parquet. ``SHEETS`` is the list of sheets in
+workbook order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+import polars as pl
+import yaml
+
+from reports.data import Split, YearMarts
+from schemas import catalog
+
+HIDDEN = "__hidden"
+
+
+@cache
+def columns() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(files("reports").joinpath("columns.yaml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Area:
+    level: str
+    code: str
+    name_th: str
+    name_en: str
+
+
+@dataclass
+class Pack:
+    """One area's pack for one year; ``history`` holds the other years' marts for the trend."""
+
+    area: Area
+    year: YearMarts
+    history: dict[int, YearMarts] = field(default_factory=dict)
+    note: dict[str, str] = field(default_factory=dict)
+
+    def mart(self, name: str) -> pl.DataFrame:
+        return self.year.area(name, self.area.code)
+
+
+def _rate(num: str, den: str, name: str) -> list[pl.Expr]:
+    """A rate, hidden when its numerator or its denominator is."""
+    value = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
+    hidden = pl.col(num + HIDDEN) | pl.col(den + HIDDEN)
+    return [value.alias(name), hidden.alias(name + HIDDEN)]
+
+
+def _hide_with(cols: list[str], *by: str) -> list[pl.Expr]:
+    """Measures built on hidden counts are hidden with them."""
+    hidden = pl.any_horizontal(*(pl.col(b + HIDDEN) for b in by))
+    return [hidden.alias(c + HIDDEN) for c in cols]
+
+
+def _bands() -> pl.DataFrame:
+    bands = [(b.code, b.name_th) for b in catalog.age_bands()] + [("all", "ทุกช่วงวัย")]
+    return pl.DataFrame(
+        {
+            "age_band": [c for c, _ in bands],
+            "age_band_th": [t for _, t in bands],
+            "_order": list(range(len(bands))),
+        }
+    )
+
+
+def _persons(pack: Pack, frame: pl.DataFrame, on=("area_code", "age_band")) -> pl.DataFrame:
+    """``frame`` (rows of the pack's area) with the summary's persons (and whether it is
+    hidden) of the same band."""
+    persons = pack.mart("area_summary").select(*on, "persons", "persons" + HIDDEN)
+    return frame.drop("persons", strict=False).join(persons, on=list(on), how="left")
+
+
+def indicators_sheet(pack: Pack) -> pl.DataFrame:
+    labels = (
+        pl.DataFrame(
+            [
+                {
+                    "indicator_code": i.code,
+                    "indicator_th": i.name_th,
+                    "indicator_en": i.name_en,
+                    "dimension": i.dimension,
+                }
+                for i in catalog.indicators()
+            ]
+        )
+        .join(_dimensions(), on="dimension")
+        .drop("dimension")
+    )
+    return (
+        pack.mart("area_indicator")
+        .join(labels, on="indicator_code")
+        .join(_bands(), on="age_band")
+        .with_columns(_rate("persons_deprived", "persons_in_scope", "deprived_rate"))
+        .sort("indicator_code", "_order")
+        .select(
+            "indicator_code",
+            "indicator_th",
+            "indicator_en",
+            "dimension_th",
+            "dimension_en",
+            "age_band",
+            "age_band_th",
+            *_with_hidden(
+                "persons_in_scope", "persons_deprived", "deprived_rate", "households_deprived"
+            ),
+        )
+    )
+
+
+def _with_hidden(*cols: str) -> list[str]:
+    return [c for col in cols for c in (col, col + HIDDEN)]
+
+
+def _dimensions() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"dimension": d.code, "dimension_th": d.name_th, "dimension_en": d.name_en}
+            for d in catalog.dimensions()
+        ]
+    )
+
+
+def dimensions_sheet(pack: Pack) -> pl.DataFrame:
+    """The dimensions' headcounts (ratios of the mart, not sums of persons), hidden with the
+    area's MPI-poor persons: they are built on them."""
+    frame = pack.mart("area_mpi_component").filter(pl.col("component_type") == "dimension")
+    poor = (
+        pack.mart("area_summary")
+        .filter(pl.col("age_band") == "all")
+        .select("area_code", hide=pl.col("mpi_poor_persons" + HIDDEN) | pl.col("persons" + HIDDEN))
+    )
+    hidden = [
+        pl.col("hide").alias(c + HIDDEN)
+        for c in ("uncensored_headcount", "censored_headcount", "contribution_share")
+    ]
+    return (
+        frame.join(_dimensions().rename({"dimension": "component"}), on="component")
+        .join(poor, on="area_code", how="left")
+        .with_columns(hidden)
+        .sort("rule", "component")
+        .select(
+            "rule",
+            "dimension_th",
+            "dimension_en",
+            "weight",
+            *_with_hidden("uncensored_headcount", "censored_headcount", "contribution_share"),
+        )
+    )
+
+
+def mpi_sheet(pack: Pack) -> pl.DataFrame:
+    return (
+        _persons(pack, pack.mart("area_mpi"))
+        .join(_bands(), on="age_band")
+        .with_columns(_hide_with(["h", "a", "m0"], "poor_persons", "persons"))
+        .sort("rule", "_order")
+        .select(
+            "rule",
+            "age_band",
+            "age_band_th",
+            *_with_hidden("persons", "poor_persons", "h", "a", "m0"),
+        )
+    )
+
+
+def income_sheet(pack: Pack) -> pl.DataFrame:
+    return (
+        _persons(pack, pack.mart("area_income_poverty"))
+        .join(_bands(), on="age_band")
+        .with_columns(_hide_with(["fgt0", "fgt1", "fgt2"], "poor_persons", "persons"))
+        .sort("line", "_order")
+        .select(
+            "line",
+            "age_band",
+            "age_band_th",
+            "line_min",
+            "line_max",
+            *_with_hidden("persons", "poor_persons", "fgt0", "fgt1", "fgt2"),
+        )
+    )
+
+
+LEVEL_TH = {
+    "country": "ประเทศ",
+    "region": "ภาค",
+    "province": "จังหวัด",
+    "district": "อำเภอ",
+    "subdistrict": "ตำบล",
+    "village": "หมู่บ้าน",
+}
+INEQUALITY = {
+    "mean_income": ("รายได้เฉลี่ยต่อคน (บาท/ปี)", "Mean income per person (baht/year)"),
+    "median_income": ("รายได้มัธยฐานต่อคน (บาท/ปี)", "Median income per person (baht/year)"),
+    "gini": ("สัมประสิทธิ์จีนี", "Gini coefficient"),
+    "theil": ("ดัชนีไทล์ (T)", "Theil index T"),
+    "mld": ("ค่าเบี่ยงเบนลอการิทึมเฉลี่ย", "Mean log deviation"),
+    "atkinson_05": ("ดัชนีแอตกินสัน ε = 0.5", "Atkinson ε = 0.5"),
+    "atkinson_1": ("ดัชนีแอตกินสัน ε = 1", "Atkinson ε = 1"),
+    "atkinson_2": ("ดัชนีแอตกินสัน ε = 2", "Atkinson ε = 2"),
+    "palma": ("อัตราส่วนพัลมา", "Palma ratio"),
+    "s80_s20": ("อัตราส่วน S80/S20", "S80/S20 ratio"),
+}
+
+
+def inequality_sheet(pack: Pack) -> pl.DataFrame:
+    """The area's inequality measures and its Theil decomposition, one measure a row; hidden
+    when the area's persons are (a measure of four persons describes those four)."""
+    row = _persons(pack, pack.mart("area_inequality").with_columns(age_band=pl.lit("all")))
+    if row.is_empty():
+        return pl.DataFrame(
+            schema={
+                "measure_th": pl.String,
+                "measure_en": pl.String,
+                "value": pl.Float64,
+                "value" + HIDDEN: pl.Boolean,
+            }
+        )
+    hidden = bool(row["persons" + HIDDEN][0])
+    rows = [(th, en, row[c][0]) for c, (th, en) in INEQUALITY.items()]
+    theil = pack.mart("area_theil_decomposition")
+    for r in theil.sort("child_level").iter_rows(named=True):  # a handful of rows per area
+        rows += [
+            (
+                f"ไทล์ภายใน{LEVEL_TH[r['child_level']]}",
+                f"Theil within {r['child_level']}s",
+                r["within"],
+            ),
+            (
+                f"ไทล์ระหว่าง{LEVEL_TH[r['child_level']]}",
+                f"Theil between {r['child_level']}s",
+                r["between"],
+            ),
+        ]
+    return pl.DataFrame(
+        {
+            "measure_th": [r[0] for r in rows],
+            "measure_en": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "value" + HIDDEN: [hidden] * len(rows),
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def ranking_sheet(pack: Pack) -> pl.DataFrame:
+    """The child areas, highest target-poor rate first; an area whose rate is hidden is listed
+    without a rank."""
+    code = pack.area.code
+    return ranked(pack.year.children("area_summary", code), pack.year.children("area_mpi", code))
+
+
+def map_areas(pack: Pack) -> tuple[pl.DataFrame, str]:
+    """The areas the map shows: the provinces for the country, else the child areas."""
+    if pack.area.level == "country":
+        provinces = pl.col("level") == "province"
+        return ranked(
+            pack.year.flags("area_summary", provinces), pack.year.flags("area_mpi", provinces)
+        ), "province"
+    child = {"region": "province", "province": "district", "district": "subdistrict"}
+    return ranking_sheet(pack), child[pack.area.level]
+
+
+def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
+    """The areas of the flagged ``summary`` and ``mpi`` rows, ranked."""
+    summary = summary.filter(pl.col("age_band") == "all")
+    mpi = (
+        mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
+        .select("area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN))
+    )
+    frame = (
+        summary.join(mpi, on="area_code", how="left")
+        .with_columns(
+            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            + _rate("target_poor_persons", "persons", "target_poor_rate")
+        )
+        .with_columns(pl.col("m0" + HIDDEN) | pl.col("persons" + HIDDEN))
+    )
+    shown = pl.when(~pl.col("target_poor_rate" + HIDDEN)).then(pl.col("target_poor_rate"))
+    return (
+        frame.with_columns(rank=shown.rank("min", descending=True).cast(pl.Int64))
+        .sort(pl.col("rank").is_null(), "rank", "area_code")
+        .select(
+            "rank",
+            "area_code",
+            "name_th",
+            "name_en",
+            *_with_hidden(
+                "persons",
+                "mpi_poor_persons",
+                "mpi_poor_rate",
+                "target_poor_persons",
+                "target_poor_rate",
+                "m0",
+            ),
+        )
+    )
+
+
+def headline(pack: Pack) -> pl.DataFrame:
+    """The area's key figures (age band all) for the summary sheet."""
+    s = (
+        pack.mart("area_summary")
+        .filter(pl.col("age_band") == "all")
+        .with_columns(
+            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            + _rate("target_poor_persons", "persons", "target_poor_rate")
+        )
+    )
+    mpi = _persons(pack, pack.mart("area_mpi").filter(pl.col("age_band") == "all"))
+    rows = []
+    for col in (
+        "persons",
+        "households",
+        "mpi_poor_persons",
+        "mpi_poor_rate",
+        "target_poor_persons",
+        "target_poor_rate",
+    ):
+        rows.append(
+            (col, s[col][0] if s.height else None, bool(s[col + HIDDEN][0]) if s.height else True)
+        )
+    for r in mpi.sort("rule").iter_rows(named=True):  # two rules
+        rows.append(
+            (f"m0:{r['rule']}", r["m0"], r["poor_persons" + HIDDEN] or r["persons" + HIDDEN])
+        )
+    return pl.DataFrame(
+        {
+            "measure": [r[0] for r in rows],
+            "value": [r[1] for r in rows],
+            "value" + HIDDEN: [r[2] for r in rows],
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def trend(pack: Pack) -> pl.DataFrame:
+    """Target-poor and MPI-poor rates and M0 (TPMAP rule) of the area, per year."""
+    years = {**pack.history, pack.year.year_be: pack.year}
+    out = []
+    for year_be in sorted(years):  # a few survey years
+        ym = years[year_be]
+        s = ym.area("area_summary", pack.area.code).filter(pl.col("age_band") == "all")
+        m = ym.area("area_mpi", pack.area.code).filter(
+            (pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union")
+        )
+        if s.is_empty() or m.is_empty():
+            continue
+        out.append(
+            s.with_columns(
+                _rate("target_poor_persons", "persons", "target_poor_rate")
+                + _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            ).select(
+                "year_be",
+                *_with_hidden("target_poor_rate", "mpi_poor_rate"),
+                m0=m["m0"][0],
+                m0__hidden=m["poor_persons" + HIDDEN][0] or s["persons" + HIDDEN][0],
+            )
+        )
+    return pl.concat(out) if out else pl.DataFrame()
+
+
+# The key figures whose change the progress sheet shows (measures of marts.area_progress).
+KEY_FIGURES = (
+    "target_poor_persons",
+    "target_poor_rate",
+    "mpi_poor_persons",
+    "mpi_poor_rate",
+    "m0_tpmap_union",
+    "m0_af_k33",
+    "fgt0_nso",
+    "fgt0_bmn",
+    "gini",
+)
+MEASURE_NAMES = {  # Thai, English; h_/a_/m0_<rule> and fgt0_<line> are built below
+    "target_poor_persons": ("คนจนเป้าหมาย", "Target-poor persons"),
+    "target_poor_rate": ("สัดส่วนคนจนเป้าหมาย", "Target-poor rate"),
+    "mpi_poor_persons": ("คนจนหลายมิติ", "MPI-poor persons"),
+    "mpi_poor_rate": ("สัดส่วนคนจนหลายมิติ", "MPI-poor rate"),
+    "gini": ("สัมประสิทธิ์จีนี", "Gini coefficient"),
+    "theil_between_share": ("สัดส่วนไทล์ระหว่างพื้นที่ย่อย", "Share of Theil between child areas"),
+    "exclusion_persons": ("คนจนที่ไม่มีบัตรสวัสดิการ", "MPI-poor without a welfare card"),
+    "exclusion_rate": ("สัดส่วนคนจนที่ไม่มีบัตรสวัสดิการ", "Exclusion rate"),
+    "inclusion_persons": ("ผู้ถือบัตรที่ไม่จนหลายมิติ", "Card holders not MPI-poor"),
+    "inclusion_rate": ("สัดส่วนผู้ถือบัตรที่ไม่จน", "Inclusion rate"),
+}
+RULE_NAMES = {"tpmap_union": ("เกณฑ์ TPMAP", "TPMAP rule"), "af_k33": ("เกณฑ์ k = 1/3", "k = 1/3")}
+LINE_NAMES = {"nso": ("เส้น สศช.", "NSO line"), "bmn": ("เกณฑ์ จปฐ.", "BMN criterion")}
+PREFIX_NAMES = {
+    "h": ("อัตราส่วนคนจน (H)", "Headcount ratio H"),
+    "a": ("ความรุนแรง (A)", "Intensity A"),
+    "m0": ("ดัชนี MPI (M0)", "MPI M0"),
+}
+COMPARISON_NAMES = {
+    "target": "เป้าหมาย target",
+    "previous": "เทียบปีก่อน since the previous survey year",
+    "baseline": "เทียบปีฐาน since the baseline year",
+}
+
+
+def measure_name(code: str) -> tuple[str, str]:
+    """Thai and English name of a progress measure (its code when it has none)."""
+    if code in MEASURE_NAMES:
+        return MEASURE_NAMES[code]
+    head, _, tail = code.partition("_")
+    for names, parts in ((PREFIX_NAMES, RULE_NAMES), ({"fgt0": ("สัดส่วนคนจนด้านรายได้",
+                                                                "Income headcount FGT0")},
+                                                       LINE_NAMES)):  # fmt: skip
+        if head in names and tail in parts:
+            return f"{names[head][0]} {parts[tail][0]}", f"{names[head][1]}, {parts[tail][1]}"
+    return code, code
+
+
+def measure_hidden(ym: YearMarts) -> pl.DataFrame:
+    """area_code, age_band, measure, hidden: whether a progress measure of the year is built on
+    a suppressed count, for every area at once. A measure not listed (the targeting counts and
+    the child-area spreads, which the year's suppression does not cover) is hidden."""
+    summary = ym.flags("area_summary").select(
+        "area_code",
+        "age_band",
+        p=pl.col("persons" + HIDDEN),
+        mpi_poor_persons=pl.col("mpi_poor_persons" + HIDDEN),
+        target_poor_persons=pl.col("target_poor_persons" + HIDDEN),
+    )
+    persons = summary.select("area_code", "age_band", "p")
+    of_summary = summary.select(
+        "area_code",
+        "age_band",
+        "mpi_poor_persons",
+        "target_poor_persons",
+        mpi_poor_rate=pl.col("mpi_poor_persons") | pl.col("p"),
+        target_poor_rate=pl.col("target_poor_persons") | pl.col("p"),
+        gini=pl.col("p"),
+        theil_between_share=pl.col("p"),
+    ).unpivot(index=["area_code", "age_band"], variable_name="measure", value_name="hidden")
+    parts = [of_summary]
+    for mart, key, prefixes in (
+        ("area_mpi", "rule", ("h", "a", "m0")),
+        ("area_income_poverty", "line", ("fgt0",)),
+    ):
+        poor = (
+            ym.flags(mart)
+            .join(persons, on=["area_code", "age_band"], how="left")
+            .select(
+                "area_code",
+                "age_band",
+                pl.col(key),
+                hidden=pl.col("poor_persons" + HIDDEN) | pl.col("p").fill_null(True),
+            )
+        )
+        parts += [
+            poor.select(
+                "area_code", "age_band", (pl.lit(f"{p}_") + pl.col(key)).alias("measure"), "hidden"
+            )
+            for p in prefixes
+        ]
+    return pl.concat(parts)
+
+
+def _hidden_by_area(ym: YearMarts) -> Split:
+    marks = measure_hidden(ym).with_columns(pl.lit(ym.year_be, pl.Int32).alias("year_be"))
+    return Split(marks, "area_code")
+
+
+def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: str):
+    """``frame`` with ``out``: the measure of the area in the year (columns named) is hidden;
+    a year without its marts hides it."""
+    years = {**pack.history, pack.year.year_be: pack.year}
+    marks = [
+        years[y].derived("measure_hidden", _hidden_by_area).get(code)
+        for y, code in frame.select(year, "area_code").unique().iter_rows()  # a few
+        if y in years
+    ]
+    if not marks:
+        return frame.with_columns(pl.lit(True).alias(out))
+    marks = pl.concat(marks).rename({"year_be": year, "measure": measure, "hidden": out})
+    return frame.join(
+        marks, on=["area_code", "age_band", measure, year], how="left"
+    ).with_columns(pl.col(out).fill_null(True))
+
+
+def progress_sheet(pack: Pack) -> pl.DataFrame:
+    """The targets of the centre (those it set and those set for its area) with the actual
+    value and whether it is on track, then the change of the key figures since the previous
+    and the baseline year. A value built on a suppressed count of its year is hidden, and so
+    is what is worked out from it (a target set as a share of the base value, the change)."""
+    code = pack.area.code
+    year = pl.col("year_be").cast(pl.Int32)
+    targets = (
+        pack.year["area_target"]
+        .filter((pl.col("centre") == code) | (pl.col("area_code") == code))
+        .unique(["centre", "area_code", "age_band", "measure", "by_year_be"])
+        .with_columns(
+            comparison=pl.lit("target"),
+            absolute=pl.col("actual_value") - pl.col("base_value"),
+            relative=pl.when(pl.col("base_value") != 0).then(
+                pl.col("actual_value") / pl.col("base_value") - 1
+            ),
+        )
+    )
+    changes = (
+        pack.mart("area_progress")
+        .filter(
+            (pl.col("age_band") == "all")
+            & pl.col("measure").is_in(list(KEY_FIGURES))
+        )
+        .rename({"value": "actual_value"})
+        .with_columns(
+            target_value=pl.lit(None, pl.Float64),
+            by_year_be=pl.lit(None, pl.Int32),
+            expected_value=pl.lit(None, pl.Float64),
+            on_track=pl.lit(None, pl.Boolean),
+            attained=pl.lit(None, pl.Boolean),
+            reduce_by=pl.lit(None, pl.Float64),
+        )
+    )
+    cols = ["year_be", "comparison", "area_code", "name_th", "name_en", "age_band", "measure",
+            "base_year_be", "base_value", "actual_value", "absolute", "relative", "reduce_by",
+            "target_value", "by_year_be", "expected_value", "on_track", "attained"]  # fmt: skip
+    order = {"target": 0, "previous": 1, "baseline": 2}
+    frame = pl.concat(
+        [
+            f.select(cols).with_columns(
+                year,
+                pl.col("base_year_be").cast(pl.Int32),
+                pl.col("by_year_be").cast(pl.Int32),
+            )
+            for f in (targets, changes)
+        ]
+    )
+    frame = _hidden_in(pack, frame, "year_be", "measure", "_now")
+    frame = _hidden_in(pack, frame, "base_year_be", "measure", "_base")
+    base_or_now = pl.col("_now") | pl.col("_base")
+    # a target given as a share of the base value gives the base value away
+    target = pl.col("reduce_by").is_not_null() & pl.col("_base")
+    names = pl.col("measure").map_elements(  # a few measures per pack
+        lambda m: dict(zip(("th", "en"), measure_name(m), strict=True)),
+        return_dtype=pl.Struct({"th": pl.String, "en": pl.String}),
+    )
+    return (
+        frame.with_columns(
+            comparison_th=pl.col("comparison").replace_strict(COMPARISON_NAMES),
+            measure_th=names.struct.field("th"),
+            measure_en=names.struct.field("en"),
+            _order=pl.col("comparison").replace_strict(order, return_dtype=pl.Int8),
+            actual_value__hidden=pl.col("_now"),
+            base_value__hidden=pl.col("_base"),
+            absolute__hidden=base_or_now,
+            relative__hidden=base_or_now,
+            target_value__hidden=target,
+            expected_value__hidden=target | pl.col("_base"),
+            on_track__hidden=base_or_now,
+            attained__hidden=pl.col("_now") | target,
+        )
+        .sort("_order", "area_code", "measure", "by_year_be", nulls_last=True)
+        .select(
+            "comparison_th",
+            "area_code",
+            "name_th",
+            "name_en",
+            "age_band",
+            "measure",
+            "measure_th",
+            "measure_en",
+            "base_year_be",
+            *_with_hidden("base_value", "actual_value", "absolute", "relative"),
+            "by_year_be",
+            *_with_hidden("target_value", "expected_value", "on_track", "attained"),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str  # file stem of its CSV and Parquet
+    name_th: str
+    name_en: str
+    build: Callable[[Pack], pl.DataFrame]
+    tab_en: str | None = None  # the English part of the tab when the full title is too long
+
+    @property
+    def title(self) -> str:  # Excel: at most 31 characters
+        return f"{self.name_th} {self.tab_en or self.name_en}"[:31]
+
+
+SHEETS = [
+    Sheet("indicators", "ตัวชี้วัด", "Indicators", indicators_sheet),
+    Sheet("dimensions", "มิติ", "Dimensions", dimensions_sheet),
+    Sheet("mpi", "ความยากจนหลายมิติ", "MPI", mpi_sheet),
+    Sheet("income_poverty", "ความยากจนด้านรายได้", "Income poverty", income_sheet),
+    Sheet("inequality", "ความเหลื่อมล้ำ", "Inequality", inequality_sheet),
+    Sheet(
+        "progress",
+        "ความก้าวหน้าตามเป้าหมาย",
+        "Progress against targets",
+        progress_sheet,
+        tab_en="Targets",
+    ),
+    Sheet("ranking", "อันดับพื้นที่ย่อย", "Child areas", ranking_sheet),
+]
