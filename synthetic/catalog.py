@@ -7,7 +7,7 @@ yearly survey rules from them instead of repeating them.
 from __future__ import annotations
 
 from schemas import catalog
-from schemas.catalog import Field, Indicator, income_criterion
+from schemas.catalog import Field, Indicator, income_criterion, target_poor_rule, tpmap_year
 from schemas.normalise import BE_OFFSET
 
 HOUSEHOLD_SOURCE = "bmn_household"
@@ -24,6 +24,8 @@ __all__ = [
     "income_criterion",
     "indicators",
     "region_of_province",
+    "target_poor_rule",
+    "tpmap_year",
 ]
 
 

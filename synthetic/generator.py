@@ -77,7 +77,10 @@ class GenerationSummary:
     persons: dict[int, int] = field(default_factory=dict)
     # TPMAP's counting: members of households where anyone fails any of the 17 indicators.
     mpi_poor: dict[int, int] = field(default_factory=dict)
-    target_poor: dict[int, int] = field(default_factory=dict)  # MPI-poor, verified card
+    # MPI-poor counted by the target-poor rule of the year's TPMAP year (survey_rules.yaml), as
+    # marts.area_summary's target_poor_persons; verified_poor by TPMAP 2561's rule every year.
+    target_poor: dict[int, int] = field(default_factory=dict)
+    verified_poor: dict[int, int] = field(default_factory=dict)
     defects: Counter = field(default_factory=Counter)  # injected defects by kind
     # check.district_counts of the clean rows (before defects) of the first (calibrated) year.
     district_counts: dict[int, pl.DataFrame] = field(default_factory=dict)
@@ -98,10 +101,17 @@ class GenerationSummary:
         ]
         for year in self.years:
             persons = max(self.persons[year], 1)
+            rule = catalog.target_poor_rule(year)
+            # The rule changes with the TPMAP year: say which one counted, and keep the
+            # verified-card share beside it so the trend on one rule stays visible.
+            verified = f", verified {self.verified_poor[year] / persons:.2%}"
+            if rule == "card_verified":
+                verified = ""
             lines.append(
                 f"  {year}: {self.households[year]:,} households, {self.persons[year]:,} persons,"
                 f" MPI-poor {self.mpi_poor[year] / persons:.1%},"
                 f" target poor {self.target_poor[year] / persons:.2%}"
+                f" (TPMAP {catalog.tpmap_year(year)} rule {rule}{verified})"
             )
         if self.defects:
             lines.append(
@@ -177,7 +187,13 @@ def generate(
         provinces=chosen,
     )
     for year in chosen_years:
-        for counter in (summary.households, summary.persons, summary.mpi_poor, summary.target_poor):
+        for counter in (
+            summary.households,
+            summary.persons,
+            summary.mpi_poor,
+            summary.target_poor,
+            summary.verified_poor,
+        ):
             counter[year] = 0
 
     counts: dict[int, list[pl.DataFrame]] = {chosen_years[0]: []}
@@ -205,6 +221,7 @@ def generate(
             summary.persons[year] += frames.members.height
             summary.mpi_poor[year] += int(answers.mpi_poor.sum())
             summary.target_poor[year] += int(answers.target_poor.sum())
+            summary.verified_poor[year] += int(answers.verified_poor.sum())
         if progress is not None:
             first = chosen_years[0]
             progress(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthetic import dates, deprivation, health, income
+from synthetic import catalog, dates, deprivation, health, income, welfare
 from synthetic.catalog import BE_OFFSET
 from synthetic.model import ProvinceModel
 from synthetic.traits import PersonTraits
@@ -48,7 +48,8 @@ class YearAnswers:
     households: dict[str, np.ndarray]  # household file columns (present households only)
     members: dict[str, np.ndarray | Blankable]  # member file columns
     mpi_poor: np.ndarray  # per member row
-    target_poor: np.ndarray  # per member row
+    target_poor: np.ndarray  # per member row, by the target-poor rule of the year's TPMAP year
+    verified_poor: np.ndarray  # per member row, MPI-poor with a verified card (TPMAP 2561's rule)
     # indicator -> deprived, per present household (index `house` into the model's households):
     # the household indicators and, for the case records, 3.4 and 4.1 of any member
     house: np.ndarray | None = None
@@ -319,7 +320,8 @@ def answer_year(model: ProvinceModel, year: int, criterion: float) -> YearAnswer
         households=households,
         members=members,
         mpi_poor=mpi_poor,
-        target_poor=mpi_poor & (card == 2),
+        target_poor=welfare.target_poor(mpi_poor, card, catalog.target_poor_rule(year)),
+        verified_poor=welfare.target_poor(mpi_poor, card, "card_verified"),
         house=house,
         deprived={
             **{code: fails[house] for code, fails in household_fails.items()},

@@ -74,3 +74,16 @@ def assign_cards(
     registered_p = np.where(mpi_poor, registered_poor[district], registered_rest[district])
     card = np.where(uniform < verified_p, VERIFIED, np.where(uniform < registered_p, REGISTERED, 0))
     return np.where(adult, card, NOT_REGISTERED).astype(np.int8)
+
+
+# The least card status each target-poor rule of survey_rules.yaml admits, read as
+# sql/core/fact_person.sql reads it (card_any: welfare_card >= 1), so the generator's summary
+# counts the target poor the warehouse counts.
+LEAST_CARD = {"card_verified": VERIFIED, "card_any": REGISTERED, "all_mpi_poor": NOT_REGISTERED}
+
+
+def target_poor(mpi_poor: np.ndarray, card: np.ndarray, rule: str) -> np.ndarray:
+    """The MPI-poor whom ``rule`` (the survey year's, `catalog.target_poor_rule`) counts."""
+    if rule not in LEAST_CARD:
+        raise ValueError(f"unknown target-poor rule {rule!r}; survey_rules.yaml has {LEAST_CARD}")
+    return mpi_poor & (card >= LEAST_CARD[rule])

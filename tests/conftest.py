@@ -13,6 +13,7 @@ import pytest
 from pipelines.run import run_years
 from pipelines.settings import Settings, load_settings
 from synthetic import generate
+from synthetic.generator import GenerationSummary
 
 TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 
@@ -64,10 +65,16 @@ def _break_one_member(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def run(tmp_path_factory) -> Settings:
-    """The tiny generated sample (one province, two years) through the whole pipeline."""
+def tiny_generated(tmp_path_factory) -> GenerationSummary:
+    """The generator's summary of the sample `run` puts through the pipeline."""
     home = tmp_path_factory.mktemp("tiny")
-    generate("tiny", TINY_YEARS, seed=7, out=home / "landing")
+    return generate("tiny", TINY_YEARS, seed=7, out=home / "landing")
+
+
+@pytest.fixture(scope="session")
+def run(tiny_generated) -> Settings:
+    """The tiny generated sample (one province, two years) through the whole pipeline."""
+    home = tiny_generated.out.parent
     _break_one_member(home / "landing" / "bmn" / "2566")
     write_targets(home / "landing")
     return run_pipeline(home, TINY_YEARS)

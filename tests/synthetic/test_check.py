@@ -60,7 +60,7 @@ def test_check_counts_the_written_files_as_an_independent_reading_does(tiny):
     assert got.select(expected.columns).equals(expected)
     # The summary's own counts (the generator's internals) agree with the files.
     assert tiny.mpi_poor[tiny.years[0]] == expected["mpi_poor"].sum()
-    assert tiny.target_poor[tiny.years[0]] == expected["target_poor"].sum()
+    assert tiny.verified_poor[tiny.years[0]] == expected["target_poor"].sum()
 
 
 def _clustered_se(p: float, sizes: pl.Series) -> float:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 
+from schemas import catalog
 from synthetic import income
 from tests.synthetic.synthetic_checks import (
     INCOME_CRITERION,
@@ -95,7 +98,12 @@ def _poverty_by_year(sample) -> pl.DataFrame:
     )
     return (
         flags.group_by("survey_year")
-        .agg(pl.col("mpi_poor").mean(), pl.col("target_poor").mean())
+        .agg(
+            pl.col("mpi_poor").mean(),
+            pl.col("target_poor").mean(),
+            # TPMAP 2567's rule: MPI-poor registered for the card, verified or not
+            (pl.col("mpi_poor") & (pl.col("welfare_card") >= 1)).mean().alias("registered_poor"),
+        )
         .sort("survey_year")
     )
 
@@ -109,12 +117,25 @@ def test_later_years_have_fewer_mpi_poor(tiny, calibration_sample):
 
 
 def test_summary_poverty_counts_match_the_files(calibration_sample):
+    """The summary's target poor follow the rule of each year's TPMAP year, as the warehouse's
+    do: 2565 (TPMAP 2566) verified cards, 2567 (TPMAP 2568) any registration."""
     rates = _poverty_by_year(calibration_sample)
+    assert [catalog.target_poor_rule(y) for y in rates["survey_year"]] == [
+        "card_verified",
+        "card_any",
+    ]
     for row in rates.iter_rows(named=True):
         year = row["survey_year"]
         persons = calibration_sample.persons[year]
+        by_rule = {"card_verified": row["target_poor"], "card_any": row["registered_poor"]}
         assert abs(calibration_sample.mpi_poor[year] / persons - row["mpi_poor"]) < 1e-9
-        assert abs(calibration_sample.target_poor[year] / persons - row["target_poor"]) < 1e-9
+        assert abs(calibration_sample.verified_poor[year] / persons - row["target_poor"]) < 1e-9
+        target = by_rule[catalog.target_poor_rule(year)]
+        assert abs(calibration_sample.target_poor[year] / persons - target) < 1e-9
+    # The printed summary names each year's rule, so a change of rule reads as one.
+    printed = str(calibration_sample).splitlines()
+    assert printed[1].endswith("(TPMAP 2566 rule card_verified)")
+    assert re.search(r"\(TPMAP 2568 rule card_any, verified \d+\.\d\d%\)$", printed[2])
 
 
 def test_incomes_run_down_to_zero_without_an_earner():
