@@ -73,7 +73,7 @@ def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
     monkeypatch.delenv("CHIPAO_KEY", raising=False)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "2566: 2 files" in out and "inputs not compared (no pseudonymisation key" in out
+    assert "2566: 3 files" in out and "inputs not compared (no pseudonymisation key" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):
