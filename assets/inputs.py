@@ -27,7 +27,7 @@ import duckdb
 
 import schemas
 import sql
-from ingest.landing import CASE_SOURCE
+from ingest.landing import CASE_SOURCE, has_survey
 
 RULE_FILES = (
     (Path(schemas.__file__).parent / "catalog", "*.yaml"),
@@ -119,8 +119,9 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
 
 
 def years_with_files(landing: Landing) -> list[int]:
-    """Year folders holding at least one landing file: an empty folder is not a survey year."""
-    return [y for y in landing.years() if any(landing.bmn_files(y).values())]
+    """Year folders holding at least one BMN file: an empty folder is not a survey year, nor
+    one whose only files are case records (they wait for the year's households)."""
+    return [y for y in landing.years() if has_survey(landing.bmn_files(y))]
 
 
 def published_inputs(snapshot: Path) -> dict[int, Published]:

@@ -65,6 +65,12 @@ class Delivery:
     refused: list[Refused] = field(default_factory=list)
 
 
+def has_survey(files: dict[str, list[Path]]) -> bool:
+    """A survey year is one with BMN files to read: case files alone are no survey, they wait
+    for their year's households (``case_outside_layout``, listed in every year run)."""
+    return any(files.get(source) for source in FOLDERS)
+
+
 def unsupported(suffix: str) -> str:
     suffix = suffix.lower()
     what = INSTEAD.get(suffix, f"a {suffix or 'file without extension'!s} file")
@@ -173,7 +179,11 @@ def _case_strays(root: Path, years: set[int]) -> list[tuple[int | None, Refused]
         match = YEAR_IN_NAME.search(top) if len(relative) > 1 else None
         year = int(match.group(1)) if match else None
         if year is not None and top.isdigit() and year in BE_YEARS:
-            year, reason = None, f"cases/{top}/ is no survey year here: bmn/{top}/ has no files"
+            year = None
+            reason = (
+                f"cases/{top}/ waits for its survey year: bmn/{top}/ has no BMN files to read; "
+                "the case files are loaded with them"
+            )
         elif year is not None and year in CE_YEARS:
             year += 543
             reason = f"folder '{top}' is not a BE survey year: move the files to cases/{year}/"
@@ -184,6 +194,26 @@ def _case_strays(root: Path, years: set[int]) -> list[tuple[int | None, Refused]
         found.append((year, Refused(str(path.relative_to(root)), "case_outside_layout", reason,
                                     CASE_SOURCE)))  # fmt: skip
     return found
+
+
+def survey_years(root: Path) -> list[int]:
+    """The BE year folders of ``<root>/bmn`` that hold BMN files to read (``has_survey``)."""
+    return [y for y in year_folders(root) if has_survey(delivery(root, y).files)]
+
+
+def waiting_cases(root: Path) -> list[str]:
+    """One line per ``cases/<year BE>/`` folder with files but no survey year to load them
+    with, for the command line: the year is not run, its ledger lines are in every year run."""
+    cases, years = root / CASES, set(survey_years(root))
+    if not cases.is_dir():
+        return []
+    return [
+        f"{p}: case files but no BMN files for {p.name} (bmn/{p.name}/): not a survey year, "
+        "not run; they wait for its households (case_outside_layout in the ledger)"
+        for p in sorted(cases.iterdir())
+        if p.is_dir() and p.name.isdigit() and int(p.name) in BE_YEARS
+        and int(p.name) not in years and _files(p)
+    ]  # fmt: skip
 
 
 def strays(root: Path) -> list[tuple[int | None, Refused]]:
@@ -221,7 +251,7 @@ def strays(root: Path) -> list[tuple[int | None, Refused]]:
             year = None
             reason = f"'{top}' is not a survey-year folder: BMN files go in bmn/<year BE>/"
         found.append((year, Refused(name, "outside_layout", reason)))
-    return found + _case_strays(root, years)
+    return found + _case_strays(root, set(survey_years(root)))
 
 
 def ce_folders(root: Path) -> list[str]:

@@ -71,10 +71,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.inputs import years_with_files
     from assets.storage import LandingZone
-    from ingest.landing import ce_folders, not_read
+    from ingest.landing import ce_folders, not_read, waiting_cases
 
     settings = _settings()
     for line in ce_folders(settings.landing):  # a CE folder (2022/) is no survey year: say so
+        print(line, file=sys.stderr)
+    for line in waiting_cases(settings.landing):  # nor are case records without their survey
         print(line, file=sys.stderr)
     if args.years:
         years = _years(args.years)

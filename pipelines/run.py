@@ -18,6 +18,7 @@ import dagster as dg
 
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
+from ingest.landing import has_survey
 from ingest.pseudonymise import load_key
 from pipelines.definitions import ASSETS, JOBS
 from pipelines.jobs import reference_job, survey_year_job
@@ -109,7 +110,7 @@ def run_years(
     for line in recover(instance):  # before anything waits for a slot a dead run holds
         progress(line)
     landing = LandingZone(root=str(settings.landing))
-    missing = [y for y in years if not any(landing.bmn_files(y).values())]
+    missing = [y for y in years if not has_survey(landing.bmn_files(y))]
     if missing:
         folder = settings.landing / "bmn" / str(missing[0])
         raise NoLandingFiles(

@@ -80,6 +80,7 @@ def status_lines(
     then the ingest ledger (per file with ``every_file``)."""
     from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
     from assets.storage import LandingZone
+    from ingest.landing import has_survey, waiting_cases
 
     landing = LandingZone(root=str(settings.landing))
     published = published_inputs(settings.published)
@@ -97,7 +98,7 @@ def status_lines(
         if done is None:
             state = "not published yet"
         else:
-            if not any(landing.bmn_files(year).values()):
+            if not has_survey(landing.bmn_files(year)):
                 change = "its landing files are gone"
             elif rules is None:
                 change = "inputs not compared (no pseudonymisation key: CHIPAO_KEY)"
@@ -108,6 +109,7 @@ def status_lines(
             state = f"published {done.published_at:%Y-%m-%d %H:%M} ({done.files} files), {change}"
         run = runs.get(year, "no run recorded")
         lines.append(f"{year}: {state}; {run}")
+    lines += waiting_cases(settings.landing)
     if connect is not None and settings.published.exists():
         with connect() as con:
             lines += ["", "rows read = staged + quarantined (rules that held rows)"]

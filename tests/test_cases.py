@@ -3,10 +3,13 @@ poor households and makes the help work on some problems), and the fingerprint o
 
 from pathlib import Path
 
-from assets.inputs import year_inputs
+from assets.inputs import year_inputs, years_with_files
 from assets.storage import LandingZone
+from ingest.landing import refused_for, waiting_cases
 from measures.cases import OUTCOME_LEVELS
-from tests.conftest import TINY_YEARS
+from pipelines.cli import main
+from pipelines.status import status_lines
+from tests.conftest import TEST_KEY, TINY_YEARS, settings_for
 from tests.handmade import household, member, write_landing
 
 LEVELS = {"country", "region", "province", "district", "subdistrict", "village"}
@@ -70,3 +73,38 @@ def test_a_case_file_changes_its_year_and_the_next_only(tmp_path: Path):
     after = {y: year_inputs(zone, y, "rules").fingerprint for y in (2565, 2566, 2567)}
     assert [before[y] != after[y] for y in (2565, 2566, 2567)] == [True, True, False]
     assert any(f[0] == "cases/2565/50_cases.csv" for f in year_inputs(zone, 2565, "r").files)
+
+
+def test_case_files_without_their_survey_year_wait_for_it_and_are_not_run(
+    tmp_path, monkeypatch, capsys
+):
+    """cases/2566/ beside an empty bmn/2566/, and cases/2567/ with no bmn/2567/ at all: neither
+    is a survey year. They are not run (staging would find no BMN file), `chipao run --years`
+    refuses them in one line before anything runs, and the ledger of the years run lists the
+    case files as case_outside_layout: waiting for their survey year."""
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
+    monkeypatch.setenv("CHIPAO_KEY", TEST_KEY)
+    settings = settings_for(tmp_path)
+    landing = settings.landing
+    write_landing(landing, 2565, [household(1)], [member(1, 1)])
+    (landing / "bmn" / "2566" / "households").mkdir(parents=True)  # a folder, but no file
+    for year in (2566, 2567):
+        (landing / "cases" / str(year)).mkdir(parents=True)
+        (landing / "cases" / str(year) / "50_cases.csv").write_text("house_code\n", "utf-8")
+    assert years_with_files(LandingZone(root=str(landing))) == [2565]
+    listed = {r.file: r for r in refused_for(landing, 2565)}
+    for year in (2566, 2567):
+        refused = listed[f"cases/{year}/50_cases.csv"]
+        assert refused.rule == "case_outside_layout" and refused.source == "case_record"
+        assert f"waits for its survey year: bmn/{year}/ has no BMN files" in refused.reason
+    waiting = waiting_cases(landing)
+    assert [line.split(":")[0] for line in waiting] == [
+        str(landing / "cases" / "2566"), str(landing / "cases" / "2567"),
+    ]  # fmt: skip
+    assert all("not a survey year" in line for line in waiting)
+    assert set(waiting) <= set(status_lines(settings))
+    assert main(["run", "--years", "2566"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[:2] == waiting
+    assert len(err) == 3 and "no landing files for survey year 2566" in err[2]
+    assert "nothing was run" in err[2] and not settings.warehouse.exists()

@@ -57,14 +57,15 @@ def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
     monkeypatch.setenv("CHIPAO_KEY", TEST_KEY)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "2566: 2 files" in out
+    assert "2566: 3 files" in out  # households, members and the case records
     assert "citizen_id_check_digit 1" in out  # the one broken member, with its rule
     for year in (2565, 2566):
-        assert f"{year}: published " in out and "(2 files), inputs unchanged" in out
+        assert f"{year}: published " in out and "(3 files), inputs unchanged" in out
     assert "members/" not in out  # files only with --files
     assert main(["status", "--files"]) == 0
     files = capsys.readouterr().out
     assert files.count("members/") == 2 and files.count("households/") == 2
+    assert files.count("cases/") == 2
 
 
 def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
@@ -72,7 +73,7 @@ def test_status_without_the_key_still_reports(run, monkeypatch, capsys):
     monkeypatch.delenv("CHIPAO_KEY", raising=False)
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "2566: 2 files" in out and "inputs not compared (no pseudonymisation key" in out
+    assert "2566: 3 files" in out and "inputs not compared (no pseudonymisation key" in out
 
 
 def test_run_refuses_without_a_key(tmp_path, monkeypatch, capsys):

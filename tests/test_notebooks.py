@@ -106,3 +106,9 @@ def test_progress_reads_the_progress_and_panel_marts(executed):
     assert _frames(_cell(book, "indicators = ")) == [(17, 2)]  # every indicator's part of M0
     transitions = next(c for c in book.cells if c.source == "transitions")
     assert _frames(transitions) == [(6, 8)]  # 2566: five dimensions and 'all'
+    # the cases marts: the one province in the latest cases year, the outcome of 2565's help
+    assert _frames(_cell(book, "cases = db.q")) == [(1, 12)]
+    outcome = _cell(book, "outcome = db.q")
+    assert _frames(outcome) == [(6, 15)]  # 2566: five dimensions and 'all'
+    said = "".join(o.get("text", "") for o in outcome.outputs)
+    assert "2565 -> 2566: of the " in said and " points (95 % CI " in said
