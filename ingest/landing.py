@@ -78,11 +78,12 @@ def unsupported(suffix: str) -> str:
 
 
 def _link_problem(path: Path, home: Path) -> str | None:
-    """Why a file reached through a link (itself or a folder above it) is not read."""
+    """Why a file reached through a link (itself or a folder above it) is not read; ``home``
+    resolved once by the caller (a status or a run asks of every file several times)."""
     target = path.resolve()
     if not target.exists():
         return f"a link to {target.name}, which does not exist: copy the file itself here"
-    if not target.is_relative_to(home.resolve()):
+    if not target.is_relative_to(home):
         return "a link to a file outside CHIPAO_HOME: copy the file itself into landing/"
     return None
 
@@ -117,7 +118,7 @@ def year_folders(root: Path) -> list[int]:
 
 def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
     """The files of ``<root>/bmn/<year_be>/`` to read, and the refused ones of that folder."""
-    home = home if home is not None else root.parent
+    home = (home if home is not None else root.parent).resolve()
     out = Delivery()
     folder = root / "bmn" / str(year_be)
     by_folder = {sub: source for source, sub in FOLDERS.items()}
