@@ -9,7 +9,7 @@ import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.panel import previous_year
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
 from measures.cases import STATUSES, case_counts, case_outcome
 
 CASE_CHECK = "case_counts_add_up"
@@ -85,7 +85,7 @@ def case_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
     with warehouse.connect(read_only=True) as con:
         frames = case_frames(con, year_be)
-    year = [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
+    year = year_columns(year_be)
     with warehouse.connect() as con:
         written = write(con, year_be, {
             t: Rows(frames[t].with_columns(year), sql="progress/insert_named")

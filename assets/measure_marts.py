@@ -12,7 +12,7 @@ import polars as pl
 
 import sql
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
 from measures import areas
 from schemas import catalog
 from sources.reference import poverty_line_section
@@ -158,11 +158,7 @@ def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     frames["area_income_poverty"] = income.poverty
     frames["area_inequality"] = income.inequality
     frames["area_theil_decomposition"] = income.theil_decomposition
-    year = [
-        pl.lit(year_be - 543).alias("year"),
-        pl.lit(year_be).alias("year_be"),
-        pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be"),
-    ]
+    year = [*year_columns(year_be), pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be")]
     with _timed(timings, "write"), warehouse.connect() as con:
         written = write(
             con,

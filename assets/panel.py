@@ -9,7 +9,7 @@ import polars as pl
 import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
 from measures.areas import per_area
 
 MARTS = {  # mart -> (query, the keys besides the area)
@@ -74,7 +74,7 @@ def household_panel(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect(read_only=True) as con:
         previous = previous_year(con, year_be)
         frames = panel_frames(con, year_be, previous) if previous is not None else {}
-    year = [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
+    year = year_columns(year_be)
     tables = ["core.household_link", *(f"marts.{m}" for m in MARTS)]
     with warehouse.connect() as con:
         written = write(con, year_be, {

@@ -13,7 +13,7 @@ import sql
 from assets.measure_marts import INCOME, LEVELS, poverty_lines, read_persons
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
 from measures import progress, targets
 from measures.areas import bands_and_all
 from schemas import catalog
@@ -24,10 +24,6 @@ MPI_MARTS = ["area_summary", "area_mpi", "area_mpi_component", "area_income_pove
 CONVERGE = ["mpi_poor_rate", "target_poor_rate"]
 COUNTS = ["persons", "mpi_poor_persons", "card_verified_persons", "exclusion_persons",
           "inclusion_persons"]  # fmt: skip
-
-
-def _year(year_be: int) -> list[pl.Expr]:
-    return [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
 
 
 def targeting_frame(villages: pl.DataFrame) -> pl.DataFrame:
@@ -52,7 +48,7 @@ def area_targeting(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     with warehouse.connect(read_only=True) as con:
         villages = read_persons(con, "progress/targeting", year_be)
     frame = targeting_frame(villages).with_columns(
-        *_year(year_be), pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be")
+        *year_columns(year_be), pl.lit(catalog.tpmap_year(year_be)).alias("tpmap_year_be")
     )
     with warehouse.connect() as con:
         written = write(con, year_be, {"marts.area_targeting": Rows(
@@ -142,7 +138,7 @@ def area_progress(
               "marts.area_target": attained}  # fmt: skip
     with warehouse.connect() as con:
         written = write(con, year_be, {
-            name: Rows(frame.drop("parent_code", strict=False).with_columns(_year(year_be)),
+            name: Rows(frame.drop("parent_code", strict=False).with_columns(year_columns(year_be)),
                        sql="progress/insert_named") if frame.height else Rows()
             for name, frame in tables.items()
         })  # fmt: skip

@@ -168,6 +168,11 @@ def _restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
         con.close()
 
 
+def year_columns(year_be: int) -> list[pl.Expr]:
+    """The survey year as every year's table carries it: CE ``year`` and BE ``year_be``."""
+    return [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
+
+
 def write(
     con: duckdb.DuckDBPyConnection, year_be: int | None, tables: Mapping[str, Rows]
 ) -> dict[str, int]:
