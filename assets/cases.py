@@ -5,33 +5,27 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.panel import previous_year
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, query, write, year_columns
 from measures.cases import STATUSES, case_counts, case_outcome
 
 CASE_CHECK = "case_counts_add_up"
 MARTS = ("marts.area_case", "marts.area_case_outcome")
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, **params: int) -> pl.DataFrame:
-    text = sql.load(name)
-    return con.sql(text, params={k: v for k, v in params.items() if f"${k}" in text}).pl()
-
-
 def case_frames(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:
     """The cases mart of ``year_be`` and, when there is a previous year, the outcome in
     ``year_be`` of the help given in it."""
-    problems = _query(con, "cases/problems", year_be=year_be)
+    problems = query(con, "cases/problems", year_be=year_be)
     frames = {"marts.area_case": case_counts(problems, LEVELS)}
     previous = previous_year(con, year_be)
     if previous is not None:
         years = {"year_be": year_be, "previous": previous}
-        con.register("household_status", _query(con, "panel/status", **years))
+        con.register("household_status", query(con, "panel/status", **years))
         try:
-            households = _query(con, "cases/outcome", **years)
+            households = query(con, "cases/outcome", **years)
         finally:
             con.unregister("household_status")
         frames["marts.area_case_outcome"] = case_outcome(households, LEVELS).with_columns(

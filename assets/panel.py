@@ -6,10 +6,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, query, write, year_columns
 from measures.areas import per_area
 
 MARTS = {  # mart -> (query, the keys besides the area)
@@ -26,20 +25,15 @@ def previous_year(con: duckdb.DuckDBPyConnection, year_be: int) -> int | None:
     return row[0]
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, **params: int) -> pl.DataFrame:
-    text = sql.load(f"panel/{name}")
-    return con.sql(text, params={k: v for k, v in params.items() if f"${k}" in text}).pl()
-
-
 def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) -> dict:
     """The link rows and each mart's rows (without names) of ``year_be`` against ``previous``."""
     years = {"year_be": year_be, "previous": previous}
-    link = _query(con, "link", **years)
+    link = query(con, "panel/link", **years)
     con.register("household_link", link)
-    con.register("household_status", _query(con, "status", **years))
+    con.register("household_status", query(con, "panel/status", **years))
     frames = {"core.household_link": link}
-    for mart, (query, by) in MARTS.items():
-        villages = _query(con, query, **years)
+    for mart, (file, by) in MARTS.items():
+        villages = query(con, f"panel/{file}", **years)
         sums = [pl.col(c).sum() for c in villages.columns if c not in ("village_code", *by)]
         frames[f"marts.{mart}"] = per_area(villages, LEVELS, sums, by, whole=True)
     for name in ("household_link", "household_status"):

@@ -168,6 +168,12 @@ def _restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
         con.close()
 
 
+def query(con: duckdb.DuckDBPyConnection, name: str, **params: int) -> pl.DataFrame:
+    """sql/<name>.sql as a frame, given the parameters it names (a file names only some)."""
+    text = sql.load(name)
+    return con.sql(text, params={k: v for k, v in params.items() if f"${k}" in text}).pl()
+
+
 def year_columns(year_be: int) -> list[pl.Expr]:
     """The survey year as every year's table carries it: CE ``year`` and BE ``year_be``."""
     return [pl.lit(year_be - 543).alias("year"), pl.lit(year_be).alias("year_be")]
