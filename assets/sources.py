@@ -76,7 +76,7 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
         ],  # fmt: skip
         pool=WRITER_POOL,
         group_name=GROUP,
-        name="load_sources",
+        name="load_source_figures",
     )
     def _load(context: dg.AssetExecutionContext, landing: LandingZone, warehouse: Warehouse):
         loaded = [sources_run.load(s, Path(landing.root)) for s in sources]

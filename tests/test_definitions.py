@@ -1,5 +1,10 @@
 """The Dagster code location loads, and its policies hold."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 
 from assets.measure_checks import TABLES as MEASURE_MARTS
@@ -26,6 +31,34 @@ def test_definitions_load():
         "core/ingest_ledger",
         "exports/area_files",
     } <= keys
+
+
+def test_every_definition_loads_as_the_webserver_and_the_daemon_load_them():
+    """`chipao run` builds a job in process and would run with a clash the UI refuses: loading
+    the whole repository (op and graph names unique across jobs, schedules, sensors) is what the
+    webserver and the daemon do."""
+    repo = defs.get_repository_def()
+    repo.load_all_definitions()
+    assert {s.name for s in repo.schedule_defs} == {nightly_refresh.name}
+    assert {s.name for s in repo.sensor_defs} == {"landing_years"}
+
+
+def test_dg_check_defs_passes_in_a_fresh_process(tmp_path):
+    """The code location as `make dev` and the daemon start it: `dg` reads pyproject's [tool.dg]."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "CHIPAO_HOME": str(tmp_path / "home")}
+    bin_dir = Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(
+        [str(bin_dir / "dg"), "check", "defs"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All definitions loaded successfully" in done.stdout + done.stderr
 
 
 def test_the_ledger_and_the_gx_error_checks_block_and_the_flags_do_not():
