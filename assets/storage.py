@@ -9,9 +9,6 @@ import dagster as dg
 from ingest import landing
 from ingest.pseudonymise import load_key
 
-# Each BMN survey year arrives as <landing>/bmn/<year_be>/{households,members}/*.csv|xlsx|parquet
-BMN_FOLDERS = landing.FOLDERS
-
 
 class LandingZone(dg.ConfigurableResource):
     """Where files are delivered, and where their staged parts are kept (ingest/staging.py)."""
