@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,8 +19,18 @@ from synthetic.generator import GenerationSummary
 TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 
 
+def pytest_configure(config):
+    """`chipao` commands the tests call in process or in a child process stage with one process
+    too (settings_for says why), unless the caller's environment says otherwise."""
+    os.environ.setdefault("CHIPAO_WORKERS", "1")
+
+
 def settings_for(home: Path, **env: str) -> Settings:
-    return load_settings({"CHIPAO_HOME": str(home), "CHIPAO_KEY": TEST_KEY, **env})
+    """One staging process unless a test asks for more: spawning workers costs seconds per run
+    on a busy machine, and parallel staging has tests of its own (tests/test_staging_parts.py)."""
+    return load_settings(
+        {"CHIPAO_HOME": str(home), "CHIPAO_KEY": TEST_KEY, "CHIPAO_WORKERS": "1", **env}
+    )
 
 
 def run_pipeline(
