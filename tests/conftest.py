@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,16 +39,18 @@ def run_pipeline(
     years: list[int],
     force: bool = False,
     instance: dg.DagsterInstance | None = None,
+    listener: logging.Handler | None = None,
     **env: str,
 ) -> Settings:
     """Run ``years`` in process, in a fresh ephemeral Dagster instance unless one is given (the
-    run history is what tells a year whose last run did not publish)."""
+    run history is what tells a year whose last run did not publish); ``listener`` gets every
+    log record of the runs, as `chipao run`'s display does."""
     settings = settings_for(home, **env)
     if instance is not None:
-        run_years(settings, years, instance, lambda _: None, "WARNING", force=force)
+        run_years(settings, years, instance, lambda _: None, "WARNING", force, listener)
         return settings
     with dg.DagsterInstance.ephemeral() as ephemeral:
-        run_years(settings, years, ephemeral, lambda _: None, "WARNING", force=force)
+        run_years(settings, years, ephemeral, lambda _: None, "WARNING", force, listener)
     return settings
 
 
@@ -104,3 +107,11 @@ def write_targets(landing: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def publish_story(tmp_path_factory) -> dict:
+    """The publishing story of tests/stories.py, told once for the tests that read it."""
+    from tests.stories import publish_story as tell
+
+    return tell(tmp_path_factory.mktemp("publish"))
