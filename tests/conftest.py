@@ -54,6 +54,33 @@ def run_pipeline(
     return settings
 
 
+def materialize_marts(settings: Settings, years: list[int], tables: tuple[str, ...]) -> None:
+    """The reference tables, then each of ``years`` in turn, up to the ``tables`` it names
+    ("marts.area_summary"), without the Great Expectations checks, the exports, the packs or
+    publishing: for tests that compare marts, not the whole run (the session's `run` is that).
+    The warehouse, not the snapshot, then holds them."""
+    from assets.quality import gx_facts, gx_quality
+    from assets.warehouse import SURVEY_YEARS
+    from pipelines.definitions import ASSETS
+    from pipelines.resources import build_resources
+
+    resources = build_resources(settings)
+    wanted = dg.AssetSelection.assets(*(table.split(".") for table in tables))
+    # the GX checks read the marts, and are most of a run's time
+    gx = dg.AssetSelection.checks(*gx_facts.check_keys, *gx_quality.check_keys)
+    selection = (
+        wanted.upstream() - dg.AssetSelection.groups("reference")
+    ).required_multi_asset_neighbors() - gx
+    with dg.instance_for_test() as instance:
+        dg.materialize(ASSETS, selection="group:reference", resources=resources, instance=instance)
+        instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(y) for y in years])
+        for year in years:
+            dg.materialize(
+                ASSETS, selection=selection, partition_key=str(year), resources=resources,
+                instance=instance,
+            )  # fmt: skip
+
+
 @pytest.fixture
 def query() -> Callable[[Settings, str], list[tuple]]:
     def run(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

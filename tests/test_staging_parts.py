@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 
-import dagster as dg
 import duckdb
 import polars as pl
 
 import ingest.staging
 from assets.storage import LandingZone
-from assets.warehouse import SURVEY_YEARS
 from ingest.staging import HOUSEHOLD, MEMBER, stage_year
-from tests.conftest import settings_for
+from tests.conftest import materialize_marts, settings_for
 from tests.handmade import house_code, household, member, write_landing
 from tests.validation.harness import KEY, YEAR, areas, base_households, base_members
 
@@ -158,35 +156,13 @@ def test_a_file_whose_manifest_was_not_written_is_staged_again(tmp_path):
 MARTS = ("marts.area_summary", "marts.area_indicator", "marts.area_mpi")
 
 
-def _marts_alone(settings) -> None:
-    """The year's assets up to the compared marts, without their checks, exports or publishing:
-    what staging in parallel could change, and nothing that costs a run more."""
-    from assets.quality import gx_facts, gx_quality
-    from pipelines.definitions import ASSETS
-    from pipelines.resources import build_resources
-
-    resources = build_resources(settings)
-    with dg.instance_for_test() as instance:
-        dg.materialize(ASSETS, selection="group:reference", resources=resources, instance=instance)
-        instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(YEAR)])
-        marts = dg.AssetSelection.assets(*(table.split(".") for table in MARTS))
-        # the Great Expectations checks are most of a run's time and read, not write, the marts
-        gx = dg.AssetSelection.checks(*gx_facts.check_keys, *gx_quality.check_keys)
-        year = (
-            marts.upstream() - dg.AssetSelection.groups("reference")
-        ).required_multi_asset_neighbors() - gx
-        dg.materialize(
-            ASSETS, selection=year, partition_key=str(YEAR), resources=resources, instance=instance
-        )
-
-
 def test_two_provinces_staged_in_parallel_give_the_marts_of_a_serial_run(tmp_path):
     marts = {}
     for workers in (1, 2):
         home = tmp_path / f"workers{workers}"
         _two_provinces(home)
         settings = settings_for(home, CHIPAO_WORKERS=str(workers))
-        _marts_alone(settings)
+        materialize_marts(settings, [YEAR], MARTS)
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             marts[workers] = {table: con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
                               for table in MARTS}  # fmt: skip
