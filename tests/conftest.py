@@ -90,6 +90,18 @@ def query() -> Callable[[Settings, str], list[tuple]]:
     return run
 
 
+@pytest.fixture
+def live_query() -> Callable[[Settings, str], list[tuple]]:
+    """As ``query``, on the live warehouse: for homes built by materialize_marts, which publish
+    nothing (a module that reads only those overrides ``query`` with this)."""
+
+    def run(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    return run
+
+
 TINY_YEARS = [2565, 2566]
 
 

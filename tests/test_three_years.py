@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from synthetic import generate
@@ -44,14 +43,9 @@ def three(tmp_path_factory):
 
 
 @pytest.fixture
-def query():
+def query(live_query):
     """This module's marts are in the live warehouse: nothing here is published."""
-
-    def run(settings, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
-
-    return run
+    return live_query
 
 
 TABLES = ["area_progress", "area_change_factor", "area_targeting", "area_target",
