@@ -1,7 +1,7 @@
 """`chipao`: generate a sample, run the pipeline, query the warehouse.
 
 Each command reads its settings from the environment (CHIPAO_HOME, CHIPAO_YEARS, CHIPAO_KEY,
-CHIPAO_KEY_FILE); see README.md.
+CHIPAO_KEY_FILE); see docs/operators.md, "Settings".
 """
 
 from __future__ import annotations
