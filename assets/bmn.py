@@ -22,7 +22,7 @@ def _no_files_message(landing: LandingZone, year_be: int) -> str:
     folder = landing.year_folder(year_be)
     return (
         f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
-        f"{folder}/households/ and {folder}/members/ (README, 'Input layout'). "
+        f"{folder}/households/ and {folder}/members/ (docs/input.md, 'Input layout'). "
         f"`chipao generate` writes a synthetic sample there."
     )
 

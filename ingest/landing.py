@@ -1,7 +1,7 @@
 """Every file under the landing folder: what the ingest reads, and why each other file is not.
 
-The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (README, "Input layout"),
-and the case records of a year's households ``<landing>/cases/<year BE>/<file>``.
+The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (docs/input.md, "Input
+layout"), and the case records of a year's households ``<landing>/cases/<year BE>/<file>``.
 A file anywhere else under ``<landing>/bmn/`` or directly in ``<landing>/`` is not guessed into
 a year: it is listed, with the reason and what to do, in the ledger of the survey year its
 folder names (``2565 copy/`` and the CE folder ``2022/`` name 2565), or of every year run when

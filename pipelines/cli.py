@@ -1,12 +1,13 @@
 """`chipao`: generate a sample, run the pipeline, query the warehouse.
 
 Each command reads its settings from the environment (CHIPAO_HOME, CHIPAO_YEARS, CHIPAO_KEY,
-CHIPAO_KEY_FILE); see README.md.
+CHIPAO_KEY_FILE); see docs/operators.md, "Settings".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             print(
                 f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
-                "deliver files there (README, 'Input layout')",
+                "deliver files there (docs/input.md, 'Input layout')",
                 file=sys.stderr,
             )
             return 2
@@ -165,8 +166,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     con = _connect_published(settings)
     for source, rows, files in con.execute(sql.load("sources/pull_summary")).fetchall():
         print(f"{source}: {files} files, {rows:,} figures")
-    print(f"landing: {settings.landing / 'sources'}\nfigures: marts.published_figure "
-          "(`chipao sql`)")
+    print(
+        f"landing: {settings.landing / 'sources'}\nfigures: marts.published_figure (`chipao sql`)"
+    )
     return 0
 
 
@@ -216,12 +218,11 @@ def _connect_published(settings: Settings, sandbox: bool = False):
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.query import Refused, check_statements, empty_result_hint
+    from pipelines.query import Refused, empty_result_hint, run_checked
 
     con = _connect_published(_settings(), sandbox=True)
     try:
-        check_statements(con, args.query)
-        relation = con.sql(args.query)
+        relation = run_checked(con, args.query)
     except Refused as err:
         raise UserError(f"{err} (chipao sql reads the published snapshot only)") from None
     except duckdb.Error as err:
@@ -391,10 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+        return code
     except UserError as err:
         print(f"chipao {args.command}: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `chipao status --files | head`: the reader has all it wanted. Later writes (the
+        # interpreter's own flush at exit) go nowhere instead of raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def run_years(
         folder = settings.landing / "bmn" / str(missing[0])
         raise NoLandingFiles(
             f"no landing files for survey year {', '.join(map(str, missing))}: expected CSV, "
-            f"XLSX or Parquet files in {folder}/households/ and members/ (README, "
+            f"XLSX or Parquet files in {folder}/households/ and members/ (docs/input.md, "
             "'Input layout'); nothing was run"
         )
     plans = plan_years(
