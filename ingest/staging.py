@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -51,6 +52,7 @@ from schemas.rules import rule_messages
 from schemas.validate import CASE_DATES, EXTRA_CELLS, AreaRegister, check_rows
 
 HOUSEHOLD, MEMBER, CASE = "bmn_household", "bmn_member", "case_record"
+POLARS_THREADS = "POLARS_MAX_THREADS"
 FAILURE_COLUMNS = {
     "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
     "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
@@ -465,6 +467,28 @@ def _prune(year_folder: Path, current: Path, parts: list[Part]) -> None:
             path.unlink()
 
 
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Processes that each stage a file on one thread: Polars and DuckDB one thread each.
+
+    Polars sizes its thread pool once, when it is imported, and a spawned worker imports it
+    while unpickling its first task, before any initializer could run: so POLARS_MAX_THREADS
+    is in the environment the workers are started with. Without it each of two workers ran
+    Polars on every core, and they fought over the cores. Spawn, not fork: Polars and DuckDB
+    threads do not survive a fork."""
+    before = os.environ.get(POLARS_THREADS)
+    os.environ[POLARS_THREADS] = "1"
+    try:
+        # spawned on demand, a worker may start at any submit: the setting stays till the end
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            yield pool
+    finally:
+        if before is None:
+            os.environ.pop(POLARS_THREADS, None)
+        else:
+            os.environ[POLARS_THREADS] = before
+
+
 def _stage_all(
     tasks: list[tuple[str, Path, str]],
     ctx: YearContext,
@@ -486,8 +510,7 @@ def _stage_all(
     if workers <= 1 or len(tasks) <= 1:
         results = [done(stage_file(task, ctx)) for task in tasks]
     else:
-        # spawn, not fork: Polars and DuckDB threads do not survive a fork; one DuckDB thread each
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
             results = [done(future.result()) for future in futures]
     rows.finish()
@@ -495,44 +518,45 @@ def _stage_all(
 
 
 def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataFrame:
-    """The rules across rows and files, over the parts (sql/staging/cross_rules.sql)."""
+    """The rules across rows and files, over the parts (sql/staging/cross_rules.sql).
+
+    Each part is read with its file's number in delivery order as a literal column, so the
+    rules join and sort on integers; names and hashes come back once, for the held rows."""
     order = pl.DataFrame(
         {"file": [p.file for p in staged.parts], "file_no": list(range(len(staged.parts))),
          "sha256": [p.sha256 for p in staged.parts]},
-        schema={"file": pl.Utf8, "file_no": pl.Int64, "sha256": pl.Utf8},
+        schema={"file": pl.Utf8, "file_no": pl.Int32, "sha256": pl.Utf8},
     )  # fmt: skip
     con.register("order", order)
-    usable = [p for p in staged.parts if p.duplicate_of is None and p.rows_read]
+    usable = [(n, p) for n, p in enumerate(staged.parts) if p.duplicate_of is None and p.rows_read]
     views = {
-        "h_rows": ("rows", HOUSEHOLD, "file, row_index, household_key, members_declared"),
-        "m_rows": ("rows", MEMBER, "file, row_index, household_key, person_key"),
-        "h_keys": ("keys", HOUSEHOLD, "file, row_index, household_key"),
-        "m_keys": ("keys", MEMBER, "file, row_index, household_key"),
-        "c_rows": ("rows", CASE, "file, row_index, household_key, indicator_code, current"),
+        "h_rows": ("rows", HOUSEHOLD, "row_index, household_key, members_declared"),
+        "m_rows": ("rows", MEMBER, "row_index, household_key, person_key"),
+        "h_keys": ("keys", HOUSEHOLD, "row_index, household_key"),
+        "m_keys": ("keys", MEMBER, "row_index, household_key"),
+        "c_rows": ("rows", CASE, "row_index, household_key, indicator_code, current"),
     }
+    typed = {"members_declared": "INTEGER", "indicator_code": "VARCHAR", "current": "INTEGER"}
     for view, (kind, source, columns) in views.items():
-        paths = [
-            str(p.path(staged.folder, kind))
-            for p in usable
+        reads = [
+            f"SELECT {n}::INTEGER AS file_no, {columns} FROM read_parquet("
+            + "'"
+            + str(p.path(staged.folder, kind)).replace("'", "''")
+            + "')"
+            for n, p in usable
             if p.source == source and p.path(staged.folder, kind).is_file()
         ]
-        if paths:
-            listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
-            con.execute(
-                f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM read_parquet([{listed}])"
-            )
-        else:
-            typed = {"file": "VARCHAR", "members_declared": "INTEGER",
-                     "indicator_code": "VARCHAR", "current": "INTEGER"}  # fmt: skip
+        if not reads:
             nulls = ", ".join(
                 f"NULL::{typed.get(c.strip(), 'BIGINT')} AS {c.strip()}" for c in columns.split(",")
             )
-            con.execute(f"CREATE TEMP VIEW {view} AS SELECT {nulls} WHERE false")
+            reads = [f"SELECT NULL::INTEGER AS file_no, {nulls} WHERE false"]
+        con.execute(f"CREATE TEMP VIEW {view} AS " + " UNION ALL ".join(reads))
     con.execute(sql.load("staging/cross_rules"))
     con.execute(sql.load("staging/case_rules"))
     return con.sql(
-        "SELECT h.source, h.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
-        'FROM held AS h JOIN "order" AS o USING (file) ORDER BY h.step, o.file_no, h.row_index',
+        "SELECT h.source, o.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
+        'FROM held AS h JOIN "order" AS o USING (file_no) ORDER BY h.step, h.file_no, h.row_index',
     ).pl()
 
 
