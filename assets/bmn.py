@@ -10,6 +10,7 @@ import polars as pl
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from ingest.landing import ce_folder_hint
 from ingest.masking import mask_text
 from ingest.staging import CASE, HOUSEHOLD, MEMBER, quarantine_rows, stage_year
 from schemas.validate import AreaRegister
@@ -20,10 +21,12 @@ SHARE_CHECK = "quarantine_share"
 
 def _no_files_message(landing: LandingZone, year_be: int) -> str:
     folder = landing.year_folder(year_be)
+    hint = ce_folder_hint(Path(landing.root), year_be)
     return (
         f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
         f"{folder}/households/ and {folder}/members/ (README, 'Input layout'). "
-        f"`chipao generate` writes a synthetic sample there."
+        + (f"{hint[0].upper()}{hint[1:]}. " if hint else "")
+        + "`chipao generate` writes a synthetic sample there."
     )
 
 

@@ -115,6 +115,7 @@ class Part:
     header_map: dict[str, str] = field(default_factory=dict)  # header as sent -> field
     timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, write
     duplicate_of: str | None = None  # set per year: the earlier file with the same content
+    ignored_columns: list[str] = field(default_factory=list)  # header names of no field
     refused: str | None = None  # not read (ingest/landing.py): the rule that says why
 
     @property
@@ -282,6 +283,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         table.header_rows,
     )
     part.separator, part.sheet, part.header_map = table.separator, table.sheet, table.header_map
+    part.ignored_columns = list(table.ignored)
     other = _other_source(source_name, text.columns)
     if other is not None:
         part.file_error = (
@@ -308,7 +310,11 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         *(pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns),
         pl.col("row_index").cast(pl.UInt32),  # as the validators number rows
     )
+    # cells broken in reading (a stray byte, a cut quote) or too long hold their rows, which
+    # are not validated further: the rest of the file loads
     oversized = oversized_cells(text)
+    if table.damaged is not None and table.damaged.height:
+        oversized = pl.concat([table.damaged.cast(oversized.schema), oversized])
     checked = check_rows(
         text.join(oversized.select("row_index"), on="row_index", how="anti")
         if oversized.height
@@ -742,6 +748,7 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
             "header_row": p.header_row,
             "header_rows": p.header_rows,
             "header_map": json.dumps(p.header_map, ensure_ascii=False) if p.header_map else None,
+            "ignored_columns": ", ".join(p.ignored_columns) or None,
         }
         if row["rows_read"] != row["rows_staged"] + row["rows_quarantined"]:
             raise AssertionError(f"{p.file}: rows read != staged + quarantined: {row}")
@@ -749,7 +756,8 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
     schema = {"source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64,
               "rows_staged": pl.Int64, "rows_quarantined": pl.Int64, "file_error": pl.Utf8,
               "seconds": pl.Float64, "encoding": pl.Utf8, "separator": pl.Utf8, "sheet": pl.Utf8,
-              "header_row": pl.Int64, "header_rows": pl.Int64, "header_map": pl.Utf8}  # fmt: skip
+              "header_row": pl.Int64, "header_rows": pl.Int64, "header_map": pl.Utf8,
+              "ignored_columns": pl.Utf8}  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -64,6 +64,8 @@ ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS sheet VARCHAR;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_row INTEGER;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_rows INTEGER;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_map VARCHAR;
+-- Header names that name no field: those columns were not loaded (comma-separated).
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
 
 -- One row per (row, column, rule) that failed. PII values are masked.
 CREATE TABLE IF NOT EXISTS core.quarantine (

@@ -1,0 +1,222 @@
+"""Damaged deliveries (issue 23), made from the tiny generator's files: one stray byte, a last
+quoted cell cut off, an unknown column twice. The readable rows load; only the damaged rows are
+held, with their row number and reason; what a run and `chipao check` then say."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.storage import LandingZone
+from ingest.staging import HOUSEHOLD, MEMBER, StagedYear, quarantine_rows, stage_year, worker_pool
+from pipelines.cli import main
+from pipelines.run import blocked_year
+from synthetic import generate
+from tests.validation.harness import KEY, YEAR, areas
+
+H_FILE = f"bmn/{YEAR}/households/synthetic_bmn_{YEAR}_58_households.csv"
+M_FILE = f"bmn/{YEAR}/members/synthetic_bmn_{YEAR}_58_members.csv"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """One province's household and member files for YEAR, as the generator writes them."""
+    out = tmp_path_factory.mktemp("tiny-damaged") / "landing"
+    generate("tiny", [YEAR], seed=11, out=out)
+    return out
+
+
+@pytest.fixture
+def landing(tiny, tmp_path) -> Path:
+    copy = tmp_path / "landing"
+    shutil.copytree(tiny, copy)
+    return copy
+
+
+def _stage(landing: Path) -> StagedYear:
+    zone = LandingZone(root=str(landing))
+    staged = stage_year(
+        zone.bmn_files(YEAR), root=landing, year_be=YEAR, areas=areas(), key=KEY,
+        work=landing.parent / "staged", refused=zone.refused(YEAR),
+    )  # fmt: skip
+    ledger = staged.ledger
+    assert (ledger["rows_read"] == ledger["rows_staged"] + ledger["rows_quarantined"]).all()
+    return staged
+
+
+def _lines(landing: Path, name: str) -> list[bytes]:
+    return (landing / name).read_bytes().split(b"\n")
+
+
+def _members_of(landing: Path, line: bytes) -> int:
+    """The member rows of the household on ``line`` (its house code is the second cell)."""
+    house = line.split(b",")[1]
+    return sum(1 for m in _lines(landing, M_FILE)[1:] if m.split(b",")[1:2] == [house])
+
+
+@pytest.fixture(scope="module")
+def clean(tiny, tmp_path_factory) -> tuple[int, int]:
+    """Households and members of the undamaged files: every row loads."""
+    copy = tmp_path_factory.mktemp("clean") / "landing"
+    shutil.copytree(tiny, copy)
+    staged = _stage(copy)
+    assert staged.failures.is_empty()
+    return staged.rows(HOUSEHOLD).height, staged.rows(MEMBER).height
+
+
+def _held(staged: StagedYear) -> set[tuple]:
+    return set(staged.failures.select("file", "row_index", "column_name", "rule").iter_rows())
+
+
+def test_one_stray_byte_holds_its_row_not_the_file(landing, clean):
+    lines = _lines(landing, H_FILE)
+    cells = lines[99].split(b",")  # line 100 of the file, as an editor numbers it
+    cells[4] = cells[4][:2] + b"\xff" + cells[4][2:]  # income_main, a byte that is no UTF-8
+    lines[99] = b",".join(cells)
+    (landing / H_FILE).write_bytes(b"\n".join(lines))
+
+    staged = _stage(landing)
+    members = _members_of(landing, lines[99])
+    assert members >= 1
+    held = _held(staged)
+    assert (H_FILE, 100, "income_main", "not_utf8") in held
+    assert {r for r in held if r[0] == H_FILE} == {(H_FILE, 100, "income_main", "not_utf8")}
+    assert {r[3] for r in held if r[0] == M_FILE} == {"household_rejected"}
+    assert (staged.rows(HOUSEHOLD).height, staged.rows(MEMBER).height) == (
+        clean[0] - 1,
+        clean[1] - members,
+    )
+    ledger = staged.ledger.filter(pl.col("file") == H_FILE).row(0, named=True)
+    assert ledger["file_error"] is None and ledger["encoding"] == "utf-8 (1 stray byte)"
+    message = quarantine_rows(staged.failures, YEAR).filter(pl.col("rule") == "not_utf8")
+    assert "CSV UTF-8" in message["message_en"][0] and "UTF-8" in message["message_th"][0]
+
+
+def test_last_quoted_cell_cut_off_holds_the_last_row(landing, clean):
+    lines = _lines(landing, H_FILE)
+    while not lines[-1]:
+        lines.pop()
+    cells = lines[-1].split(b",")
+    lines[-1] = b",".join(cells[:5]) + b',"' + cells[5][:2]  # cut inside a quoted income
+    (landing / H_FILE).write_bytes(b"\n".join(lines))
+
+    staged = _stage(landing)
+    last = len(lines)  # the row number an editor shows for the last line
+    held = _held(staged)
+    assert {r for r in held if r[0] == H_FILE} == {
+        (H_FILE, last, "income_secondary", "broken_quote")
+    }
+    assert staged.ledger.filter(pl.col("file") == H_FILE)["file_error"][0] is None
+    assert staged.rows(HOUSEHOLD).height == clean[0] - 1
+    assert staged.rows(MEMBER).height == clean[1] - _members_of(landing, lines[-1])
+
+
+def test_unknown_column_twice_is_ignored_and_named_in_the_ledger(landing, clean):
+    lines = _lines(landing, H_FILE)
+    lines[0] += ",remark,remark,หมายเหตุ".encode()
+    lines[1:] = [line + b",a,b,c" if line else line for line in lines[1:]]
+    (landing / H_FILE).write_bytes(b"\n".join(lines))
+
+    staged = _stage(landing)
+    assert staged.failures.is_empty()
+    assert (staged.rows(HOUSEHOLD).height, staged.rows(MEMBER).height) == clean
+    ledger = staged.ledger.filter(pl.col("file") == H_FILE).row(0, named=True)
+    assert ledger["ignored_columns"] == "remark, หมายเหตุ" and ledger["file_error"] is None
+
+
+def test_a_field_named_twice_still_refuses_the_file(landing):
+    lines = _lines(landing, H_FILE)
+    lines[0] = lines[0].replace(b"home_hygienic", b"food_safe")
+    (landing / H_FILE).write_bytes(b"\n".join(lines))
+    staged = _stage(landing)
+    error = staged.ledger.filter(pl.col("file") == H_FILE)["file_error"][0]
+    assert error == "column(s) named twice in the header: food_safe"
+
+
+def test_a_year_stopped_by_a_blocking_check_names_the_file_and_the_fix(tmp_path):
+    ledger = pl.DataFrame(  # noqa: F841 (read by DuckDB by name)
+        [
+            {
+                "year_be": YEAR,
+                "source": HOUSEHOLD,
+                "file": H_FILE,
+                "sha256": "x",
+                "rows_read": 0,
+                "rows_staged": 0,
+                "rows_quarantined": 0,
+                "file_error": "neither UTF-8 nor Thai Windows-874 text: say which encoding it is",
+            },
+            {
+                "year_be": YEAR,
+                "source": MEMBER,
+                "file": M_FILE,
+                "sha256": "y",
+                "rows_read": 4000,
+                "rows_staged": 0,
+                "rows_quarantined": 4000,
+                "file_error": None,
+            },
+        ]  # fmt: skip
+    )
+    message = {
+        "unreadable": "the file could not be read (neither UTF-8 nor Thai Windows-874 text: say "
+        "which encoding it is): send it again as CSV (UTF-8) or Parquet.",
+    }
+    quarantine = [
+        {"year_be": YEAR, "file": H_FILE, "row_index": None, "rule": "unreadable",
+         "message_en": message["unreadable"]},
+    ] + [
+        {"year_be": YEAR, "file": M_FILE, "row_index": n, "rule": "member_without_household",
+         "message_en": "the household of this member is not in the household file."}
+        for n in range(2, 4002)
+    ]  # fmt: skip
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:  # the columns the query reads
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.ingest_ledger AS FROM ledger")
+        rows = pl.DataFrame(quarantine)  # noqa: F841 (read by DuckDB by name)
+        con.execute("CREATE TABLE core.quarantine AS FROM rows")
+    dagster = (
+        "gx_facts: dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check "
+        "failed with ERROR severity: core/fact_person: gx_contract"
+    )
+    line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
+    assert "\n" not in line and "dagster" not in line and "Error" not in line
+    assert line.startswith(
+        f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
+        f"failed, because {M_FILE} was 4,000 of 4,000 rows quarantined; the household of this"
+    )
+    assert "(and 1 more: `chipao status --files`)" in line
+    # a file held whole, alone: the line says what to send instead
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("DELETE FROM core.ingest_ledger WHERE file = ?", [M_FILE])
+    line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
+    assert line == (
+        f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
+        f"failed, because {H_FILE} was held whole; {message['unreadable']}"
+    )
+    # any other failure passes as it was
+    assert blocked_year("staging: boom", tmp_path / "w.duckdb", YEAR) == "staging: boom"
+
+
+def test_a_ce_year_folder_is_named_when_its_be_year_is_asked_for(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path))
+    monkeypatch.setenv("CHIPAO_KEY", "k" * 64)
+    folder = tmp_path / "landing" / "bmn" / "2024" / "households"
+    folder.mkdir(parents=True)
+    (folder / "50.csv").write_text("survey_year,house_code\n2567,50010000001\n")
+    assert main(["run", "--years", "2567"]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "Traceback" not in last
+    assert last.endswith(
+        "; bmn/2024/ was seen: 2024 looks like a CE year; survey-year folders are Buddhist "
+        "Era, so move its files to bmn/2567/"
+    )
+
+
+def test_staging_workers_run_polars_on_one_thread():
+    with worker_pool(2) as pool:
+        assert pool.submit(pl.thread_pool_size).result() == 1
