@@ -220,3 +220,76 @@ def test_a_ce_year_folder_is_named_when_its_be_year_is_asked_for(tmp_path, monke
 def test_staging_workers_run_polars_on_one_thread():
     with worker_pool(2) as pool:
         assert pool.submit(pl.thread_pool_size).result() == 1
+
+
+# --- `chipao check FILE…` (issue 20, item 2) on the same files --------------------------------
+
+
+def _check(capsys, *args: str) -> tuple[int, str]:
+    code = main(["check", *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out + out.err
+
+
+def test_check_of_sound_files_says_they_load_whole(landing, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(tmp_path / "home"))
+    before = sorted(p for p in landing.rglob("*"))
+    code, out = _check(capsys, str(landing / H_FILE), str(landing / M_FILE))
+    assert code == 0
+    rows = len(_lines(landing, H_FILE)) - 2  # header and the last newline
+    assert f"{Path(H_FILE).name}: {rows:,} rows read / อ่านได้ {rows:,} แถว; would load whole" in out
+    # no warehouse, no key, nothing written: the home folder is not even made
+    assert not (tmp_path / "home").exists() and sorted(landing.rglob("*")) == before
+
+
+def test_check_lists_the_rows_to_fix_with_excel_row_numbers(landing, tmp_path, capsys):
+    lines = _lines(landing, H_FILE)
+    cells = lines[99].split(b",")
+    cells[4] = cells[4][:2] + b"\xff" + cells[4][2:]
+    lines[99] = b",".join(cells)
+    (landing / H_FILE).write_bytes(b"\n".join(lines))
+    members = _lines(landing, M_FILE)
+    header = members[0].split(b",")
+    column = header.index(b"citizen_id")
+    cells = members[9].split(b",")
+    good = cells[column].decode()
+    cells[column] = (good[:12] + str((int(good[12]) + 1) % 10)).encode()  # a wrong check digit
+    members[9] = b",".join(cells)
+    (landing / M_FILE).write_bytes(b"\n".join(members))
+
+    out_file = tmp_path / "report.xlsx"
+    code, out = _check(capsys, str(landing / H_FILE), str(landing / M_FILE), "--out", str(out_file))
+    assert code == 1
+    assert "not_utf8: 1 row(s)" in out and "citizen_id_check_digit: 1 row(s)" in out
+    assert "แถวจะถูกกักไว้" in out  # Thai beside the English
+    fixes = pl.read_excel(out_file)
+    rows = {(Path(f).name, r, c, rule) for f, r, c, rule in fixes.select(
+        "file", "row", "column", "rule").iter_rows()}  # fmt: skip
+    assert (Path(H_FILE).name, 100, "income_main", "not_utf8") in rows
+    assert (Path(M_FILE).name, 10, "citizen_id", "citizen_id_check_digit") in rows
+    wrong_id = cells[column].decode()
+    assert wrong_id not in out and wrong_id not in fixes.write_csv()
+    assert "*" * 13 in fixes.filter(pl.col("rule") == "citizen_id_check_digit")["value"][0]
+
+
+def test_check_of_a_file_that_would_be_refused_exits_2(landing, capsys):
+    raw = (landing / H_FILE).read_bytes()
+    (landing / H_FILE).write_bytes(raw.replace(b"village_code", b"village", 1))
+    code, out = _check(capsys, str(landing / H_FILE))
+    assert code == 2
+    assert "would be held whole / ทั้งไฟล์จะถูกกักไว้" in out
+    assert "missing required column(s): village_code" in out
+    # a household file alone: the rules that need its members are said to be left out
+    assert "not checked / ไม่ได้ตรวจ: household_without_members" in out
+
+
+def test_check_refuses_what_it_cannot_check_in_one_line(tmp_path, capsys):
+    code, out = _check(capsys, str(tmp_path / "nothing.csv"))
+    assert code == 2 and out.strip() == f"chipao check: {tmp_path / 'nothing.csv'}: no such file"
+    odd = tmp_path / "data.csv"
+    odd.write_text("a,b\n1,2\n")
+    code, out = _check(capsys, str(odd))
+    assert code == 2 and "say so with --year 2567" in out
+    code, out = _check(capsys, str(odd), "--year", "2566")
+    assert code == 2 and "say so with --kind households" in out
