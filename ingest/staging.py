@@ -116,6 +116,9 @@ class Part:
     timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, write
     duplicate_of: str | None = None  # set per year: the earlier file with the same content
     ignored_columns: list[str] = field(default_factory=list)  # header names of no field
+    # provinces the file is of: its house codes' first two digits (read or not), else a
+    # province code its name holds; for the rule on a province held whole (missing_provinces)
+    provinces: list[str] = field(default_factory=list)
     refused: str | None = None  # not read (ingest/landing.py): the rule that says why
 
     @property
@@ -191,6 +194,24 @@ def fingerprint(key: bytes, areas: AreaRegister, reference_day: date) -> str:
     digest.update(" ".join(sorted(areas.ambiguous)).encode())
     digest.update(reference_day.isoformat().encode())
     return digest.hexdigest()[:16]
+
+
+def provinces_of(text: pl.DataFrame) -> list[str]:
+    """The province codes of a file's house codes, as delivered (valid or not)."""
+    if "house_code" not in text.columns:
+        return []
+    codes = whole_code(clean_text(pl.col("house_code"))).str.slice(0, 2).unique()
+    found = text.select(codes).to_series().drop_nulls()
+    return sorted(found.filter(found.str.contains(r"^\d\d$")).to_list())
+
+
+PROVINCE_IN_NAME = re.compile(r"(?<!\d)(\d{2})(?!\d)")
+
+
+def provinces_named(name: str, areas: AreaRegister) -> list[str]:
+    """Province codes a file's path names (``…_58_households.csv``): for a file not read."""
+    known = {code[:2] for code in areas.subdistricts}
+    return sorted({c for c in PROVINCE_IN_NAME.findall(name) if c in known})
 
 
 def _failure(part: Part, rule: str, value: str | None) -> pl.DataFrame:
@@ -274,6 +295,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     part.timings["read"] = time.perf_counter() - started
     if isinstance(table, UnreadableFile):
         part.file_error = str(table)
+        part.provinces = provinces_named(name, ctx.areas)
         return _save(part, ctx.folder, _failure(part, "unreadable", str(table)))
     text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
     part.rows_read = text.height
@@ -284,6 +306,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     )
     part.separator, part.sheet, part.header_map = table.separator, table.sheet, table.header_map
     part.ignored_columns = list(table.ignored)
+    part.provinces = provinces_of(text) or provinces_named(name, ctx.areas)
     other = _other_source(source_name, text.columns)
     if other is not None:
         part.file_error = (
@@ -611,9 +634,10 @@ def stage_year(
         for p in paths
     ]
     loaded_before = {name for name in index if name in parts}
-    staged = _year(
-        folder, ordered, memory_limit, loaded_before, [_refused_part(root, r) for r in refused]
-    )
+    not_read = [_refused_part(root, r) for r in refused]
+    for part in not_read:  # an .xls in households/ leaves its province without data too
+        part.provinces = provinces_named(part.file, areas)
+    staged = _year(folder, ordered, memory_limit, loaded_before, not_read)
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)
@@ -714,6 +738,38 @@ def _year(
     staged.ledger = _ledger(parts, staged.failures)
     staged.timings = timings
     return staged
+
+
+MISSING_PROVINCE = {"province_code": pl.Utf8, "file": pl.Utf8, "reason": pl.Utf8}
+
+
+def missing_provinces(staged: StagedYear) -> pl.DataFrame:
+    """Provinces of the year whose survey files were held whole: a household or member file of
+    the province staged no row, and no household file of it staged any. (province_code, file,
+    reason), the reason being the file's error or its most frequent rule."""
+    survey = {HOUSEHOLD, MEMBER}
+    staged_rows = dict(staged.ledger.select("file", "rows_staged").iter_rows())
+    live = [p for p in staged.parts if p.source in survey and p.duplicate_of is None]
+    loaded = {
+        code
+        for p in live
+        if p.source == HOUSEHOLD and staged_rows.get(p.file, 0)
+        for code in p.provinces
+    }
+    top = dict(
+        staged.failures.group_by("file", "rule").len()
+        .sort("len", "rule", descending=[True, False]).group_by("file", maintain_order=True)
+        .agg(pl.col("rule").first()).iter_rows()
+    )  # fmt: skip
+    rows = [
+        {"province_code": code, "file": p.file,
+         "reason": p.file_error or f"every row quarantined (mostly {top.get(p.file, 'no rows')})"}
+        for p in live
+        if not staged_rows.get(p.file, 0)
+        for code in p.provinces
+        if code not in loaded
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=MISSING_PROVINCE)
 
 
 def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:

@@ -293,3 +293,43 @@ def test_check_refuses_what_it_cannot_check_in_one_line(tmp_path, capsys):
     assert code == 2 and "say so with --year 2567" in out
     code, out = _check(capsys, str(odd), "--year", "2566")
     assert code == 2 and "say so with --kind households" in out
+
+
+# --- a province held whole (issue 23): which provinces, and why ------------------------------
+
+
+def test_a_province_whose_files_were_all_held_is_named_with_the_reason(tmp_path):
+    from ingest.staging import missing_provinces
+    from schemas.catalog import sources
+    from tests.handmade import house_code, household, member
+    from tests.validation.harness import stage
+    from tests.validation.test_bad_files import csv_bytes
+
+    south = {"village_code": "57010101"}
+    houses = [household(5, members_declared=1, house_code=house_code(5, "5701"), **south)]
+    members = [member(5, 7, house_code=house_code(5, "5701"))]
+    mojibake = csv_bytes(houses, sources()[HOUSEHOLD].names).replace(b"57010101", b"5701010\xe9")
+    out = stage(
+        tmp_path,
+        extra_files={
+            "households/57_households.csv": mojibake,
+            "members/57_members.csv": csv_bytes(members, sources()[MEMBER].names),
+        },
+    )
+    missing = missing_provinces(out.staged).sort("file")
+    assert missing.rows() == [
+        ("57", f"bmn/{YEAR}/households/57_households.csv",
+         "neither UTF-8 nor Thai Windows-874 text: say which encoding it is"),
+        ("57", f"bmn/{YEAR}/members/57_members.csv",
+         "every row quarantined (mostly member_without_household)"),
+    ]  # fmt: skip
+    assert out.households == 2  # province 50 loads, and is not missing
+
+
+def test_the_setting_for_a_province_held_whole_defaults_to_publish():
+    from pipelines.settings import SettingError, load_settings
+
+    assert load_settings({}).missing_province == "publish"
+    assert load_settings({"CHIPAO_MISSING_PROVINCE": "Hold"}).missing_province == "hold"
+    with pytest.raises(SettingError, match="use publish or hold"):
+        load_settings({"CHIPAO_MISSING_PROVINCE": "skip"})
