@@ -163,7 +163,7 @@ def check_files(
     with tempfile.TemporaryDirectory(prefix="chipao-check-") as work:
         staged = stage_year(
             files, root=root, year_be=year_be, areas=areas or area_register(),
-            key=os.urandom(32), work=Path(work), workers=workers, log=log,
+            key=os.urandom(32), work=Path(work), workers=workers, log=log, keys_only=True,
         )  # fmt: skip
     left_out = [
         f"{', '.join(rules)}: no {'member' if source == MEMBER else 'household'} file given"

@@ -398,9 +398,11 @@ def possible_repairs(text: str) -> frozenset[str]:
     repairs = set()
     if not text.isascii():
         repairs.add("thai")
-    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "\t", "; ", " ;")
+    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "; ", " ;")
     ends = text[:1] + text[-4:].rstrip("\r\n")[-1:]  # no copy of the whole text
-    if " " in ends or any(b in text for b in blanks):
+    # one search for a lone character is a memchr; the pairs, whose first character is often
+    # the separator, are searched only in a text that has a space at all (most files have none)
+    if " " in ends or "\t" in text or (" " in text and any(b in text for b in blanks)):
         repairs.add("edges")
     if '"' in text or ";" in text or "\t" in text or "|" in text:
         repairs.add("comma")  # a separator other than the comma leaves commas inside cells

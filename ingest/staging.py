@@ -93,6 +93,12 @@ class YearContext:
     key: bytes
     reference_day: date
     folder: Path  # <work>/<year_be>/<fingerprint>
+    # `chipao check`: the row parts keep only what the rules across files read, not the row
+    keys_only: bool = False
+
+
+# What the rules across files read of a staged row (sql/staging/cross_rules.sql, case_rules.sql).
+CROSS_FILE_COLUMNS = ("file", "row_index", "members_declared", "indicator_code", "current")
 
 
 @dataclass
@@ -366,17 +372,20 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     part.timings["validate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    params = key_params(ctx.key, "house", "person")
+    # parts cut to the keys are thrown away after `chipao check`: a fast 64-bit hash tells
+    # equal codes as well as the keyed HMAC does, and no pseudonym of them is kept
+    params = {} if ctx.keys_only else key_params(ctx.key, "house", "person")
+    pseudonym = (lambda column, _: f"hash({column}::VARCHAR)") if ctx.keys_only else key_sql
     # each distinct house code is hashed once, for the rows and the delivered keys alike
     keys = ["h.household_key"] + [
-        f"{key_sql(column, purpose)} AS {k}"
+        f"{pseudonym(column, purpose)} AS {k}"
         for k, (column, purpose) in KEYS[source_name].items()
         if k != "household_key"
     ]
     plain = [
         "r.row_index::BIGINT AS row_index" if c == "row_index" else f"r.{c}"
         for c in staged_columns(source_name)
-        if c not in KEYS[source_name]
+        if c not in KEYS[source_name] and (not ctx.keys_only or c in CROSS_FILE_COLUMNS)
     ]
     con = _file_connection(threads)
     con.register("rows", rows)
@@ -384,7 +393,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE house AS SELECT house_code, "
-            f"{key_sql('house_code', 'house')} AS household_key FROM "
+            f"{pseudonym('house_code', 'house')} AS household_key FROM "
             "(SELECT house_code FROM rows UNION SELECT house_code FROM delivered) "
             "WHERE house_code IS NOT NULL",
             {k: v for k, v in params.items() if k.startswith("house_")},
@@ -601,8 +610,12 @@ def stage_year(
     memory_limit: str = "4GB",
     log: Callable[[str], None] = lambda _: None,
     refused: Iterable[Refused] = (),
+    keys_only: bool = False,
 ) -> StagedYear:
     """Stage every household and member file of one survey year under ``work``.
+
+    ``keys_only`` (for `chipao check`, whose parts are thrown away): the row parts keep only
+    what the rules across files read, so they cannot be loaded.
 
     ``workers`` processes stage files in parallel (spawned: a script that calls this with
     workers > 1 needs the ``if __name__ == "__main__":`` guard); the rules across files run in
@@ -611,9 +624,10 @@ def stage_year(
     read; they are listed in the ledger with their reason."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
-    folder = work / str(year_be) / fingerprint(key, areas, reference_day)
+    # parts cut to the keys are never taken for whole ones: they have a folder of their own
+    folder = work / str(year_be) / (fingerprint(key, areas, reference_day) + "-keys" * keys_only)
     folder.mkdir(parents=True, exist_ok=True)
-    ctx = YearContext(year_be, areas, key, reference_day, folder)
+    ctx = YearContext(year_be, areas, key, reference_day, folder, keys_only)
     index = _files_index(folder)
 
     started = time.perf_counter()
