@@ -324,12 +324,14 @@ def read_csv_text(
     raw: bytes, expected: Iterable[str] | Mapping[str, str], encoding: str | None = None
 ) -> TextTable:
     text, used = decode(raw, encoding)
-    if not text.strip():
+    if not text or text.isspace():  # stops at the first character that is not blank
         raise UnreadableFile("the file is empty")
     head_text = text[: 1 << 16]
+    as_sent = used == "utf-8"  # the text is the file's bytes, decoded: those can be parsed
     if "\r" in head_text and "\n" not in head_text:
         text = text.replace("\r", "\n")  # classic Mac line endings: CR only
         head_text = text[: 1 << 16]
+        as_sent = False
     aliases = aliases_of(expected)
     # the header sits in the first 30 lines: split those, never the whole text
     head_lines = head_text.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
@@ -342,9 +344,13 @@ def read_csv_text(
         header_map=header.mapped, first_cell=header.first_cell, ignored=header.ignored,
     )  # fmt: skip
     offset = sum(map(len, head_lines[:body_start]))
+    if as_sent:  # the body's bytes as delivered, not the text encoded again
+        body = raw[len(BOMS[0][0]) * raw.startswith(BOMS[0][0]) + len(text[:offset].encode()) :]
+    else:
+        body = text[offset:].encode("utf-8")
     try:
         frame = pl.read_csv(
-            text[offset:].encode("utf-8"), has_header=False, separator=sep,
+            body, has_header=False, separator=sep,
             new_columns=header.names, infer_schema=False, truncate_ragged_lines=False,
         )  # fmt: skip
         if frame.width == len(header.names):
