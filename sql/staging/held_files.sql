@@ -1,4 +1,4 @@
--- The files of one survey year that lost rows or were held whole, worst first, each with the
+-- The files of one survey year that lost rows or were held whole, likeliest cause first, each with the
 -- message of its most frequent rule (which says what to send instead): for the one line a run
 -- prints when a blocking check stops the year (pipelines/run.py). Param: $year_be.
 WITH top AS (
@@ -14,5 +14,12 @@ LEFT JOIN top AS t USING (file)
 WHERE l.year_be = $year_be
     AND (l.rows_quarantined > 0 OR l.file_error IS NOT NULL)
     AND coalesce(t.rule, '') NOT IN ('superseded', 'duplicate_file')
-ORDER BY l.rows_quarantined DESC, l.file_error IS NULL, l.file
+-- a file held whole is the likelier cause; rows held because another file's were (members of
+-- a household held) are the consequence, and come last
+ORDER BY l.file_error IS NULL,
+    coalesce(t.rule, '') IN (
+        'member_without_household', 'household_rejected', 'household_without_members',
+        'case_household_unknown'
+    ),
+    l.rows_quarantined DESC, l.file
 LIMIT 3

@@ -185,18 +185,20 @@ def test_a_year_stopped_by_a_blocking_check_names_the_file_and_the_fix(tmp_path)
     )
     line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
     assert "\n" not in line and "dagster" not in line and "Error" not in line
-    assert line.startswith(
+    # the file held whole is the cause, the members held for want of their households follow
+    assert line == (
         f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
-        f"failed, because {M_FILE} was 4,000 of 4,000 rows quarantined; the household of this"
+        f"failed, because {H_FILE} was held whole; {message['unreadable']} (and 1 more: "
+        "`chipao status --files`)"
     )
-    assert "(and 1 more: `chipao status --files`)" in line
-    # a file held whole, alone: the line says what to send instead
+    # rows held by a rule of their own file: how many, and the rule's message says the fix
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        con.execute("DELETE FROM core.ingest_ledger WHERE file = ?", [M_FILE])
+        con.execute("DELETE FROM core.ingest_ledger WHERE file = ?", [H_FILE])
+        con.execute("UPDATE core.quarantine SET rule = 'type', message_en = 'x is not a number'")
     line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
     assert line == (
         f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
-        f"failed, because {H_FILE} was held whole; {message['unreadable']}"
+        f"failed, because {M_FILE} was 4,000 of 4,000 rows quarantined; x is not a number"
     )
     # any other failure passes as it was
     assert blocked_year("staging: boom", tmp_path / "w.duckdb", YEAR) == "staging: boom"
@@ -333,3 +335,26 @@ def test_the_setting_for_a_province_held_whole_defaults_to_publish():
     assert load_settings({"CHIPAO_MISSING_PROVINCE": "Hold"}).missing_province == "hold"
     with pytest.raises(SettingError, match="use publish or hold"):
         load_settings({"CHIPAO_MISSING_PROVINCE": "skip"})
+
+
+def test_a_run_that_lost_its_only_province_names_the_file_in_one_line(tmp_path):
+    """End to end: the one household file cannot be read, so the year has no person; the run
+    fails its blocking contract check and says which file to send again, not Dagster's class."""
+    from pipelines.run import RunFailed
+    from schemas.catalog import sources
+    from tests.conftest import run_pipeline
+    from tests.handmade import household, member, write_landing
+    from tests.validation.test_bad_files import csv_bytes
+
+    landing = tmp_path / "landing"
+    write_landing(landing, YEAR, [], [member(1, 1), member(2, 2)])
+    rows = [household(1, members_declared=1), household(2, members_declared=1)]
+    bad = csv_bytes(rows, sources()[HOUSEHOLD].names).replace(b"50010101", b"5001010\xe9")
+    (landing / "bmn" / str(YEAR) / "households").mkdir(parents=True)
+    (landing / "bmn" / str(YEAR) / "households" / "50_households.csv").write_bytes(bad)
+    with pytest.raises(RunFailed) as failed:
+        run_pipeline(tmp_path, [YEAR])
+    line = str(failed.value)
+    assert "\n" not in line and "dagster" not in line.lower()
+    assert f"bmn/{YEAR}/households/50_households.csv" in line
+    assert "send it again as CSV (UTF-8) or Parquet" in line
