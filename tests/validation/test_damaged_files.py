@@ -358,3 +358,15 @@ def test_a_run_that_lost_its_only_province_names_the_file_in_one_line(tmp_path):
     assert "\n" not in line and "dagster" not in line.lower()
     assert f"bmn/{YEAR}/households/50_households.csv" in line
     assert "send it again as CSV (UTF-8) or Parquet" in line
+
+
+def test_thai_utf8_with_a_stray_byte_is_utf8_and_windows_874_stays_windows_874():
+    from ingest.readers import decode
+
+    text = "ชื่อ,อายุ\nสมชาย,40\n" * 100
+    damaged = text.encode().replace("ส".encode(), b"\xff", 1)  # one Thai letter is a bad byte
+    decoded, used = decode(damaged)
+    assert used == "utf-8 (1 stray byte)" and decoded.count("\ufffd") == 1
+    assert decoded.replace("\ufffd", "ส", 1) == text  # and every other letter reads
+    # Windows-874 Thai read as UTF-8 is mostly stray bytes: it stays Windows-874
+    assert decode(text.encode("cp874")) == (text, "cp874")
