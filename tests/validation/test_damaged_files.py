@@ -370,3 +370,49 @@ def test_thai_utf8_with_a_stray_byte_is_utf8_and_windows_874_stays_windows_874()
     assert decoded.replace("\ufffd", "ส", 1) == text  # and every other letter reads
     # Windows-874 Thai read as UTF-8 is mostly stray bytes: it stays Windows-874
     assert decode(text.encode("cp874")) == (text, "cp874")
+
+
+def test_a_province_held_whole_holds_the_year_or_is_published_as_missing(tmp_path):
+    """CHIPAO_MISSING_PROVINCE: hold stops the year at staging with one line naming the
+    province, its file and why; publish (the default) publishes the other province and lists
+    the missing one in the snapshot's core.missing_province."""
+    from pipelines.run import RunFailed
+    from schemas.catalog import sources
+    from tests.conftest import run_pipeline
+    from tests.handmade import house_code, household, member, write_landing
+    from tests.validation.test_bad_files import csv_bytes
+
+    landing = tmp_path / "landing"
+    write_landing(landing, YEAR, [household(1, members_declared=1)], [member(1, 1)])
+    south = {"village_code": "57010101", "house_code": house_code(5, "5701")}
+    bad = csv_bytes([household(5, members_declared=1, **south)], sources()[HOUSEHOLD].names)
+    folder = landing / "bmn" / str(YEAR)
+    (folder / "households" / "57_households.csv").write_bytes(bad.replace(b"57010101", b"\xe9"))
+    members = [member(5, 7, house_code=south["house_code"])]
+    (folder / "members" / "57_members.csv").write_bytes(csv_bytes(members, sources()[MEMBER].names))
+
+    with pytest.raises(RunFailed) as failed:
+        run_pipeline(tmp_path, [YEAR], CHIPAO_MISSING_PROVINCE="hold")
+    line = str(failed.value)
+    assert "\n" not in line
+    assert (
+        f"survey year {YEAR} held (CHIPAO_MISSING_PROVINCE=hold): province 57: "
+        f"bmn/{YEAR}/households/57_households.csv was held whole (neither UTF-8 nor Thai "
+        "Windows-874 text: say which encoding it is)" in line
+    )
+    settings = run_pipeline(tmp_path, [YEAR])
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        missing = con.execute(
+            "SELECT province_code, file FROM core.missing_province WHERE year_be = ? ORDER BY 2",
+            [YEAR],
+        ).fetchall()
+        persons = con.execute(
+            "SELECT persons FROM marts.area_summary WHERE year_be = ? AND level = 'province' "
+            "AND area_code = '50' AND age_band = 'all'",
+            [YEAR],
+        ).fetchall()
+    assert missing == [
+        ("57", f"bmn/{YEAR}/households/57_households.csv"),
+        ("57", f"bmn/{YEAR}/members/57_members.csv"),
+    ]
+    assert persons == [(1,)]  # province 50 was published
