@@ -60,3 +60,6 @@ class ValidationPolicy(dg.ConfigurableResource):
     """How much quarantine a file may have before its check fails (share of rows)."""
 
     quarantine_share_limit: float = 0.05
+    # a province whose files were all held: "publish" the year without it (its roll-ups flagged
+    # incomplete, core.missing_province says why), or "hold" the year (docs/operators-deliveries.md)
+    missing_province: str = "publish"

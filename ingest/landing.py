@@ -268,6 +268,18 @@ def ce_folders(root: Path) -> list[str]:
     ]
 
 
+def ce_folder_hint(root: Path, year_be: int) -> str | None:
+    """When ``<root>/bmn/<year_be - 543>/`` exists, the line that says it was seen and where its
+    files belong: a year asked for as BE whose files sit under its CE number."""
+    ce = year_be - 543
+    if not (root / "bmn" / str(ce)).is_dir():
+        return None
+    return (
+        f"bmn/{ce}/ was seen: {ce} looks like a CE year; survey-year folders are Buddhist Era, "
+        f"so move its files to bmn/{year_be}/"
+    )
+
+
 def refused_for(root: Path, year_be: int, home: Path | None = None) -> list[Refused]:
     """The refused files listed in the ledger of ``year_be``: its own folder's, and the strays
     that name it or no year at all."""

@@ -276,6 +276,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Stage files as a run would, without a warehouse or key; report what would be held."""
+    from ingest.check import CheckError, check_files, readable, report_lines, write_fixes, year_of
+
+    try:
+        paths = readable(Path(f) for f in args.files)
+        year = year_of(paths, args.year)
+        if args.out and Path(args.out).suffix.lower() != ".xlsx":
+            raise CheckError(f"--out {args.out}: the report is an Excel workbook, name it .xlsx")
+        report = check_files(paths, year_be=year, kind=args.kind)
+    except CheckError as err:
+        raise UserError(str(err)) from None
+    print(f"survey year {year} / ปีสำรวจ {year}")
+    print("\n".join(report_lines(report)))
+    if args.out:
+        out = Path(args.out)
+        write_fixes(report, out)
+        rows = report.fixes.height
+        print(f"{rows:,} row(s) to fix written to {out} / บันทึกแถวที่ต้องแก้ไขที่ {out}")
+    return report.code
+
+
 def _print_status(settings: Settings, every_file: bool = False) -> None:
     from pipelines.status import status_lines
 
@@ -378,6 +400,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="xlsx,csv,parquet,html", help="comma-separated")
     p.add_argument("--out", help="folder (default: CHIPAO_HOME/exports/<year>/packs)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "check",
+        help="check BMN files before sending them: read them as a run would (same readers, "
+        "contract and rules, the rules across the files given), print what would be held; "
+        "no warehouse, no key, nothing written but the report. Exit 0: would load whole, "
+        "1: rows would be quarantined, 2: a file would be held whole",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, XLSX or Parquet files")
+    p.add_argument("--year", type=int, help="survey year BE (default: the year the paths name)")
+    p.add_argument(
+        "--kind",
+        choices=["households", "members", "cases"],
+        help="what the files are (default: the folder they sit in, else their names)",
+    )
+    p.add_argument("--out", metavar="REPORT.xlsx", help="write the rows to fix to a workbook")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(
         "status",
