@@ -708,7 +708,7 @@ def _check_year(
         results = run_checks(data, docs_dir, config, context.log.info, checks)
     context.log.info(
         f"{year_be}: {len(results)} checks; read in {read_seconds:.1f}s, checked in "
-        f"{time.perf_counter() - started - read_seconds:.1f}s; Data Docs {docs_dir}/index.html"
+        f"{time.perf_counter() - started - read_seconds:.1f}s; {docs_dir / quality_page.PAGE}"
     )
     return results
 
