@@ -154,22 +154,26 @@ MART_SPECS = [
     _spec(
         YOY_JUMPS,
         AREA_SUMMARY,
-        "Warning per area: MPI-poor rate changed by more than the bound (default 10 points) "
-        "since the previous survey year, in areas with 30+ persons in both years.",
+        "Warning per area, 30+ persons in both years: since the previous survey year the "
+        "MPI-poor rate moved more than 10 points and more than chance explains (z on "
+        "households, Bonferroni, 5 % a year), or persons changed by half again or a third "
+        "(sql/quality/yoy_jumps.sql).",
     ),
     _spec(
         ALL_PASS,
         AREA_SUMMARY,
         "Warning per area: 30+ persons and nobody MPI-poor, where the chance of that given the "
-        "parent area's rate is below 5 % over all the year's areas (implausible, not "
-        "impossible; sql/quality/all_pass_areas.sql).",
+        "parent area's rate and how the level's areas spread around their parents "
+        "(beta-binomial) is below 5 % over all the year's areas (implausible, not impossible; "
+        "sql/quality/all_pass_areas.sql).",
     ),
     _spec(
         ROLLUP,
         AREA_SUMMARY,
-        "Warning per area: fewer child areas have data than core.dim_area expects (those the "
-        "BMN surveys), so the rollup is smaller than the area; every mart row carries "
-        "child_areas, child_areas_expected and rollup_incomplete.",
+        "Warning per area: a child area (village, subdistrict, district) that had 30+ persons "
+        "in the previous survey year has no data now, so the rollup is short of it "
+        "(sql/quality/incomplete_rollups.sql). Areas short of what core.dim_area lists are in "
+        "the metadata and in every mart row (child_areas_expected, rollup_incomplete).",
     ),
     _spec(
         CONTRACT,
