@@ -35,7 +35,7 @@ ASSETS = [
     *with_standard_metadata(
         [reference.reference_tables, *YEAR_ASSETS, publish.build_publish(YEAR_ASSETS)]
     ),
-    quality.gx_facts,
+    quality.fact_checks,
     quality.gx_quality,
     measure_checks,
 ]

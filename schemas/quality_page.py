@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from schemas.expectations import _columns
+PAGE = "quality.html"  # the file name of every quality page, beside GX's index.html
 
 STYLE = """
 body { font-family: "Noto Sans Thai", "Noto Sans", "DejaVu Sans", sans-serif; margin: 2rem;
@@ -29,6 +29,15 @@ th { background: #eef2f7; } td.n { text-align: right; font-variant-numeric: tabu
 .pass { color: #1b7f3b; font-weight: 600; } .fail { color: #b42318; font-weight: 600; }
 .warn { color: #9a6700; font-weight: 600; } p.note { color: #555; font-size: .9rem; }
 """
+
+
+def expectation_columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    """The columns a GX expectation's kwargs name, as its label shows them."""
+    if "column" in kwargs:
+        return (kwargs["column"],)
+    if "column_A" in kwargs:
+        return (kwargs["column_A"], kwargs["column_B"])
+    return tuple(kwargs.get("column_list") or ())
 
 
 def _status(success: bool, severity: str) -> tuple[str, str]:
@@ -75,19 +84,15 @@ def render(
     for o in outcomes:
         severities = {f.severity for f in o.failures}
         severity = "warning" if severities == {"warning"} else "critical"
-        summary.append(
-            [o.suite, o.rows, o.evaluated, o.failed, _status(o.success, severity)]
-        )
-    parts.append(
-        _table(["suite", "rows", "expectations", "failed", "outcome"], summary, {1, 2, 3})
-    )
+        summary.append([o.suite, o.rows, o.evaluated, o.failed, _status(o.success, severity)])
+    parts.append(_table(["suite", "rows", "expectations", "failed", "outcome"], summary, {1, 2, 3}))
     for o in outcomes:
         parts.append(f"<h2>{escape(o.suite)}</h2>")
         failed = {f.expectation: f for f in o.failures}
         rows = []
         for r in o.result.results:
             config = r.expectation_config
-            columns = _columns(dict(config.kwargs))
+            columns = expectation_columns(dict(config.kwargs))
             name = f"{config.type}({', '.join(columns)})" if columns else config.type
             failure = failed.get(name)
             severity = failure.severity if failure else "critical"
@@ -98,12 +103,21 @@ def render(
         parts.append(_table(["expectation", "rows unexpected", "outcome"], rows, {1}))
         areas = flagged.get(o.suite) or []
         if areas:
-            parts.append(f"<p>Areas to look at · พื้นที่ที่ควรตรวจสอบ ({len(areas):,})</p>")
+            parts.append(
+                f"<p>Areas to look at, largest change first · พื้นที่ที่ควรตรวจสอบ ({len(areas):,})</p>"
+            )
             parts.append(
                 _table(
-                    ["level", "area code", "ชื่อ", "name", "persons"],
+                    ["level", "area code", "ชื่อ", "name", "persons", "what changed · สิ่งที่เปลี่ยน"],
                     (
-                        [a["level"], a["area_code"], a["name_th"], a["name_en"], a["persons"]]
+                        [
+                            a["level"],
+                            a["area_code"],
+                            a["name_th"],
+                            a["name_en"],
+                            a["persons"],
+                            a.get("what_changed"),
+                        ]  # fmt: skip
                         for a in areas
                     ),
                     {4},
@@ -114,6 +128,43 @@ def render(
             f'<p class="note">Great Expectations\' own Data Docs: <a href="{escape(gx_index)}">'
             f"{escape(gx_index)}</a> (styled only with a connection to the internet).</p>"
         )
+    return (
+        '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )
+
+
+def render_rules(
+    title: str,
+    table: str,
+    rows: int,
+    rules: Sequence[tuple[str, str, int, str | None]],
+    now: datetime | None = None,
+) -> str:
+    """The page of the row rules checked over every row of ``table`` (assets/quality.py): per
+    rule (name, what must hold, rows that break it, first village where one does) its outcome.
+    Village codes are public; no key and no cell value is shown."""
+    when = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    broken = sum(1 for r in rules if r[2])
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="note">Checked {when} over every row, not a sample. Counts are of rows; no '
+        "cell value is shown. ตรวจทุกแถว แสดงเฉพาะจำนวนแถว ไม่แสดงค่าข้อมูลรายบุคคล</p>",
+        _table(
+            ["table", "rows", "rules", "broken", "outcome"],
+            [[table, rows, len(rules), broken, _status(rows > 0 and not broken, "critical")]],
+            {1, 2, 3},
+        ),
+        _table(
+            ["rule", "what must hold · เงื่อนไข", "rows breaking it", "first village", "outcome"],
+            (
+                [name, holds, count, village, _status(not count, "critical")]
+                for name, holds, count, village in rules
+            ),
+            {2},
+        ),
+    ]
     return (
         '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"

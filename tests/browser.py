@@ -5,7 +5,9 @@ the disk. Tests that need it skip with a message when chromium is not installed
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -72,6 +74,52 @@ def render(page: Path, work: Path) -> Rendered:
     console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
     errors = [line for line in console if "Uncaught" in line or "Error" in line]
     return Rendered(_png_pixels(shot.read_bytes()), errors, _page_requests(net))
+
+
+def _chromium(work: Path, *args: str, budget_ms: int) -> subprocess.CompletedProcess:
+    """Headless Chromium on a live page (a web app that fetches its content after the load):
+    ``--virtual-time-budget`` lets it run its scripts and requests before the DOM or the
+    screenshot is taken."""
+    work.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [
+            need_chromium(),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            f"--user-data-dir={work / 'profile'}",
+            f"--virtual-time-budget={budget_ms}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def page_text(url: str, work: Path, budget_ms: int = 30_000, size=(1600, 900)) -> str:
+    """The text a person sees on ``url`` once its scripts have run (tags, styles and scripts
+    removed, whitespace collapsed), in a window of ``size`` (long lists draw only the rows the
+    window shows)."""
+    window = f"--window-size={size[0]},{size[1]}"
+    done = _chromium(work, window, "--dump-dom", url, budget_ms=budget_ms)
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", done.stdout, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom))).strip()
+
+
+def screenshot(url: str, shot: Path, work: Path, size=(1600, 900), budget_ms=30_000) -> Rendered:
+    """A screenshot of ``url`` at ``size`` once its scripts have run."""
+    done = _chromium(
+        work, f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}", url,
+        budget_ms=budget_ms,
+    )  # fmt: skip
+    assert shot.is_file(), done.stderr[-2000:]
+    return Rendered(_png_pixels(shot.read_bytes()), [], [])
 
 
 def _page_requests(net_log: Path) -> list[str]:

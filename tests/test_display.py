@@ -13,7 +13,7 @@ STEPS = [
     "staging_bmn",
     "core/fact_household",
     "core/fact_person",
-    "gx_facts",
+    "fact_checks",
     "measure_marts",
     "gx_quality",
     "exports/area_files",

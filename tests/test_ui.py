@@ -80,6 +80,8 @@ def test_the_nightly_marts_have_a_freshness_policy_and_the_reference_tables_none
         if node.group_name in ("marts", "exports", "publish"):  # what the nightly run keeps
             assert isinstance(policy, TimeWindowFreshnessPolicy), key
             assert policy.warn_window.to_timedelta().days == 400
+            # 25 months: the UI shows "2 years", distinct from the warning's "a year"
+            assert policy.fail_window.to_timedelta().days == 760
         else:  # reference tables, the ingest, the sources: refreshed when they change
             assert policy is None, key
     assert isinstance(specs[dg.AssetKey(["marts", "area_mpi"])].freshness_policy,
