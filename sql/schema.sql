@@ -681,6 +681,15 @@ CREATE TABLE IF NOT EXISTS marts.area_progress (
     rank_change_in_country INTEGER
 );
 
+-- Which target-poor rule a value is counted on (measures.progress.rule_series): official rows
+-- follow each year's rule; target_poor_*_<rule> rows hold one rule in both years. series_break
+-- says, on an official row, that the rule changed between the two years and what to read.
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS target_rule VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS base_target_rule VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series_break VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series_break_th VARCHAR;
+
 -- Why a measure changed: contributions that add up to its absolute change per split.
 CREATE TABLE IF NOT EXISTS marts.area_change_factor (
     year INTEGER NOT NULL,
@@ -722,6 +731,9 @@ CREATE TABLE IF NOT EXISTS marts.area_target (
     on_track BOOLEAN NOT NULL,       -- actual <= expected
     attained BOOLEAN NOT NULL        -- actual <= target
 );
+-- Set when the target-poor rule changed since the baseline year: base_value is then the
+-- baseline year's data counted on this year's rule (like with like), not the published figure.
+ALTER TABLE marts.area_target ADD COLUMN IF NOT EXISTS series_break VARCHAR;
 
 -- Household panel (assets/panel.py, sql/panel/): each household of a year linked to one of
 -- the previous survey year, by house key, else by shared members; 'unlinked' when neither.
