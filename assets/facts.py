@@ -39,8 +39,8 @@ def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
     pool=WRITER_POOL,
     group_name="core",
     description="One row per person and year: age band, 17 indicator statuses (1/0/NULL), "
-    "MPI-poor (union rule) and target poor; and core.village_count, every additive count per "
-    "village and age band.",
+    "MPI-poor (union rule) and target poor; core.village_count, every additive count per "
+    "village and age band; core.person_income, the incomes the measures read.",
 )
 def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
@@ -53,6 +53,8 @@ def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 "core.fact_person": Rows(sql="core/fact_person", params={"target_rule": rule}),
                 # every additive count the marts of persons roll up, from one scan of the facts
                 "core.village_count": Rows(sql="core/village_count"),
+                # the incomes the measure marts and progress read, merged once
+                "core.person_income": Rows(sql="core/person_income"),
             },
         )["core.fact_person"]
         staged = count_year(con, "staging.member", year_be)

@@ -297,6 +297,22 @@ LEFT JOIN own_households AS o USING (village_code, age_band);
 
 CREATE TABLE IF NOT EXISTS core.village_count AS FROM village_counts(NULL) LIMIT 0;
 
+-- The person records of a year for the income measures, identical records counted once:
+-- `persons` people share the village, age band and income per head of a row (household members
+-- mostly). Merged once per year (sql/core/person_income.sql, written with the person facts) and
+-- read by the measure marts and by progress, for this year and as a base year, without grouping
+-- and sorting the persons again. Rows are inserted village by village, band by band (youngest
+-- first), in increasing income, and read back in that order (DuckDB keeps insertion order,
+-- preserve_insertion_order): the order the measures sum in, so the same persons give the same
+-- bits.
+CREATE TABLE IF NOT EXISTS core.person_income (
+    year_be INTEGER NOT NULL,
+    village_code UINTEGER NOT NULL,  -- the village code as an integer (sql/measures/)
+    age_band VARCHAR NOT NULL,
+    income_per_capita DOUBLE NOT NULL,
+    persons UINTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS marts.area_summary (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
