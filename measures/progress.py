@@ -158,6 +158,8 @@ def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
     gives the change on one rule. Measures that do not depend on the rule keep NULLs."""
     if not rows.height:
         return rows
+    # worked out per (measure, year, base year), a few dozen rows, then joined onto the rows
+    keys = rows.select("measure", "year_be", "base_year_be").unique()
     years = pl.DataFrame(
         {"year": list(rules), "rule": list(rules.values())},
         schema={"year": rows.schema["year_be"], "rule": pl.String},
@@ -166,8 +168,8 @@ def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
     suffix = pl.col("measure").str.extract(r"^target_poor_(?:persons|rate)_(.+)$", 1)
     official = pl.col("measure").is_in(list(TARGET_POOR))
     per_rule = base_measure.is_not_null() & suffix.is_in(list(TARGET_RULES))
-    out = (
-        rows.join(years.rename({"year": "year_be", "rule": "_rule1"}), on="year_be", how="left")
+    keys = (
+        keys.join(years.rename({"year": "year_be", "rule": "_rule1"}), on="year_be", how="left")
         .join(
             years.rename({"year": "base_year_be", "rule": "_rule0"}), on="base_year_be", how="left"
         )  # fmt: skip
@@ -209,10 +211,12 @@ def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
         pl.lit(") การเปลี่ยนแปลงนี้ปนกันสองเกณฑ์ ดูการเปลี่ยนแปลงบนเกณฑ์เดียวกันที่ "), later,
         pl.lit(" (ทั้งสองปีตามเกณฑ์ใหม่) หรือ "), earlier, pl.lit(" (เกณฑ์เดิม)"),
     )  # fmt: skip
-    return out.with_columns(
+    keys = keys.with_columns(
         pl.when(broken).then(english).alias("series_break"),
         pl.when(broken).then(thai).alias("series_break_th"),
     ).drop("_rule0", "_rule1")
+    return rows.join(keys, on=["measure", "year_be", "base_year_be"], how="left",
+                     maintain_order="left")  # fmt: skip
 
 
 def progress(
