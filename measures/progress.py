@@ -38,8 +38,9 @@ COMPARISONS = ("previous", "baseline")
 # changed between years; sql/progress/values.sql also gives each as ``<measure>_<rule>``, the
 # same count on one rule in every year.
 TARGET_POOR = ("target_poor_persons", "target_poor_rate")
-# the rules those per-rule measures are counted on (sql/core/fact_person.sql applies them)
-TARGET_RULES = ("card_verified", "card_any", "all_mpi_poor")
+# the rules those per-rule measures are counted on (sql/core/fact_person.sql applies them);
+# the third rule, all_mpi_poor, is the series of mpi_poor_persons and mpi_poor_rate
+TARGET_RULES = ("card_verified", "card_any")
 SERIES = ("official", "later_rule", "earlier_rule", "other_rule")
 
 
@@ -154,8 +155,9 @@ def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
     published it), ``later_rule`` (both years on the rule of ``year_be``: the earlier year's
     data counted on the later rule), ``earlier_rule`` (both on the base year's rule) or
     ``other_rule``; and ``series_break`` / ``series_break_th`` on an official row whose two
-    years have different rules: why its change is not a change of poverty, and which measure
-    gives the change on one rule. Measures that do not depend on the rule keep NULLs."""
+    years have different rules: which rule changed to which, so that its change is not read as
+    a change of poverty (``<measure>_<rule>`` gives the change on one rule). Measures that do
+    not depend on the rule keep NULLs."""
     if not rows.height:
         return rows
     # worked out per (measure, year, base year), a few dozen rows, then joined onto the rows
@@ -197,19 +199,15 @@ def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
     )
     broken = official & (pl.col("_rule0") != pl.col("_rule1"))
     y0, y1 = pl.col("base_year_be").cast(pl.String), pl.col("year_be").cast(pl.String)
-    later = pl.col("measure") + "_" + pl.col("_rule1")
-    earlier = pl.col("measure") + "_" + pl.col("_rule0")
+    # short, as every official row of an area across the change carries it: the measures to
+    # read instead are target_poor_*_<rule> (docs/marts.md)
     english = pl.concat_str(
-        pl.lit("target-poor rule changed from "), pl.col("_rule0"), pl.lit(" (BMN "), y0,
-        pl.lit(") to "), pl.col("_rule1"), pl.lit(" (BMN "), y1,
-        pl.lit("): this change mixes two rules; on one rule read "), later,
-        pl.lit(" (both years on the later rule) or "), earlier, pl.lit(" (the earlier rule)"),
+        pl.lit("target-poor rule changed: "), pl.col("_rule0"), pl.lit(" (BMN "), y0,
+        pl.lit(") -> "), pl.col("_rule1"), pl.lit(" (BMN "), y1, pl.lit(")"),
     )  # fmt: skip
     thai = pl.concat_str(
-        pl.lit("เกณฑ์คนจนเป้าหมายเปลี่ยนจาก "), pl.col("_rule0"), pl.lit(" (จปฐ. "), y0,
-        pl.lit(") เป็น "), pl.col("_rule1"), pl.lit(" (จปฐ. "), y1,
-        pl.lit(") การเปลี่ยนแปลงนี้ปนกันสองเกณฑ์ ดูการเปลี่ยนแปลงบนเกณฑ์เดียวกันที่ "), later,
-        pl.lit(" (ทั้งสองปีตามเกณฑ์ใหม่) หรือ "), earlier, pl.lit(" (เกณฑ์เดิม)"),
+        pl.lit("เกณฑ์คนจนเป้าหมายเปลี่ยน: "), pl.col("_rule0"), pl.lit(" (จปฐ. "), y0,
+        pl.lit(") -> "), pl.col("_rule1"), pl.lit(" (จปฐ. "), y1, pl.lit(")"),
     )  # fmt: skip
     keys = keys.with_columns(
         pl.when(broken).then(english).alias("series_break"),

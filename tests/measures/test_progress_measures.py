@@ -276,9 +276,10 @@ def test_target_poor_change_on_one_rule_across_a_rule_change():
     assert (official["base_value"], official["value"]) == (100, 130)
     assert official["absolute"] == 30 and official["series"] == "official"
     assert (official["base_target_rule"], official["target_rule"]) == ("card_verified", "card_any")
-    assert "card_verified (BMN 2565) to card_any (BMN 2566)" in official["series_break"]
-    assert "target_poor_persons_card_any" in official["series_break"]
-    assert "target_poor_persons_card_any" in official["series_break_th"]
+    assert official["series_break"] == (
+        "target-poor rule changed: card_verified (BMN 2565) -> card_any (BMN 2566)"
+    )
+    assert "card_verified (จปฐ. 2565) -> card_any (จปฐ. 2566)" in official["series_break_th"]
 
     later = row(out, "TH", "previous", "target_poor_persons_card_any")
     assert (later["base_value"], later["value"], later["absolute"]) == (150, 130, -20)
