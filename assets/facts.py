@@ -9,11 +9,12 @@ from schemas import catalog
 
 @dg.asset(
     key=["core", "fact_household"],
-    deps=[["staging", "household"], ["staging", "member"]],
+    deps=[["staging", "household"], ["staging", "member"], ["core", "dim_area"]],
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="core",
-    description="One row per household and year: members, income, 7 household indicators.",
+    description="One row per household and year: members, income, 7 household indicators; "
+    "and core.village_area, the year's villages with the areas above them.",
 )
 def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
@@ -23,7 +24,9 @@ def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
         {
             "core.fact_household": Rows(
                 sql="core/fact_household", params={"income_criterion": criterion}
-            )
+            ),
+            # the year's hierarchy, stored once for every mart to roll up against
+            "core.village_area": Rows(sql="core/village_area"),
         },
     )["core.fact_household"]
     return dg.MaterializeResult(metadata={ROW_COUNT: rows, "income_criterion": criterion})
@@ -36,7 +39,8 @@ def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
     pool=WRITER_POOL,
     group_name="core",
     description="One row per person and year: age band, 17 indicator statuses (1/0/NULL), "
-    "MPI-poor (union rule) and target poor.",
+    "MPI-poor (union rule) and target poor; core.village_count, every additive count per "
+    "village and age band; core.person_income, the incomes the measures read.",
 )
 def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
@@ -45,7 +49,13 @@ def fact_person(context: dg.AssetExecutionContext, warehouse: Warehouse):
         rows = write(
             con,
             year_be,
-            {"core.fact_person": Rows(sql="core/fact_person", params={"target_rule": rule})},
+            {
+                "core.fact_person": Rows(sql="core/fact_person", params={"target_rule": rule}),
+                # every additive count the marts of persons roll up, from one scan of the facts
+                "core.village_count": Rows(sql="core/village_count"),
+                # the incomes the measure marts and progress read, merged once
+                "core.person_income": Rows(sql="core/person_income"),
+            },
         )["core.fact_person"]
         staged = count_year(con, "staging.member", year_be)
     if rows != staged:

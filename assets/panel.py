@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, query, write, year_columns
@@ -26,18 +27,19 @@ def previous_year(con: duckdb.DuckDBPyConnection, year_be: int) -> int | None:
 
 
 def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) -> dict:
-    """The link rows and each mart's rows (without names) of ``year_be`` against ``previous``."""
+    """Each mart's rows (without names) of ``year_be`` against ``previous``. The link rows stay
+    in DuckDB, as the temporary table ``household_link`` of ``con`` (with ``household_status``),
+    for the caller to write through the one write path: they never go through Polars."""
     years = {"year_be": year_be, "previous": previous}
-    link = query(con, "panel/link", **years)
-    con.register("household_link", link)
-    con.register("household_status", query(con, "panel/status", **years))
-    frames = {"core.household_link": link}
+    for name in ("link", "status"):
+        text = sql.load(f"panel/{name}")
+        params = {k: v for k, v in years.items() if f"${k}" in text}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE household_{name} AS {text}", params)
+    frames = {}
     for mart, (file, by) in MARTS.items():
         villages = query(con, f"panel/{file}", **years)
         sums = [pl.col(c).sum() for c in villages.columns if c not in ("village_code", *by)]
         frames[f"marts.{mart}"] = per_area(villages, LEVELS, sums, by, whole=True)
-    for name in ("household_link", "household_status"):
-        con.unregister(name)
     persistent = frames["marts.area_persistent_deprivation"]
     frames["marts.area_persistent_deprivation"] = persistent.with_columns(
         (pl.col("households_deprived_both_years") / pl.col("households_deprived_before"))
@@ -65,18 +67,19 @@ def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) ->
 )
 def household_panel(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)
-    with warehouse.connect(read_only=True) as con:
-        previous = previous_year(con, year_be)
-        frames = panel_frames(con, year_be, previous) if previous is not None else {}
     year = year_columns(year_be)
     tables = ["core.household_link", *(f"marts.{m}" for m in MARTS)]
+    # one writing connection: the links are built into a temporary table and written from it
     with warehouse.connect() as con:
-        written = write(con, year_be, {
-            t: Rows(frames[t].with_columns(year),
-                    sql=None if t.startswith("core.") else "progress/insert_named")
+        previous = previous_year(con, year_be)
+        frames = panel_frames(con, year_be, previous) if previous is not None else {}
+        rows = {
+            t: Rows(frames[t].with_columns(year), sql="progress/insert_named")
             if t in frames else Rows()
-            for t in tables
-        })  # fmt: skip
+            for t in tables[1:]
+        }  # fmt: skip
+        link = Rows(sql="panel/insert_link") if previous is not None else Rows()
+        written = write(con, year_be, {"core.household_link": link, **rows})
     for table in tables:
         yield dg.MaterializeResult(
             asset_key=table.split("."),

@@ -119,8 +119,9 @@ def area_progress(
         centres = load_centres(landing, values)
         areas = values.filter(pl.col("year_be") == year_be).select(
             "level", "area_code", "parent_code").unique()  # fmt: skip
+        rules = {y: catalog.target_poor_rule(y) for y in values["year_be"].unique().to_list()}
         rows = progress.progress(
-            values, year_be, levels, CONVERGE, targets.baselines(areas, centres, levels)
+            values, year_be, levels, CONVERGE, targets.baselines(areas, centres, levels), rules
         )
         factors = pl.DataFrame()
         if rows.height:

@@ -47,6 +47,27 @@ class Rows:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
+# Objects of sql/schema.sql whose kind changed (issue 17), with the kind a warehouse made before
+# holds: DuckDB refuses DROP VIEW IF EXISTS on a table (and the reverse), so the DDL cannot say
+# it. Their rows come back when the years are recomputed, which a changed SQL file makes the
+# next run do (assets/inputs.py).
+REPLACED = {"core.village_area": "VIEW", "marts.area_indicator": "TABLE"}
+
+
+def _drop_replaced(con: duckdb.DuckDBPyConnection) -> None:
+    for name, kind in REPLACED.items():
+        schema, table = name.split(".")
+        catalog = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
+        column = "view_name" if kind == "VIEW" else "table_name"
+        (found,) = con.execute(
+            f"SELECT count(*) FROM {catalog} WHERE schema_name = ? AND {column} = ? "
+            "AND database_name = current_database()",
+            [schema, table],
+        ).fetchall()
+        if found[0]:
+            con.execute(f"DROP {kind} {name}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create or update the tables, once per change of sql/schema.sql rather than per connection."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
@@ -56,6 +77,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("BEGIN TRANSACTION")
     try:
+        _drop_replaced(con)
         con.execute(sql.load("schema"))
         con.execute("DELETE FROM core.schema_version")
         con.execute("INSERT INTO core.schema_version VALUES (?)", [SCHEMA_HASH])

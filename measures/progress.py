@@ -34,6 +34,14 @@ from measures.change import change
 
 KEY = ["level", "area_code", "age_band", "measure"]
 COMPARISONS = ("previous", "baseline")
+# Measures counted on the year's target-poor rule (schemas/catalog/survey_rules.yaml), which
+# changed between years; sql/progress/values.sql also gives each as ``<measure>_<rule>``, the
+# same count on one rule in every year.
+TARGET_POOR = ("target_poor_persons", "target_poor_rate")
+# the rules those per-rule measures are counted on (sql/core/fact_person.sql applies them);
+# the third rule, all_mpi_poor, is the series of mpi_poor_persons and mpi_poor_rate
+TARGET_RULES = ("card_verified", "card_any")
+SERIES = ("official", "later_rule", "earlier_rule", "other_rule")
 
 
 def _finite(expr: pl.Expr) -> pl.Expr:
@@ -137,17 +145,91 @@ def _compared(
     )
 
 
+def rule_series(rows: pl.DataFrame, rules: Mapping[int, str]) -> pl.DataFrame:
+    """Say on which target-poor rule each compared value is counted, and where the official
+    series mixes two rules.
+
+    ``rows`` are compared rows (year_be, base_year_be, measure, ...); ``rules`` maps each survey
+    year to its target-poor rule. Adds ``target_rule`` and ``base_target_rule`` (the rules of
+    value and base_value), ``series``: ``official`` (each year on its own rule, as TPMAP
+    published it), ``later_rule`` (both years on the rule of ``year_be``: the earlier year's
+    data counted on the later rule), ``earlier_rule`` (both on the base year's rule) or
+    ``other_rule``; and ``series_break`` / ``series_break_th`` on an official row whose two
+    years have different rules: which rule changed to which, so that its change is not read as
+    a change of poverty (``<measure>_<rule>`` gives the change on one rule). Measures that do
+    not depend on the rule keep NULLs."""
+    if not rows.height:
+        return rows
+    # worked out per (measure, year, base year), a few dozen rows, then joined onto the rows
+    keys = rows.select("measure", "year_be", "base_year_be").unique()
+    years = pl.DataFrame(
+        {"year": list(rules), "rule": list(rules.values())},
+        schema={"year": rows.schema["year_be"], "rule": pl.String},
+    )
+    base_measure = pl.col("measure").str.extract(r"^(target_poor_(?:persons|rate))_", 1)
+    suffix = pl.col("measure").str.extract(r"^target_poor_(?:persons|rate)_(.+)$", 1)
+    official = pl.col("measure").is_in(list(TARGET_POOR))
+    per_rule = base_measure.is_not_null() & suffix.is_in(list(TARGET_RULES))
+    keys = (
+        keys.join(years.rename({"year": "year_be", "rule": "_rule1"}), on="year_be", how="left")
+        .join(
+            years.rename({"year": "base_year_be", "rule": "_rule0"}), on="base_year_be", how="left"
+        )  # fmt: skip
+        .with_columns(
+            pl.when(official)
+            .then(pl.col("_rule1"))
+            .when(per_rule)
+            .then(suffix)
+            .alias("target_rule"),
+            pl.when(official)
+            .then(pl.col("_rule0"))
+            .when(per_rule)
+            .then(suffix)
+            .alias("base_target_rule"),
+            pl.when(official)
+            .then(pl.lit("official"))
+            .when(per_rule & (suffix == pl.col("_rule1")))
+            .then(pl.lit("later_rule"))
+            .when(per_rule & (suffix == pl.col("_rule0")))
+            .then(pl.lit("earlier_rule"))
+            .when(per_rule)
+            .then(pl.lit("other_rule"))
+            .alias("series"),
+        )  # fmt: skip
+    )
+    broken = official & (pl.col("_rule0") != pl.col("_rule1"))
+    y0, y1 = pl.col("base_year_be").cast(pl.String), pl.col("year_be").cast(pl.String)
+    # short, as every official row of an area across the change carries it: the measures to
+    # read instead are target_poor_*_<rule> (docs/marts.md)
+    english = pl.concat_str(
+        pl.lit("target-poor rule changed: "), pl.col("_rule0"), pl.lit(" (BMN "), y0,
+        pl.lit(") -> "), pl.col("_rule1"), pl.lit(" (BMN "), y1, pl.lit(")"),
+    )  # fmt: skip
+    thai = pl.concat_str(
+        pl.lit("เกณฑ์คนจนเป้าหมายเปลี่ยน: "), pl.col("_rule0"), pl.lit(" (จปฐ. "), y0,
+        pl.lit(") -> "), pl.col("_rule1"), pl.lit(" (จปฐ. "), y1, pl.lit(")"),
+    )  # fmt: skip
+    keys = keys.with_columns(
+        pl.when(broken).then(english).alias("series_break"),
+        pl.when(broken).then(thai).alias("series_break_th"),
+    ).drop("_rule0", "_rule1")
+    return rows.join(keys, on=["measure", "year_be", "base_year_be"], how="left",
+                     maintain_order="left")  # fmt: skip
+
+
 def progress(
     values: pl.DataFrame,
     year_be: int,
     levels: Sequence[str],
     converge: Sequence[str],
     baselines: pl.DataFrame | None = None,
+    rules: Mapping[int, str] | None = None,
 ) -> pl.DataFrame:
     """One row per (level, area, age band, measure, comparison) of ``year_be``: the value, the
     base year's value, their change, ranks and rank changes. ``comparison`` is ``previous``
     (the latest year before) or ``baseline`` (per area, see ``base_years``); a year without an
-    earlier one, or an area or measure missing in the base year, has no row."""
+    earlier one, or an area or measure missing in the base year, has no row. With ``rules``
+    (survey year -> target-poor rule), the target-poor rows say their rule (``rule_series``)."""
     values = values.filter(pl.col("year_be") <= year_be)
     values = pl.concat([values, convergence(values, converge, levels)], how="vertical_relaxed")
     ranked = ranks(values)
@@ -164,7 +246,8 @@ def progress(
         parts.append(_compared(current, ranked, baseline, "baseline"))
     if not parts:
         return pl.DataFrame()
-    return pl.concat(parts).sort("comparison", "level", "area_code", "age_band", "measure")
+    rows = pl.concat(parts).sort("comparison", "level", "area_code", "age_band", "measure")
+    return rule_series(rows, rules) if rules is not None else rows
 
 
 def m0_split(mpi: pl.DataFrame, bases: pl.DataFrame) -> pl.DataFrame:
@@ -289,4 +372,5 @@ __all__ = [
     "m0_split",
     "progress",
     "ranks",
+    "rule_series",
 ]

@@ -234,9 +234,29 @@ def attainment(progress: pl.DataFrame, centres: Sequence[Centre], year_be: int) 
     ``measures.progress.progress``): target and expected values, actual, on track, attained.
     A target whose area or measure has no baseline row this year is left out."""
     targets = targets_frame(centres)
-    base = progress.filter(pl.col("comparison") == "baseline").select(
-        "level", "area_code", "age_band", "measure", "base_year_be", "base_value", "value"
-    )
+    base = progress.filter(pl.col("comparison") == "baseline")
+    if "series_break" not in base.columns:
+        base = base.with_columns(pl.lit(None, pl.String).alias("series_break"))
+    else:
+        # like with like: where the target-poor rule changed since the baseline, the target
+        # starts from the baseline year's data counted on this year's rule, not from the
+        # figure published under the old rule (measures.progress.rule_series)
+        keys = ["level", "area_code", "age_band", "measure"]
+        same = base.filter(pl.col("series") == "later_rule").select(
+            "level", "area_code", "age_band",
+            pl.col("measure").str.extract(r"^(target_poor_(?:persons|rate))_", 1),
+            pl.col("base_value").alias("same_rule_base"),
+        )  # fmt: skip
+        base = base.join(same, on=keys, how="left").with_columns(
+            pl.when(pl.col("series_break").is_not_null() & pl.col("same_rule_base").is_not_null())
+            .then(pl.col("same_rule_base"))
+            .otherwise(pl.col("base_value"))
+            .alias("base_value")
+        )  # fmt: skip
+    base = base.select(
+        "level", "area_code", "age_band", "measure", "base_year_be", "base_value", "value",
+        "series_break",
+    )  # fmt: skip
     j = targets.rename({"value": "value_t"}).join(
         base.rename({"value": "actual_value"}), on=["level", "area_code", "age_band", "measure"]
     )
@@ -254,6 +274,7 @@ def attainment(progress: pl.DataFrame, centres: Sequence[Centre], year_be: int) 
             (pl.col("actual_value") - pl.col("target_value")).alias("gap_to_target"),
             (pl.col("actual_value") <= pl.col("expected_value") + tol).alias("on_track"),
             (pl.col("actual_value") <= pl.col("target_value") + tol).alias("attained"),
+            "series_break",
         )
     )  # fmt: skip
 

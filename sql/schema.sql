@@ -231,6 +231,100 @@ ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS first_in_band BOOLEAN;
 ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS deprivations_own TINYINT;
 ALTER TABLE core.fact_person ADD COLUMN IF NOT EXISTS mpi_poor_own BOOLEAN;
 
+-- Every additive count of the person facts per village and age band ('all' included), from one
+-- scan of core.fact_person: the marts of persons (area_summary, area_indicator, area_targeting)
+-- roll it up against core.village_area instead of each scanning the persons again. Households
+-- are counted on one member each (first_in_band; for 'all', first_in_household); own_households_*
+-- (households with a member deprived themselves) come from a second scan, of the persons
+-- deprived themselves only. Counts are count(CASE ... END), BIGINT and 0 where none: DuckDB
+-- 2.0's count_if is a HUGEINT sum, NULL over a group of NULL statuses. The table takes its
+-- columns from the macro; a column added to the macro needs an ALTER here for old warehouses.
+CREATE OR REPLACE MACRO village_counts(of_year_be) AS TABLE
+WITH band AS (
+    SELECT
+        village_code, age_band,
+        count(CASE WHEN first_in_band THEN 1 END) AS households,
+        count(CASE WHEN first_in_household THEN 1 END) AS first_households,
+        count(*) AS persons,
+        count(CASE WHEN mpi_poor THEN 1 END) AS mpi_poor_persons,
+        count(CASE WHEN mpi_poor_own THEN 1 END) AS mpi_poor_persons_own,
+        count(CASE WHEN target_poor THEN 1 END) AS target_poor_persons,
+        count(CASE WHEN mpi_poor AND welfare_card = 2 THEN 1 END) AS mpi_poor_card_verified,
+        count(CASE WHEN mpi_poor AND welfare_card = 1 THEN 1 END) AS mpi_poor_card_registered,
+        count(CASE WHEN mpi_poor AND welfare_card = 0 THEN 1 END) AS mpi_poor_no_card,
+        count(CASE WHEN welfare_card = 2 THEN 1 END) AS card_verified_persons,
+        count(CASE WHEN mpi_poor AND welfare_card <> 2 THEN 1 END) AS exclusion_persons,
+        count(CASE WHEN welfare_card = 2 AND NOT mpi_poor THEN 1 END) AS inclusion_persons,
+        count(COLUMNS('^i_\d_\d$')) AS 'hh_scope_\0',
+        count(CASE WHEN COLUMNS('^i_\d_\d$') = 1 THEN 1 END) AS 'hh_deprived_\0',
+        count(CASE WHEN first_in_band AND COLUMNS('^i_\d_\d$') = 1 THEN 1 END) AS 'hh_households_\0',
+        count(CASE WHEN first_in_household AND COLUMNS('^i_\d_\d$') = 1 THEN 1 END) AS 'first_households_\0',
+        count(COLUMNS('^own_(i_\d_\d)$')) AS 'own_scope_\1',
+        count(CASE WHEN COLUMNS('^own_(i_\d_\d)$') = 1 THEN 1 END) AS 'own_deprived_\1',
+        count(CASE WHEN COLUMNS('^blank_(i_\d_\d)$') = 1 THEN 1 END) AS 'missing_\1'
+    FROM core.fact_person
+    WHERE year_be = of_year_be
+    GROUP BY village_code, age_band
+), own AS (
+    -- the persons deprived themselves on one indicator at least (a few): per household and
+    -- band whether one of them is, so that households are counted without a DISTINCT
+    SELECT village_code, household_key, age_band, max(COLUMNS('^own_(i_\d_\d)$')) AS '\1'
+    FROM core.fact_person
+    WHERE year_be = of_year_be AND deprivations_own > 0
+    GROUP BY village_code, household_key, age_band
+), own_households AS (
+    SELECT village_code, age_band, count(CASE WHEN COLUMNS('^i_\d_\d$') = 1 THEN 1 END) AS 'own_households_\0'
+    FROM own
+    GROUP BY village_code, age_band
+    UNION ALL BY NAME
+    SELECT village_code, 'all' AS age_band,
+           count(CASE WHEN COLUMNS('^i_\d_\d$') = 1 THEN 1 END) AS 'own_households_\0'
+    FROM (
+        SELECT village_code, household_key, max(COLUMNS('^i_\d_\d$')) AS '\0'
+        FROM own
+        GROUP BY village_code, household_key
+    )
+    GROUP BY village_code
+), village AS (
+    SELECT
+        village_code, age_band, households,
+        COLUMNS('^(persons|mpi_poor_|target_poor_|card_verified_|exclusion_|inclusion_|hh_scope_|hh_deprived_|hh_households_|own_scope_|own_deprived_|missing_)')
+    FROM band
+    UNION ALL BY NAME
+    SELECT
+        village_code, 'all' AS age_band,
+        sum(first_households)::BIGINT AS households,
+        sum(COLUMNS('^(persons|mpi_poor_|target_poor_|card_verified_|exclusion_|inclusion_|hh_scope_|hh_deprived_|own_scope_|own_deprived_|missing_)'))::BIGINT AS '\0',
+        sum(COLUMNS('^first_households_(i_\d_\d)$'))::BIGINT AS 'hh_households_\1'
+    FROM band
+    GROUP BY village_code
+)
+SELECT
+    of_year_be::INTEGER AS year_be,
+    v.village_code, v.age_band,
+    COLUMNS(v.* EXCLUDE (village_code, age_band))::BIGINT,
+    coalesce(COLUMNS(o.* EXCLUDE (village_code, age_band)), 0)::BIGINT
+FROM village AS v
+LEFT JOIN own_households AS o USING (village_code, age_band);
+
+CREATE TABLE IF NOT EXISTS core.village_count AS FROM village_counts(NULL) LIMIT 0;
+
+-- The person records of a year for the income measures, identical records counted once:
+-- `persons` people share the village, age band and income per head of a row (household members
+-- mostly). Merged once per year (sql/core/person_income.sql, written with the person facts) and
+-- read by the measure marts and by progress, for this year and as a base year, without grouping
+-- and sorting the persons again. Rows are inserted village by village, band by band (youngest
+-- first), in increasing income, and read back in that order (DuckDB keeps insertion order,
+-- preserve_insertion_order): the order the measures sum in, so the same persons give the same
+-- bits.
+CREATE TABLE IF NOT EXISTS core.person_income (
+    year_be INTEGER NOT NULL,
+    village_code UINTEGER NOT NULL,  -- the village code as an integer (sql/measures/)
+    age_band VARCHAR NOT NULL,
+    income_per_capita DOUBLE NOT NULL,
+    persons UINTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS marts.area_summary (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
@@ -252,7 +346,7 @@ CREATE TABLE IF NOT EXISTS marts.area_summary (
     mpi_poor_persons_own BIGINT NOT NULL, -- person-level variant: deprived themselves
     tpmap_year_be INTEGER NOT NULL,  -- the TPMAP year this BMN survey year (year_be) feeds
     child_areas_expected BIGINT,     -- from core.dim_area; NULL where it holds none (villages)
-    rollup_incomplete BOOLEAN        -- an expected child area has no data (see README)
+    rollup_incomplete BOOLEAN        -- an expected child area has no data (docs/marts.md)
 );
 -- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
 -- changed rules fingerprint makes the next run do).
@@ -261,34 +355,93 @@ ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
 ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
 ALTER TABLE marts.area_summary ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
-CREATE TABLE IF NOT EXISTS marts.area_indicator (
+-- Persons in scope, deprived, households deprived and answers missing per indicator, area,
+-- level, age band and year: stored wide, one row per area, band and year (17 times fewer rows
+-- than the long form), each indicator's four counts as TPMAP counts them that year
+-- (sql/marts/area_indicator.sql); person_counted lists the indicators counted by person.
+CREATE TABLE IF NOT EXISTS marts.area_indicator_wide (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
+    tpmap_year_be INTEGER NOT NULL,
     level VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     name_th VARCHAR NOT NULL,
     name_en VARCHAR NOT NULL,
     parent_code VARCHAR,
     age_band VARCHAR NOT NULL,
-    indicator_code VARCHAR NOT NULL,
-    persons_in_scope BIGINT NOT NULL,
-    persons_deprived BIGINT NOT NULL,
-    households_deprived BIGINT NOT NULL,
-    answers_missing BIGINT NOT NULL, -- persons in scope whose answer is blank (not deprived)
-    counted_by VARCHAR NOT NULL,     -- household | person: schemas/catalog/indicators.yaml
-    tpmap_year_be INTEGER NOT NULL,
+    person_counted VARCHAR[] NOT NULL, -- codes of the indicators counted by person this year
     child_areas BIGINT NOT NULL,
     child_areas_expected BIGINT,
-    rollup_incomplete BOOLEAN
+    rollup_incomplete BOOLEAN,
+    persons_in_scope_i_1_1 BIGINT NOT NULL, persons_deprived_i_1_1 BIGINT NOT NULL,
+    households_deprived_i_1_1 BIGINT NOT NULL, answers_missing_i_1_1 BIGINT NOT NULL,
+    persons_in_scope_i_1_2 BIGINT NOT NULL, persons_deprived_i_1_2 BIGINT NOT NULL,
+    households_deprived_i_1_2 BIGINT NOT NULL, answers_missing_i_1_2 BIGINT NOT NULL,
+    persons_in_scope_i_1_3 BIGINT NOT NULL, persons_deprived_i_1_3 BIGINT NOT NULL,
+    households_deprived_i_1_3 BIGINT NOT NULL, answers_missing_i_1_3 BIGINT NOT NULL,
+    persons_in_scope_i_1_4 BIGINT NOT NULL, persons_deprived_i_1_4 BIGINT NOT NULL,
+    households_deprived_i_1_4 BIGINT NOT NULL, answers_missing_i_1_4 BIGINT NOT NULL,
+    persons_in_scope_i_2_1 BIGINT NOT NULL, persons_deprived_i_2_1 BIGINT NOT NULL,
+    households_deprived_i_2_1 BIGINT NOT NULL, answers_missing_i_2_1 BIGINT NOT NULL,
+    persons_in_scope_i_2_2 BIGINT NOT NULL, persons_deprived_i_2_2 BIGINT NOT NULL,
+    households_deprived_i_2_2 BIGINT NOT NULL, answers_missing_i_2_2 BIGINT NOT NULL,
+    persons_in_scope_i_2_3 BIGINT NOT NULL, persons_deprived_i_2_3 BIGINT NOT NULL,
+    households_deprived_i_2_3 BIGINT NOT NULL, answers_missing_i_2_3 BIGINT NOT NULL,
+    persons_in_scope_i_2_4 BIGINT NOT NULL, persons_deprived_i_2_4 BIGINT NOT NULL,
+    households_deprived_i_2_4 BIGINT NOT NULL, answers_missing_i_2_4 BIGINT NOT NULL,
+    persons_in_scope_i_3_1 BIGINT NOT NULL, persons_deprived_i_3_1 BIGINT NOT NULL,
+    households_deprived_i_3_1 BIGINT NOT NULL, answers_missing_i_3_1 BIGINT NOT NULL,
+    persons_in_scope_i_3_2 BIGINT NOT NULL, persons_deprived_i_3_2 BIGINT NOT NULL,
+    households_deprived_i_3_2 BIGINT NOT NULL, answers_missing_i_3_2 BIGINT NOT NULL,
+    persons_in_scope_i_3_3 BIGINT NOT NULL, persons_deprived_i_3_3 BIGINT NOT NULL,
+    households_deprived_i_3_3 BIGINT NOT NULL, answers_missing_i_3_3 BIGINT NOT NULL,
+    persons_in_scope_i_3_4 BIGINT NOT NULL, persons_deprived_i_3_4 BIGINT NOT NULL,
+    households_deprived_i_3_4 BIGINT NOT NULL, answers_missing_i_3_4 BIGINT NOT NULL,
+    persons_in_scope_i_4_1 BIGINT NOT NULL, persons_deprived_i_4_1 BIGINT NOT NULL,
+    households_deprived_i_4_1 BIGINT NOT NULL, answers_missing_i_4_1 BIGINT NOT NULL,
+    persons_in_scope_i_4_2 BIGINT NOT NULL, persons_deprived_i_4_2 BIGINT NOT NULL,
+    households_deprived_i_4_2 BIGINT NOT NULL, answers_missing_i_4_2 BIGINT NOT NULL,
+    persons_in_scope_i_4_3 BIGINT NOT NULL, persons_deprived_i_4_3 BIGINT NOT NULL,
+    households_deprived_i_4_3 BIGINT NOT NULL, answers_missing_i_4_3 BIGINT NOT NULL,
+    persons_in_scope_i_5_1 BIGINT NOT NULL, persons_deprived_i_5_1 BIGINT NOT NULL,
+    households_deprived_i_5_1 BIGINT NOT NULL, answers_missing_i_5_1 BIGINT NOT NULL,
+    persons_in_scope_i_5_2 BIGINT NOT NULL, persons_deprived_i_5_2 BIGINT NOT NULL,
+    households_deprived_i_5_2 BIGINT NOT NULL, answers_missing_i_5_2 BIGINT NOT NULL
 );
--- Added to warehouses made before issue 8 (NULL until the year is recomputed, which the
--- changed rules fingerprint makes the next run do).
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS answers_missing BIGINT;
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS tpmap_year_be INTEGER;
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas BIGINT;
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
-ALTER TABLE marts.area_indicator ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
+
+-- The long form readers know (one row per area, band, year and indicator), with the columns
+-- and their order the table of that name had before it was stored wide (a warehouse made before
+-- holds that table: assets/warehouse.py REPLACED drops it).
+CREATE OR REPLACE VIEW marts.area_indicator AS
+SELECT
+    year, year_be, level, area_code, name_th, name_en, parent_code, age_band, indicator_code,
+    persons_in_scope, persons_deprived, households_deprived,
+    answers_missing, -- persons in scope whose answer is blank (not deprived)
+    CASE WHEN list_contains(person_counted, indicator_code) THEN 'person' ELSE 'household' END
+        AS counted_by, -- household | person: schemas/catalog/indicators.yaml
+    tpmap_year_be, child_areas, child_areas_expected, rollup_incomplete
+FROM (
+    UNPIVOT marts.area_indicator_wide
+    ON
+    (persons_in_scope_i_1_1, persons_deprived_i_1_1, households_deprived_i_1_1, answers_missing_i_1_1) AS '1.1',
+    (persons_in_scope_i_1_2, persons_deprived_i_1_2, households_deprived_i_1_2, answers_missing_i_1_2) AS '1.2',
+    (persons_in_scope_i_1_3, persons_deprived_i_1_3, households_deprived_i_1_3, answers_missing_i_1_3) AS '1.3',
+    (persons_in_scope_i_1_4, persons_deprived_i_1_4, households_deprived_i_1_4, answers_missing_i_1_4) AS '1.4',
+    (persons_in_scope_i_2_1, persons_deprived_i_2_1, households_deprived_i_2_1, answers_missing_i_2_1) AS '2.1',
+    (persons_in_scope_i_2_2, persons_deprived_i_2_2, households_deprived_i_2_2, answers_missing_i_2_2) AS '2.2',
+    (persons_in_scope_i_2_3, persons_deprived_i_2_3, households_deprived_i_2_3, answers_missing_i_2_3) AS '2.3',
+    (persons_in_scope_i_2_4, persons_deprived_i_2_4, households_deprived_i_2_4, answers_missing_i_2_4) AS '2.4',
+    (persons_in_scope_i_3_1, persons_deprived_i_3_1, households_deprived_i_3_1, answers_missing_i_3_1) AS '3.1',
+    (persons_in_scope_i_3_2, persons_deprived_i_3_2, households_deprived_i_3_2, answers_missing_i_3_2) AS '3.2',
+    (persons_in_scope_i_3_3, persons_deprived_i_3_3, households_deprived_i_3_3, answers_missing_i_3_3) AS '3.3',
+    (persons_in_scope_i_3_4, persons_deprived_i_3_4, households_deprived_i_3_4, answers_missing_i_3_4) AS '3.4',
+    (persons_in_scope_i_4_1, persons_deprived_i_4_1, households_deprived_i_4_1, answers_missing_i_4_1) AS '4.1',
+    (persons_in_scope_i_4_2, persons_deprived_i_4_2, households_deprived_i_4_2, answers_missing_i_4_2) AS '4.2',
+    (persons_in_scope_i_4_3, persons_deprived_i_4_3, households_deprived_i_4_3, answers_missing_i_4_3) AS '4.3',
+    (persons_in_scope_i_5_1, persons_deprived_i_5_1, households_deprived_i_5_1, answers_missing_i_5_1) AS '5.1',
+    (persons_in_scope_i_5_2, persons_deprived_i_5_2, households_deprived_i_5_2, answers_missing_i_5_2) AS '5.2'
+    INTO NAME indicator_code VALUE persons_in_scope, persons_deprived, households_deprived, answers_missing
+);
 
 -- Catalogs, copied from schemas/catalog/*.yaml so that SQL and notebooks can join on them.
 CREATE TABLE IF NOT EXISTS core.dim_age_band (
@@ -317,16 +470,19 @@ CREATE TABLE IF NOT EXISTS core.dim_indicator (
 -- changed rules fingerprint makes the next run do).
 ALTER TABLE core.dim_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
 
--- Each village seen in the data, with the codes of the areas above it.
-CREATE OR REPLACE VIEW core.village_area AS
-SELECT DISTINCT
-    h.village_code,
-    left(h.village_code, 6) AS subdistrict_code,
-    left(h.village_code, 4) AS district_code,
-    left(h.village_code, 2) AS province_code,
-    p.region_code
-FROM core.fact_household AS h
-JOIN core.dim_area AS p ON p.level = 'province' AND p.area_code = left(h.village_code, 2);
+-- Each village of a survey year, with the codes of the areas above it: the hierarchy every
+-- level of the marts rolls up against. Stored per year with core.fact_household
+-- (sql/core/village_area.sql) rather than a view, which redid a DISTINCT over every household
+-- each time a mart read it. (A warehouse made before holds a view of that name, dropped by
+-- assets/warehouse.py REPLACED; every year is then recomputed, as the SQL changed.)
+CREATE TABLE IF NOT EXISTS core.village_area (
+    year_be INTEGER NOT NULL,
+    village_code VARCHAR NOT NULL,
+    subdistrict_code VARCHAR NOT NULL,
+    district_code VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL,
+    region_code VARCHAR
+);
 
 -- Names and parents of every area at every level, villages included.
 CREATE OR REPLACE VIEW core.area_names AS
@@ -338,13 +494,13 @@ SELECT
     'หมู่ที่ ' || CAST(right(v.village_code, 2) AS INTEGER) || ' ต.' || s.name_th AS name_th,
     'Village ' || CAST(right(v.village_code, 2) AS INTEGER) || ', ' || s.name_en AS name_en,
     v.subdistrict_code AS parent_code
-FROM core.village_area AS v
+FROM (SELECT DISTINCT village_code, subdistrict_code FROM core.village_area) AS v
 JOIN core.dim_area AS s ON s.level = 'subdistrict' AND s.area_code = v.subdistrict_code;
 
 -- The level below each level, and how many areas of every lower level each area of core.dim_area
 -- is expected to hold: those the BMN surveys (dim_area.bmn_surveyed). dim_area holds no villages,
 -- so a subdistrict's villages are not known in advance: no row, and the marts' expected count of
--- a subdistrict is NULL (README, "How complete a rollup is").
+-- a subdistrict is NULL (docs/marts.md, "How complete a rollup is").
 CREATE OR REPLACE MACRO child_level(level) AS
     CASE level WHEN 'country' THEN 'region' WHEN 'region' THEN 'province'
          WHEN 'province' THEN 'district' WHEN 'district' THEN 'subdistrict'
@@ -693,6 +849,15 @@ CREATE TABLE IF NOT EXISTS marts.area_progress (
     rank_change_in_country INTEGER
 );
 
+-- Which target-poor rule a value is counted on (measures.progress.rule_series): official rows
+-- follow each year's rule; target_poor_*_<rule> rows hold one rule in both years. series_break
+-- says, on an official row, that the rule changed between the two years and what to read.
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS target_rule VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS base_target_rule VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series_break VARCHAR;
+ALTER TABLE marts.area_progress ADD COLUMN IF NOT EXISTS series_break_th VARCHAR;
+
 -- Why a measure changed: contributions that add up to its absolute change per split.
 CREATE TABLE IF NOT EXISTS marts.area_change_factor (
     year INTEGER NOT NULL,
@@ -734,6 +899,9 @@ CREATE TABLE IF NOT EXISTS marts.area_target (
     on_track BOOLEAN NOT NULL,       -- actual <= expected
     attained BOOLEAN NOT NULL        -- actual <= target
 );
+-- Set when the target-poor rule changed since the baseline year: base_value is then the
+-- baseline year's data counted on this year's rule (like with like), not the published figure.
+ALTER TABLE marts.area_target ADD COLUMN IF NOT EXISTS series_break VARCHAR;
 
 -- Household panel (assets/panel.py, sql/panel/): each household of a year linked to one of
 -- the previous survey year, by house key, else by shared members; 'unlinked' when neither.
@@ -812,7 +980,7 @@ CREATE TABLE IF NOT EXISTS marts.area_panel (
     persons_moved_village BIGINT NOT NULL
 );
 
--- Case records (landing/cases/<year_be>/, README "Case records"): every staged row, one per
+-- Case records (landing/cases/<year_be>/, docs/marts.md "Case records"): every staged row, one per
 -- status change of a household-problem; `current` = 1 marks its one current status.
 CREATE TABLE IF NOT EXISTS core.fact_case (
     year_be INTEGER NOT NULL,        -- the survey year whose households the cases are about

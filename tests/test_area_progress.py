@@ -81,10 +81,58 @@ def test_the_centres_targets_show_in_the_marts(run, query):
     assert [r[0] for r in rows] == ["mpi_poor_rate", "target_poor_persons"]
     rate, poor = rows
     assert rate[3] == 0 and rate[5] is (rate[4] <= 0) and rate[6] is (rate[4] <= 0)
+    # the target-poor rule changed from 2565 (card_verified) to 2566 (card_any): the target
+    # starts from 2565's MPI-poor counted on 2566's rule (like with like, issue 18), not from
+    # the figure published under the old rule
     (base,) = query(
         run,
         """
-        SELECT target_poor_persons FROM marts.area_summary
+        SELECT mpi_poor_card_verified + mpi_poor_card_registered, target_poor_persons
+        FROM marts.area_summary
         WHERE year_be = 2565 AND level = 'country' AND age_band = 'all'""",
     )
     assert poor[1] == 2565 and poor[2] == base[0] and poor[3] == pytest.approx(base[0] / 2)
+    assert base[1] == base[0] - query(run, """
+        SELECT mpi_poor_card_registered FROM marts.area_summary
+        WHERE year_be = 2565 AND level = 'country' AND age_band = 'all'""")[0][0]  # fmt: skip
+    (note,) = query(
+        run,
+        "SELECT series_break FROM marts.area_target WHERE year_be = 2566 "
+        "AND measure = 'target_poor_persons'",
+    )
+    assert "card_verified (BMN 2565) -> card_any (BMN 2566)" in note[0]
+
+
+def test_target_poor_progress_is_also_read_on_one_rule(run, query):
+    """The official change mixes two rules; the later- and earlier-rule series hold one rule in
+    both years, read off area_summary's split of the MPI-poor by card status."""
+    rows = query(
+        run,
+        """
+        SELECT p.measure, p.series, p.target_rule, p.base_target_rule, p.series_break IS NOT NULL,
+               p.base_value, p.value,
+               b.mpi_poor_card_verified, b.mpi_poor_card_registered,
+               s.mpi_poor_card_verified, s.mpi_poor_card_registered, b.target_poor_persons,
+               s.target_poor_persons
+        FROM marts.area_progress AS p
+        JOIN marts.area_summary AS s USING (year_be, level, area_code, age_band)
+        JOIN marts.area_summary AS b
+          ON b.year_be = p.base_year_be AND (b.level, b.area_code, b.age_band)
+             = (p.level, p.area_code, p.age_band)
+        WHERE p.level = 'country' AND p.age_band = 'all' AND p.comparison = 'previous'
+          AND p.measure LIKE 'target_poor_persons%'
+        ORDER BY p.measure""",
+    )
+    got = {r[0]: r[1:] for r in rows}
+    rules = ("card_any", "card_verified")
+    assert set(got) == {"target_poor_persons", *(f"target_poor_persons_{r}" for r in rules)}
+    official = got["target_poor_persons"]
+    series, rule, base_rule, broken, base, value, bv, br, sv, sr, bt, st = official
+    assert (series, rule, base_rule, broken) == ("official", "card_any", "card_verified", True)
+    assert (base, value) == (bt, st) and bt == bv and st == sv + sr
+    later = got["target_poor_persons_card_any"]
+    assert later[:4] == ("later_rule", "card_any", "card_any", False)
+    assert (later[4], later[5]) == (bv + br, sv + sr)
+    earlier = got["target_poor_persons_card_verified"]
+    assert earlier[:4] == ("earlier_rule", "card_verified", "card_verified", False)
+    assert (earlier[4], earlier[5]) == (bv, sv)

@@ -58,7 +58,9 @@ def test_the_marts_contract_names_every_mart_and_says_how_to_read_the_progress_a
     schema = (ROOT / "sql" / "schema.sql").read_text(encoding="utf-8")
     marts = re.findall(r"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) marts\.(\w+)", schema)
     assert len(marts) > 10
-    assert [m for m in marts if f"marts.{m}" not in text] == []
+    # the README's guides live in docs/ (docs/marts.md names the wide area_indicator)
+    guides = "".join(p.read_text(encoding="utf-8") for p in sorted(README.parent.glob("docs/*.md")))
+    assert [m for m in marts if f"marts.{m}" not in text + guides] == []
     for heading, tables in {
         "### How to read the progress marts": ["area_progress", "area_change_factor",
                                                "area_targeting", "area_target"],

@@ -76,12 +76,18 @@ def test_the_previous_year_is_the_latest_before(con):
     assert previous_year(con, 2567) == 2566 and previous_year(con, 2565) is None
 
 
+def link_rows(con, year_be: int, previous: int) -> pl.DataFrame:
+    """The link rows panel_frames leaves in the connection's temporary table."""
+    panel_frames(con, year_be, previous)
+    return con.sql("FROM household_link").pl()
+
+
 def test_links_by_house_code_then_by_members(con):
-    link = panel_frames(con, 2567, 2566)["core.household_link"]
+    link = link_rows(con, 2567, 2566)
     links = {r[0]: (r[1], r[2]) for r in link.select("household_key", "prev_household_key",
                                                      "link").iter_rows()}  # fmt: skip
     assert links == {1: (1, "house_code"), 3: (3, "house_code"), 22: (2, "members")}
-    first = panel_frames(con, 2566, 2565)["core.household_link"]
+    first = link_rows(con, 2566, 2565)
     assert dict(first.select("household_key", "link").iter_rows()) == {
         1: "house_code", 2: "house_code", 3: "unlinked"}  # fmt: skip
 

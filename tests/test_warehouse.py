@@ -87,3 +87,27 @@ def test_the_ddl_runs_once_per_schema_change_not_per_connection(warehouse, monke
         con.execute("DROP TABLE marts.area_inequality")
     with warehouse.connect() as con:
         assert con.execute("SELECT count(*) FROM marts.area_inequality").fetchall() == [(0,)]
+
+
+def test_a_warehouse_made_before_gets_the_village_table_and_the_long_view(tmp_path):
+    """Before issue 17, core.village_area was a view and marts.area_indicator a table: DuckDB
+    refuses to drop one kind as the other, so the DDL alone could not replace them."""
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA core; CREATE SCHEMA marts")
+        con.execute("CREATE VIEW core.village_area AS SELECT '58010101' AS village_code")
+        con.execute("CREATE TABLE marts.area_indicator (year_be INTEGER, indicator_code VARCHAR)")
+        con.execute("INSERT INTO marts.area_indicator VALUES (2565, '1.1')")
+    with Warehouse(path=str(path), published_path=str(tmp_path / "pub.duckdb")).connect() as con:
+        kinds = dict(
+            con.execute(
+                "SELECT schema_name || '.' || table_name, 'table' FROM duckdb_tables() "
+                "UNION ALL SELECT schema_name || '.' || view_name, 'view' FROM duckdb_views() "
+                "WHERE NOT internal"
+            ).fetchall()
+        )
+        assert kinds["core.village_area"] == "table"
+        assert kinds["marts.area_indicator"] == "view"
+        assert kinds["marts.area_indicator_wide"] == "table"
+        # the old rows are gone, to be recomputed: a changed SQL file makes the next run do it
+        assert con.execute("SELECT count(*) FROM marts.area_indicator").fetchall() == [(0,)]

@@ -2,7 +2,7 @@
 -- Income per head divides by the members delivered (members_declared: the cross-file rule 2 holds
 -- a household whose member rows delivered differ from it), not by the members staged: a member
 -- row quarantined for its own fault (a bad ID) leaves the household's income and its size as
--- surveyed, so the income per head and indicator 4.3 stay those of the household (README, "How
+-- surveyed, so the income per head and indicator 4.3 stay those of the household (docs/marts.md, "How
 -- the marts count"). `members` is the members staged.
 -- Params: $year_be, $income_criterion (baht per person per year, indicator 4.3).
 INSERT INTO core.fact_household BY NAME

@@ -13,7 +13,8 @@
 -- MPI-poor (the union rule) = member of a household in which anyone is deprived on any of the 17
 -- indicators; mpi_poor_own is the person-level variant (deprived themselves on one at least).
 -- first_in_household / first_in_band mark one member per household and per household and age
--- band, so that the marts count households with a sum instead of a DISTINCT.
+-- band (the smallest person key), so that the marts count households with a sum instead of a
+-- DISTINCT.
 -- Params: $year_be, $target_rule (card_verified | card_any | all_mpi_poor).
 INSERT INTO core.fact_person BY NAME
 WITH persons AS (
@@ -70,13 +71,28 @@ WITH persons AS (
     JOIN core.dim_age_band AS b
       ON m.age >= b.min_age AND (b.max_age IS NULL OR m.age <= b.max_age)
     WHERE m.year_be = $year_be
-), households AS (
-    SELECT *,
-        max(COLUMNS('^own_(i_\d_\d)$')) OVER household AS '\1',
-        person_key = min(person_key) OVER household AS first_in_household,
-        person_key = min(person_key) OVER (PARTITION BY household_key, age_band) AS first_in_band
+), band AS (
+    -- the household's statuses and its first member, by GROUP BY and hash joins rather than
+    -- windows over every person (STACK-NOTES: 6.0 s vs 1.3-1.5 s per 1 M persons): per
+    -- household and age band first, then per household from those few rows
+    SELECT household_key, age_band,
+           max(COLUMNS('^own_(i_\d_\d)$')) AS '\1',
+           min(person_key) AS first_band_key
     FROM persons
-    WINDOW household AS (PARTITION BY household_key)
+    GROUP BY household_key, age_band
+), household AS (
+    SELECT household_key,
+           max(COLUMNS('^i_\d_\d$')) AS '\0',
+           min(first_band_key) AS first_key
+    FROM band
+    GROUP BY household_key
+), households AS (
+    SELECT p.*, h.* EXCLUDE (household_key, first_key),
+        p.person_key = h.first_key AS first_in_household,
+        p.person_key = b.first_band_key AS first_in_band
+    FROM persons AS p
+    JOIN household AS h USING (household_key)
+    JOIN band AS b USING (household_key, age_band)
 ), counted AS (
     SELECT *,
         (coalesce(i_1_1, 0) + coalesce(i_1_2, 0) + coalesce(i_1_3, 0) + coalesce(i_1_4, 0)

@@ -1,30 +1,19 @@
 -- Households, persons, MPI-poor and target-poor persons per area, level and age band.
--- Villages are counted from the person facts; every higher level adds up its villages, so each
--- level reconciles with its children by construction, and households (each in one village) and
--- persons stay additive. MPI-poor persons follow TPMAP: members of a household in which anyone
--- fails an indicator (sql/core/fact_person.sql); mpi_poor_persons_own is the person-level
--- variant. Households are counted on one member each (first_in_band, first_in_household), with
--- no DISTINCT. Every row says how many child areas core.area_expected expects and whether one
--- has no data (rollup_incomplete, counted over all ages). Params: $year_be, $tpmap_year_be.
+-- Villages are the year's village x age band counts (core.village_count, one scan of the
+-- person facts); every higher level adds up its villages, so each level reconciles with its
+-- children by construction, and households (each in one village) and persons stay additive.
+-- MPI-poor persons follow TPMAP: members of a household in which anyone fails an indicator
+-- (sql/core/fact_person.sql); mpi_poor_persons_own is the person-level variant. Households are
+-- counted on one member each (first_in_band, first_in_household), with no DISTINCT. Every row
+-- says how many child areas core.area_expected expects and whether one has no data
+-- (rollup_incomplete, counted over all ages). Params: $year_be, $tpmap_year_be.
 INSERT INTO marts.area_summary BY NAME
-WITH village AS (
-    SELECT
-        village_code,
-        coalesce(age_band, 'all') AS age_band,
-        CASE WHEN GROUPING(age_band) = 1 THEN count_if(first_in_household)
-             ELSE count_if(first_in_band) END AS households,
-        count(*) AS persons,
-        count_if(mpi_poor) AS mpi_poor_persons,
-        count_if(mpi_poor_own) AS mpi_poor_persons_own,
-        count_if(target_poor) AS target_poor_persons,
-        count_if(mpi_poor AND welfare_card = 2) AS mpi_poor_card_verified,
-        count_if(mpi_poor AND welfare_card = 1) AS mpi_poor_card_registered,
-        count_if(mpi_poor AND welfare_card = 0) AS mpi_poor_no_card
-    FROM core.fact_person
+WITH placed AS (
+    SELECT * EXCLUDE (year_be)
+    FROM core.village_count
+    JOIN (SELECT * EXCLUDE (year_be) FROM core.village_area WHERE year_be = $year_be)
+      USING (village_code)
     WHERE year_be = $year_be
-    GROUP BY GROUPING SETS ((village_code, age_band), (village_code))
-), placed AS (
-    SELECT * FROM village JOIN core.village_area USING (village_code)
 )
 SELECT
     $year_be - 543 AS year,

@@ -7,5 +7,5 @@ SELECT
     p.income_per_capita,
     COLUMNS('^i_\d_\d$')
 FROM core.fact_person AS p
-JOIN core.village_area AS v USING (village_code)
+JOIN core.village_area AS v ON v.village_code = p.village_code AND v.year_be = p.year_be
 WHERE p.year_be = $year_be

@@ -3,10 +3,12 @@
 -- household sharing the most members (the same keyed hash of the citizen ID), ties to the
 -- smaller key. Several households may link to one previous household (a household split).
 -- Unlinked households keep a NULL prev_household_key: counted, never dropped.
+-- The households are those of core.fact_household (the households with members staged, as the
+-- person facts have them), rather than a DISTINCT over every person.
 WITH cur AS (
-    SELECT DISTINCT household_key, village_code FROM core.fact_person WHERE year_be = $year_be
+    SELECT household_key, village_code FROM core.fact_household WHERE year_be = $year_be
 ), prev AS (
-    SELECT DISTINCT household_key, village_code FROM core.fact_person WHERE year_be = $previous
+    SELECT household_key, village_code FROM core.fact_household WHERE year_be = $previous
 ), same AS (
     SELECT household_key, household_key AS prev_household_key, 'house_code' AS link
     FROM cur SEMI JOIN prev USING (household_key)

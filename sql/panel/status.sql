@@ -1,6 +1,5 @@
 -- Per household of the years $year_be and $previous, per dimension ('all' = MPI-poor, any
 -- indicator), whether any member is deprived, and per indicator whether it is failed.
--- The household_link view is registered by the caller (sql/panel/link.sql's rows).
 WITH flags AS (
     SELECT year_be, household_key, bool_or(mpi_poor) AS mpi_poor, max(COLUMNS('^i_\d'))
     FROM core.fact_person

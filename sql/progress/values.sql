@@ -8,7 +8,17 @@ WITH summary AS (
         mpi_poor_persons::DOUBLE AS mpi_poor_persons,
         target_poor_persons::DOUBLE AS target_poor_persons,
         mpi_poor_persons / nullif(persons, 0) AS mpi_poor_rate,
-        target_poor_persons / nullif(persons, 0) AS target_poor_rate
+        target_poor_persons / nullif(persons, 0) AS target_poor_rate,
+        -- the target-poor count on each rule of schemas/catalog/survey_rules.yaml, every year
+        -- (the rules as sql/core/fact_person.sql applies them; the card split is in every
+        -- year's summary), so that a change can be read on one rule across a rule change
+        -- (measures.progress.rule_series)
+        -- (all_mpi_poor, the third rule, is mpi_poor_persons and mpi_poor_rate already)
+        mpi_poor_card_verified::DOUBLE AS target_poor_persons_card_verified,
+        (mpi_poor_card_verified + mpi_poor_card_registered)::DOUBLE AS target_poor_persons_card_any,
+        mpi_poor_card_verified / nullif(persons, 0) AS target_poor_rate_card_verified,
+        (mpi_poor_card_verified + mpi_poor_card_registered) / nullif(persons, 0)
+            AS target_poor_rate_card_any
     FROM marts.area_summary
     WHERE year_be <= $year_be
 ), targeting AS (

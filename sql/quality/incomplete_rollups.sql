@@ -1,6 +1,6 @@
 -- The areas of the survey year that lost a child area: a child that had data, with at least
 -- $min_persons persons, in the previous survey year held in marts.area_summary (the latest year
--- before $year_be) and has no row this year, so the area's rollup is short of it (README, "How
+-- before $year_be) and has no row this year, so the area's rollup is short of it (docs/marts.md, "How
 -- complete a rollup is"). A village, subdistrict or district that stopped delivering shows
 -- here, under its parent; one that lost its last household does not (the clean demo loses a
 -- village of one person). When the parent is gone too, its own parent shows the loss. No row

@@ -243,3 +243,72 @@ def test_a_malformed_target_file_is_one_clear_line(text, message):
 def test_a_missing_target_file_is_one_clear_line(tmp_path):
     with pytest.raises(targets.TargetsError, match=r"^.*50\.yaml: no such target file$"):
         targets.load_centres([tmp_path / "50.yaml"], MEASURES, BANDS)
+
+
+def test_target_poor_change_on_one_rule_across_a_rule_change():
+    """BMN 2565 counts verified card holders, 2566 any registrant (survey_rules.yaml). Built so
+    that poverty falls on every rule while the official series rises: 2565 has 100 MPI-poor
+    verified and 50 registered but unverified; 2566 has 90 and 40. Official: 100 -> 130 (+30,
+    the rule change); on the later rule (card_any): 150 -> 130 (-20); on the earlier rule
+    (card_verified): 100 -> 90 (-10). The counts go through sql/progress/values.sql as the
+    marts hold them."""
+    import duckdb
+
+    import sql
+
+    con = duckdb.connect()
+    con.execute(sql.load("schema"))
+    for year, verified, registered, rule_count in ((2565, 100, 50, 100), (2566, 90, 40, 130)):
+        con.execute(
+            """INSERT INTO marts.area_summary BY NAME SELECT ? AS year_be, ? - 543 AS year,
+               ? + 1 AS tpmap_year_be, 'country' AS level, 'TH' AS area_code, 'ไทย' AS name_th,
+               'Thailand' AS name_en, 'all' AS age_band, 400 AS households, 1000 AS persons,
+               200 AS mpi_poor_persons, 200 AS mpi_poor_persons_own, ? AS target_poor_persons,
+               ? AS mpi_poor_card_verified, ? AS mpi_poor_card_registered,
+               200 - ? - ? AS mpi_poor_no_card, 0 AS child_areas, 1 AS villages""",
+            [year, year, year, rule_count, verified, registered, verified, registered],
+        )
+    values = con.sql(sql.load("progress/values"), params={"year_be": 2566}).pl()
+    rules = {2565: "card_verified", 2566: "card_any"}
+    out = progress.progress(values, 2566, LEVELS, [], rules=rules)
+
+    official = row(out, "TH", "previous", "target_poor_persons")
+    assert (official["base_value"], official["value"]) == (100, 130)
+    assert official["absolute"] == 30 and official["series"] == "official"
+    assert (official["base_target_rule"], official["target_rule"]) == ("card_verified", "card_any")
+    assert official["series_break"] == (
+        "target-poor rule changed: card_verified (BMN 2565) -> card_any (BMN 2566)"
+    )
+    assert "card_verified (จปฐ. 2565) -> card_any (จปฐ. 2566)" in official["series_break_th"]
+
+    later = row(out, "TH", "previous", "target_poor_persons_card_any")
+    assert (later["base_value"], later["value"], later["absolute"]) == (150, 130, -20)
+    assert later["series"] == "later_rule" and later["series_break"] is None
+    earlier = row(out, "TH", "previous", "target_poor_persons_card_verified")
+    assert (earlier["base_value"], earlier["value"], earlier["absolute"]) == (100, 90, -10)
+    assert earlier["series"] == "earlier_rule"
+    # the rates follow the counts (1,000 persons both years); the sign is the underlying one
+    rate = row(out, "TH", "previous", "target_poor_rate_card_any")
+    assert rate["absolute"] == pytest.approx(-0.02) and rate["relative"] == pytest.approx(-20 / 150)
+    assert row(out, "TH", "previous", "target_poor_rate")["absolute"] == pytest.approx(0.03)
+    # a measure that does not depend on the rule says nothing about it
+    mpi = row(out, "TH", "previous", "mpi_poor_persons")
+    assert mpi["series"] is None and mpi["series_break"] is None
+
+    # without a rule change there is no break, and the later rule is the official one
+    same = progress.progress(values, 2566, LEVELS, [], rules={2565: "card_any", 2566: "card_any"})
+    assert row(same, "TH", "previous", "target_poor_persons")["series_break"] is None
+
+    # a target set on the official count starts from the baseline counted on this year's rule:
+    # halving 150 (not 100) by 2567, the halfway line in 2566 is 112.5; 130 is above it
+    centre = targets.parse_centre(
+        "centre: TH\ntargets:\n  - measure: target_poor_persons\n    reduce_by: 0.5\n"
+        "    by_year_be: 2567\n",
+        "th.yaml",
+        ["target_poor_persons"],
+        ["all"],
+    )
+    got = targets.attainment(out, [centre], 2566).row(0, named=True)
+    assert got["base_value"] == 150 and got["target_value"] == 75
+    assert got["expected_value"] == pytest.approx(112.5) and not got["on_track"]
+    assert got["series_break"] is not None
