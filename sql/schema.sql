@@ -688,7 +688,7 @@ CREATE TABLE IF NOT EXISTS core.year_input (
     published_at TIMESTAMP NOT NULL
 );
 
--- Sources pulled or imported into landing/sources/<source>/ (sources/, README "Sources").
+-- Sources pulled or imported into landing/sources/<source>/ (sources/, docs/sources.md).
 -- Provenance of each landed file, as recorded in its provenance.json.
 CREATE TABLE IF NOT EXISTS core.source_file (
     source VARCHAR NOT NULL,
