@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export CHIPAO_HOME ?= $(CURDIR)/.chipao
 DAGSTER_PORT ?= 3000
 
-.PHONY: install demo test dev notebooks bench lint clean
+.PHONY: install browser demo test dev notebooks bench lint clean
 
 $(BIN)/chipao: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ demo: install
 	cp -n synthetic/demo_targets.yaml $(CHIPAO_HOME)/landing/targets/TH.yaml
 	$(BIN)/chipao run --years 2565-2567
 
-test: install
+# The browser tests read the Dagster UI and the packs in Debian's Chromium, with Thai fonts; as
+# root on Debian it is installed here, elsewhere those tests skip and say how to install it.
+browser:
+	@{ command -v chromium && fc-list :lang=th | grep -q .; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  chromium fonts-thai-tlwg >/dev/null; } \
+	  || echo "chromium is not installed: the browser tests skip (apt-get install chromium fonts-thai-tlwg)"
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 dev: install
