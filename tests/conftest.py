@@ -19,7 +19,13 @@ TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 
 
 def settings_for(home: Path, **env: str) -> Settings:
-    return load_settings({"CHIPAO_HOME": str(home), "CHIPAO_KEY": TEST_KEY, **env})
+    """Settings of a test home, its key in a key file there: a key reaches Dagster only through
+    the process environment or a file (pipelines/resources.py)."""
+    key_file = home / "pseudonym.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(TEST_KEY, encoding="utf-8")
+    return load_settings({"CHIPAO_HOME": str(home), "CHIPAO_KEY_FILE": str(key_file), **env})
 
 
 def run_pipeline(
