@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zlib
@@ -26,6 +27,7 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
+from pipelines import serve
 from pipelines.alerts import MAIL_FAILED, RUN_FAILED, Alert, notify
 from pipelines.cli import main
 from pipelines.resources import build_resources
@@ -359,3 +361,38 @@ def test_the_service_runs_a_new_year_and_alerts_on_a_failed_one(tmp_path, smtp):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(service.pid, signal.SIGKILL)  # whatever of the group is left
         service.wait(timeout=30)
+
+
+# -- the supervisor --------------------------------------------------------------------------
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+
+def test_when_one_process_ends_the_other_is_stopped_and_the_exit_code_says_so():
+    said = []
+    started = time.monotonic()
+    code = serve.supervise(
+        {"daemon": SLEEPER, "webserver": [sys.executable, "-c", "raise SystemExit(3)"]},
+        os.environ,
+        said.append,
+        poll_seconds=0.2,
+    )
+    assert code == 1 and time.monotonic() - started < 60
+    assert "webserver ended with exit code 3: stopping the others" in said
+
+
+def test_sigterm_stops_both_processes_and_exits_cleanly():
+    said, before = [], signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(3, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        code = serve.supervise({"a": SLEEPER, "b": SLEEPER}, os.environ, said.append, 0.2)
+    finally:
+        timer.cancel()
+    assert code == 0 and said[-1] == "SIGTERM: stopping"
+    assert signal.getsignal(signal.SIGTERM) is before  # pytest's own handling is given back
+    pids = [int(line.split("PID ")[1].rstrip(")")) for line in said if "started (PID" in line]
+    assert len(pids) == 2
+    for pid in pids:  # ended and reaped: no such process any more
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
