@@ -71,7 +71,8 @@ class Alert:
             f"year={self.year or '-'}",
             f"run={self.run_id}",
             f"checks={','.join(c.replace(' ', '') for c in self.checks) or '-'}",
-            f"reason={_one_line(self.reason)[:300]!r}",
+            # last and unquoted: the rest of the line, whatever quotes it holds
+            f"reason={_one_line(self.reason)[:300]}",
         ]
         return " ".join(fields)
 
@@ -132,7 +133,7 @@ def notify(settings: Settings, alert: Alert, at: datetime | None = None) -> list
     except (OSError, smtplib.SMTPException, ValueError) as err:
         failed = (
             f"{at.isoformat(timespec='seconds')} {MAIL_FAILED} run={alert.run_id} "
-            f"error={_one_line(str(err))[:200]!r}"
+            f"error={_one_line(str(err))[:200]}"
         )
         append_line(settings, failed)
         done.append(failed)
