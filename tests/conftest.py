@@ -19,9 +19,10 @@ TEST_KEY = "test-key-" + "0123456789abcdef" * 3
 
 
 def settings_for(home: Path, **env: str) -> Settings:
-    """Settings of a test home, its key in a key file there: a key reaches Dagster only through
-    the process environment or a file (pipelines/resources.py)."""
-    key_file = home / "pseudonym.key"
+    """Settings of a test home, the key in a file beside it: a key reaches Dagster only through
+    the process environment or a file (pipelines/resources.py), and the home itself holds no
+    key, as the commands run in it without CHIPAO_KEY expect."""
+    key_file = home.parent / f".{home.name}.test-key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(TEST_KEY, encoding="utf-8")
