@@ -10,8 +10,16 @@ import polars as pl
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from ingest.landing import ce_folder_hint
 from ingest.masking import mask_text
-from ingest.staging import CASE, HOUSEHOLD, MEMBER, quarantine_rows, stage_year
+from ingest.staging import (
+    CASE,
+    HOUSEHOLD,
+    MEMBER,
+    missing_provinces,
+    quarantine_rows,
+    stage_year,
+)
 from schemas.validate import AreaRegister
 
 LEDGER_CHECK = "rows_reconcile"
@@ -20,10 +28,12 @@ SHARE_CHECK = "quarantine_share"
 
 def _no_files_message(landing: LandingZone, year_be: int) -> str:
     folder = landing.year_folder(year_be)
+    hint = ce_folder_hint(Path(landing.root), year_be)
     return (
         f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
-        f"{folder}/households/ and {folder}/members/ (README, 'Input layout'). "
-        f"`chipao generate` writes a synthetic sample there."
+        f"{folder}/households/ and {folder}/members/ (docs/input.md, 'Input layout'). "
+        + (f"{hint[0].upper()}{hint[1:]}. " if hint else "")
+        + "`chipao generate` writes a synthetic sample there."
     )
 
 
@@ -149,6 +159,7 @@ def staging_bmn(
         ]
     ).with_columns(*year, pl.lit(now).alias("seen_at"))
     quarantine = quarantine_rows(staged.failures, year_be)
+    missing = missing_provinces(staged).with_columns(pl.lit(year_be).alias("year_be"))
     ledger = staged.ledger.with_columns(*year, pl.lit(now).alias("loaded_at"))
     warehouse.write(
         year_be,
@@ -170,8 +181,24 @@ def staging_bmn(
             },
             "core.quarantine": Rows(quarantine),
             "core.ingest_ledger": Rows(ledger),
+            "core.missing_province": Rows(missing),
         },
     )
+    if missing.height:
+        said = "; ".join(
+            f"province {code}: {file} was held whole ({reason})"
+            for code, file, reason in missing.select("province_code", "file", "reason").iter_rows()
+        )
+        if validation.missing_province == "hold":
+            raise dg.Failure(
+                f"survey year {year_be} held (CHIPAO_MISSING_PROVINCE=hold): {said}; send the "
+                "corrected file(s), or set CHIPAO_MISSING_PROVINCE=publish to publish the other "
+                "provinces with these flagged as missing"
+            )
+        context.log.warning(
+            f"{year_be}: published without {missing['province_code'].n_unique()} province(s), "
+            f"their roll-ups flagged incomplete: {said}"
+        )
 
     ingest_seconds = time.perf_counter() - started
     totals = ledger.select(pl.col("rows_read", "rows_staged", "rows_quarantined").sum()).row(0)

@@ -55,12 +55,12 @@ def count_problems(frame: pl.DataFrame) -> list[str]:
         dg.AssetSpec(
             ["marts", "area_case"],
             deps=[["core", "fact_case"], ["core", "fact_household"], ["core", "dim_area"]],
-            description="See README, 'Case records': problems raised, helped and resolved.",
+            description="See docs/marts.md, 'Case records': problems raised, helped and resolved.",
         ),
         dg.AssetSpec(
             ["marts", "area_case_outcome"],
             deps=[["core", "fact_case"], ["core", "fact_person"], ["core", "household_link"]],
-            description="See README, 'Case records': did helped households leave poverty?",
+            description="See docs/marts.md, 'Case records': did helped households leave poverty?",
         ),
     ],
     check_specs=[

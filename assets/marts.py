@@ -48,13 +48,13 @@ def _mart(name: str, description: str, deps: list[list[str]]) -> dg.AssetsDefini
 area_summary = _mart(
     "area_summary",
     "Households, persons, MPI-poor (TPMAP: members of a household failing an indicator) and "
-    "target-poor persons per (year, level, area, age band); README, 'How the marts count'.",
+    "target-poor persons per (year, level, area, age band); docs/marts.md, 'How the marts count'.",
     [["core", "fact_person"], ["core", "dim_area"]],
 )
 area_indicator = _mart(
     "area_indicator",
     "Persons in scope, persons and households deprived, answers missing per indicator, area, "
-    "level, age band, counted as TPMAP counts (indicators.yaml counted_by); README, 'How the "
-    "marts count'.",
+    "level, age band, counted as TPMAP counts (indicators.yaml counted_by); "
+    "docs/marts.md, 'How the marts count'.",
     [["core", "fact_person"], ["core", "dim_area"]],
 )

@@ -121,7 +121,7 @@ INSERT = {
         dg.AssetSpec(
             ["marts", name],
             deps=[["core", "fact_person"], ["core", "dim_area"], ["core", "dim_age_band"]],
-            description=f"See README, 'The measure marts': {name}.",
+            description=f"See docs/marts.md, 'The measure marts': {name}.",
         )
         for name in MARTS
     ],

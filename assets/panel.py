@@ -55,7 +55,7 @@ def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) ->
         dg.AssetSpec(
             key,
             deps=[["core", "fact_person"], ["core", "dim_area"], ["core", "dim_indicator"]],
-            description=f"See README, 'Household panel': {key[1]}.",
+            description=f"See docs/marts.md, 'Household panel': {key[1]}.",
         )
         for key in [["core", "household_link"], *(["marts", m] for m in MARTS)]
     ],

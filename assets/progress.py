@@ -41,7 +41,7 @@ def targeting_frame(villages: pl.DataFrame) -> pl.DataFrame:
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="marts",
-    description="See README, 'Progress marts': area_targeting.",
+    description="See docs/marts.md, 'Progress marts': area_targeting.",
 )
 def area_targeting(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     year_be = int(context.partition_key)
@@ -106,7 +106,8 @@ def load_centres(landing: LandingZone, values: pl.DataFrame) -> list[targets.Cen
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="marts",
-    description="See README, 'Progress marts': area_progress, area_change_factor, area_target.",
+    description="See docs/marts.md, 'Progress marts': area_progress, area_change_factor, "
+    "area_target.",
 )
 def area_progress(
     context: dg.AssetExecutionContext, warehouse: Warehouse, landing: LandingZone

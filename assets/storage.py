@@ -9,9 +9,6 @@ import dagster as dg
 from ingest import landing
 from ingest.pseudonymise import load_key
 
-# Each BMN survey year arrives as <landing>/bmn/<year_be>/{households,members}/*.csv|xlsx|parquet
-BMN_FOLDERS = landing.FOLDERS
-
 
 class LandingZone(dg.ConfigurableResource):
     """Where files are delivered, and where their staged parts are kept (ingest/staging.py)."""
@@ -63,3 +60,6 @@ class ValidationPolicy(dg.ConfigurableResource):
     """How much quarantine a file may have before its check fails (share of rows)."""
 
     quarantine_share_limit: float = 0.05
+    # a province whose files were all held: "publish" the year without it (its roll-ups flagged
+    # incomplete, core.missing_province says why), or "hold" the year (docs/operators-deliveries.md)
+    missing_province: str = "publish"

@@ -1,7 +1,7 @@
 """Every file under the landing folder: what the ingest reads, and why each other file is not.
 
-The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (README, "Input layout"),
-and the case records of a year's households ``<landing>/cases/<year BE>/<file>``.
+The layout is ``<landing>/bmn/<year BE>/{households,members}/<file>`` (docs/input.md, "Input
+layout"), and the case records of a year's households ``<landing>/cases/<year BE>/<file>``.
 A file anywhere else under ``<landing>/bmn/`` or directly in ``<landing>/`` is not guessed into
 a year: it is listed, with the reason and what to do, in the ledger of the survey year its
 folder names (``2565 copy/`` and the CE folder ``2022/`` name 2565), or of every year run when
@@ -266,6 +266,18 @@ def ce_folders(root: Path) -> list[str]:
         for p in sorted(bmn.iterdir())
         if p.is_dir() and p.name.isdigit() and int(p.name) in CE_YEARS
     ]
+
+
+def ce_folder_hint(root: Path, year_be: int) -> str | None:
+    """When ``<root>/bmn/<year_be - 543>/`` exists, the line that says it was seen and where its
+    files belong: a year asked for as BE whose files sit under its CE number."""
+    ce = year_be - 543
+    if not (root / "bmn" / str(ce)).is_dir():
+        return None
+    return (
+        f"bmn/{ce}/ was seen: {ce} looks like a CE year; survey-year folders are Buddhist Era, "
+        f"so move its files to bmn/{year_be}/"
+    )
 
 
 def refused_for(root: Path, year_be: int, home: Path | None = None) -> list[Refused]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import sys
 import zipfile
@@ -34,6 +35,12 @@ from schemas.normalise import ALL_REPAIRS, header_key
 from schemas.validate import EXTRA_CELLS
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+# Columns that name no field and repeat, or bear a name staging gives its own columns, are read
+# under this prefix and the column's position.
+IGNORED_PREFIX = "__ignored_"
+RESERVED = frozenset({"row_index", "file", "sha256", "source", EXTRA_CELLS})
+# Cells found broken while reading: their rows are held, the rest of the file loads.
+DAMAGED = {"row_index": pl.Int64, "column": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8}
 SEPARATORS = (",", ";", "\t", "|")
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 THAI = re.compile(r"[\u0E00-\u0E7F]")
@@ -48,6 +55,14 @@ HEADER_SEARCH_ROWS = 30
 # A cell that looks like data rather than a column name: a number, a code, a date.
 DATA_LIKE = re.compile(r"^[\d\s.,/:+-]+$")
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# What a byte that is no UTF-8 becomes when a UTF-8 file is read despite it.
+STRAY = "\ufffd"
+# Stray bytes are damage (the rows holding them are held) up to this share of the file's UTF-8
+# letters, or of its lines in ASCII text; more, and the file is some other encoding, refused
+# rather than guessed.
+STRAY_BYTES_SHARE = 0.01
+# A csv record broken this many times is no CSV with a few damaged rows: refused whole.
+MAX_BROKEN_RECORDS = 100
 # csv's own limit (128 KiB per cell) would make one oversized remark fail the whole file; the
 # row that holds it is held instead (ingest/staging.py, rule cell_too_long).
 csv.field_size_limit(sys.maxsize)
@@ -68,6 +83,10 @@ class TextTable:
     header_rows: int = 1  # 2: names on one row, labels in the other language on the next
     header_map: dict[str, str] = field(default_factory=dict)  # header as delivered -> field
     first_cell: str = ""  # the first header cell as read, for messages
+    # cells found broken while reading (rule not_utf8, broken_quote): their rows are held, the
+    # rest of the file loads; (row_index, column, rule, value) as schemas.validate numbers them
+    damaged: pl.DataFrame | None = None
+    ignored: tuple[str, ...] = ()  # header cells that name no field: not read, named in the ledger
 
     def how_read(self) -> str:
         """One line for messages: what the reader saw."""
@@ -94,7 +113,13 @@ def sha256_of(path: Path) -> str:
 
 def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Bytes to text: the encoding given, else by its BOM (UTF-8, UTF-16), else UTF-8, else
-    Thai Windows-874 (a UTF-8 BOM before Windows-874 text is dropped, not read as text)."""
+    Thai Windows-874 (a UTF-8 BOM before Windows-874 text is dropped, not read as text).
+
+    UTF-8 text with a few stray bytes that are no UTF-8 (an editor's leftover) is read as
+    UTF-8 with each stray byte as U+FFFD: the rows that hold one are quarantined (rule
+    not_utf8), the others load. It counts as UTF-8 when its stray bytes are rare: at most
+    STRAY_BYTES_SHARE of its UTF-8 letters (Thai), or, in ASCII text that is no Windows-874
+    Thai either, of its lines. Otherwise it is Windows-874 if that reads as Thai, else refused."""
     if encoding:
         try:
             return raw.decode(encoding), encoding
@@ -110,18 +135,46 @@ def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    lenient = raw.decode("utf-8-sig", errors="replace")
+    strays = lenient.count(STRAY) - raw.count(STRAY.encode())
+    # Thai in UTF-8 with a few stray bytes: UTF-8. Windows-874 Thai read as UTF-8 gives the
+    # reverse, a stray byte for most letters and a few letters by accident.
+    if strays <= utf8_letters(lenient) * STRAY_BYTES_SHARE:
+        return lenient, stray_encoding(strays)
     bom = raw.startswith(BOMS[0][0])
     try:
         text = raw[3:].decode("cp874") if bom else raw.decode("cp874")
     except UnicodeDecodeError as err:
-        raise UnreadableFile("neither UTF-8 nor Windows-874 (TIS-620) text") from err
-    foreign = len(NON_ASCII.findall(text))
-    thai = len(THAI.findall(text))
-    if foreign and (
-        thai / foreign < THAI_SHARE_FOR_CP874 or len(ORPHAN_MARK.findall(text)) > thai // 100
-    ):
-        raise UnreadableFile("neither UTF-8 nor Thai Windows-874 text: say which encoding it is")
-    return text, "cp874 (after a UTF-8 BOM)" if bom else "cp874"
+        text, refusal = None, UnreadableFile("neither UTF-8 nor Windows-874 (TIS-620) text")
+        refusal.__cause__ = err
+    else:
+        foreign = len(NON_ASCII.findall(text))
+        thai = len(THAI.findall(text))
+        refusal = None
+        if foreign and (
+            thai / foreign < THAI_SHARE_FOR_CP874 or len(ORPHAN_MARK.findall(text)) > thai // 100
+        ):
+            text = None
+            refusal = UnreadableFile(
+                "neither UTF-8 nor Thai Windows-874 text: say which encoding it is"
+            )
+    if text is not None:
+        return text, "cp874 (after a UTF-8 BOM)" if bom else "cp874"
+    if strays <= lenient.count("\n") * STRAY_BYTES_SHARE:  # ASCII text with a rare stray byte
+        return lenient, stray_encoding(strays)
+    raise refusal
+
+
+def utf8_letters(text: str) -> int:
+    """About how many letters of ``text`` are multi-byte UTF-8 (Thai: three bytes each), from
+    the length of its encoding: a count without a regex or a list of a national file's letters.
+    Each STRAY is three bytes too, and is not counted."""
+    extra = len(text.encode("utf-8")) - len(text) - 2 * text.count(STRAY)
+    return max(extra, 0) // 2
+
+
+def stray_encoding(strays: int) -> str:
+    return f"utf-8 ({strays} stray byte{'s' if strays != 1 else ''})"
 
 
 def aliases_of(expected: Iterable[str] | Mapping[str, str]) -> dict[str, str]:
@@ -138,6 +191,7 @@ class Header:
     names: list[str]  # column names: the field where a cell names one, else the cell
     mapped: dict[str, str]  # header cell as delivered -> field, where they differ
     first_cell: str
+    ignored: tuple[str, ...] = ()  # header cells naming no field, once each, in header order
 
 
 def _hits(row: list[str], aliases: Mapping[str, str]) -> int:
@@ -177,11 +231,21 @@ def find_header(rows: list[list[str]], aliases: Mapping[str, str]) -> Header:
         else:
             name = next((c for c in cells if c), "") or f"column_{j + 1}"
         names.append(name)
-    repeated = [n for n, count in Counter(names).items() if count > 1]
-    if repeated:
+    fields = set(aliases.values())
+    repeated = [n for n, count in Counter(names).items() if count > 1 and n in fields]
+    if repeated:  # which of the two holds the value is not for us to guess
         raise UnreadableFile(f"column(s) named twice in the header: {', '.join(repeated)}")
+    # a column that names no field is not loaded, however often it appears (it is named in the
+    # ledger); a repeated one, or one named as a column staging adds, is read under a name of
+    # its own
+    ignored = tuple(dict.fromkeys(n for n in names if n not in fields))
+    counts = Counter(names)
+    names = [
+        n if n in fields or (counts[n] == 1 and n not in RESERVED) else f"{IGNORED_PREFIX}{j + 1}"
+        for j, n in enumerate(names)
+    ]
     first_cell = (rows[index][0] if rows[index] else "") or ""
-    return Header(index, len(header_rows), names, mapped, first_cell)
+    return Header(index, len(header_rows), names, mapped, first_cell, ignored)
 
 
 def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
@@ -213,6 +277,39 @@ def _table(rows: list[list[str]], header: Header, body_start: int) -> pl.DataFra
     return _numbered(frame, body_start + 1)
 
 
+def csv_records(text: str, sep: str) -> tuple[list[list[str]], dict[int, int]]:
+    """Every record of the text, and the records the csv module could not parse strictly:
+    {record number (0-based): the cell where it broke}.
+
+    A quoted cell that is never closed (a file cut short, a stray quote) would swallow the rest
+    of the file into one cell; here the record is cut at its first line, kept with the cells
+    read so far so that it is counted and held, and parsing goes on at the next line."""
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[list[str]] = []
+    broken: dict[int, int] = {}
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=sep, strict=True)
+        first_line = 0  # of the record being read, counted from ``start``
+        try:
+            for record in reader:
+                records.append(record)
+                first_line = reader.line_num
+            break
+        except csv.Error as err:
+            if len(broken) >= MAX_BROKEN_RECORDS:
+                raise UnreadableFile(
+                    f"broken CSV: {err}, and {len(broken)} rows before it (was the file cut "
+                    "short, or saved with another separator?)"
+                ) from err
+            line = lines[start + first_line]
+            cells = next(csv.reader([line], delimiter=sep), [])  # lenient: keeps the cut cell
+            broken[len(records)] = max(len(cells) - 1, 0)
+            records.append(cells)
+            start += first_line + 1
+    return records, broken
+
+
 def _sniff(head_lines: list[str], aliases: Mapping[str, str]) -> str:
     """The separator under which the header names most fields; with no header, the one most
     frequent on the first non-blank line."""
@@ -233,12 +330,14 @@ def read_csv_text(
     raw: bytes, expected: Iterable[str] | Mapping[str, str], encoding: str | None = None
 ) -> TextTable:
     text, used = decode(raw, encoding)
-    if not text.strip():
+    if not text or text.isspace():  # stops at the first character that is not blank
         raise UnreadableFile("the file is empty")
     head_text = text[: 1 << 16]
+    as_sent = used == "utf-8"  # the text is the file's bytes, decoded: those can be parsed
     if "\r" in head_text and "\n" not in head_text:
         text = text.replace("\r", "\n")  # classic Mac line endings: CR only
         head_text = text[: 1 << 16]
+        as_sent = False
     aliases = aliases_of(expected)
     # the header sits in the first 30 lines: split those, never the whole text
     head_lines = head_text.splitlines(keepends=True)[:HEADER_SEARCH_ROWS]
@@ -248,25 +347,61 @@ def read_csv_text(
     body_start = header.index + header.rows
     info = dict(
         encoding=used, header_row=header.index + 1, separator=sep, header_rows=header.rows,
-        header_map=header.mapped, first_cell=header.first_cell,
+        header_map=header.mapped, first_cell=header.first_cell, ignored=header.ignored,
     )  # fmt: skip
     offset = sum(map(len, head_lines[:body_start]))
+    if as_sent:  # the body's bytes as delivered, not the text encoded again
+        body = raw[len(BOMS[0][0]) * raw.startswith(BOMS[0][0]) + len(text[:offset].encode()) :]
+    else:
+        body = text[offset:].encode("utf-8")
     try:
         frame = pl.read_csv(
-            text[offset:].encode("utf-8"), has_header=False, separator=sep,
+            body, has_header=False, separator=sep,
             new_columns=header.names, infer_schema=False, truncate_ragged_lines=False,
         )  # fmt: skip
         if frame.width == len(header.names):
+            frame = _numbered(frame, body_start + 1)
             return TextTable(
-                _numbered(frame, body_start + 1), repairs=possible_repairs(text), **info
+                frame,
+                repairs=possible_repairs(text),
+                damaged=_stray_cells(frame, used, aliases.values()),
+                **info,
             )
     except pl.exceptions.PolarsError:
         pass  # ragged or cut short: the slow reader below says exactly where
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
-    except csv.Error as err:
-        raise UnreadableFile(f"broken CSV: {err} (was the file cut short?)") from err
-    return TextTable(_table(rows, header, body_start), **info)
+    rows, broken = csv_records(text, sep)
+    cut = pl.DataFrame(
+        [
+            {"row_index": n + 1, "column": header.names[min(c, len(header.names) - 1)],
+             "rule": "broken_quote", "value": rows[n][c] if c < len(rows[n]) else None}
+            for n, c in broken.items()
+            if n >= body_start
+        ],
+        schema=DAMAGED,
+    )  # fmt: skip
+    frame = _table(rows, header, body_start)
+    return TextTable(
+        frame, damaged=pl.concat([_stray_cells(frame, used, aliases.values()), cut]), **info
+    )
+
+
+def _stray_cells(frame: pl.DataFrame, encoding: str, fields: Iterable[str]) -> pl.DataFrame:
+    """(row_index, column, rule, value) of the cells holding a byte that was no UTF-8; looked
+    for only when the decoder replaced one (``decode``), so a sound file costs nothing. A stray
+    byte in a column that is not read does not hold its row."""
+    if "stray byte" not in encoding:
+        return pl.DataFrame(schema=DAMAGED)
+    known = set(fields)
+    cells = [c for c in frame.columns if c in known]
+    stray = pl.col(cells).str.contains(STRAY, literal=True)
+    found = (
+        frame.filter(pl.any_horizontal(stray))
+        .unpivot(cells, index="row_index", variable_name="column")
+        .filter(pl.col("value").str.contains(STRAY, literal=True))
+    )
+    return found.select("row_index", "column", pl.lit("not_utf8").alias("rule"), "value").cast(
+        DAMAGED
+    )
 
 
 def possible_repairs(text: str) -> frozenset[str]:
@@ -275,9 +410,11 @@ def possible_repairs(text: str) -> frozenset[str]:
     repairs = set()
     if not text.isascii():
         repairs.add("thai")
-    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "\t", "; ", " ;")
+    blanks = (", ", " ,", "\n ", " \n", " \r", '" ', ' "', "; ", " ;")
     ends = text[:1] + text[-4:].rstrip("\r\n")[-1:]  # no copy of the whole text
-    if " " in ends or any(b in text for b in blanks):
+    # one search for a lone character is a memchr; the pairs, whose first character is often
+    # the separator, are searched only in a text that has a space at all (most files have none)
+    if " " in ends or "\t" in text or (" " in text and any(b in text for b in blanks)):
         repairs.add("edges")
     if '"' in text or ";" in text or "\t" in text or "|" in text:
         repairs.add("comma")  # a separator other than the comma leaves commas inside cells
@@ -434,6 +571,7 @@ def read_xlsx_text(
     return TextTable(
         _numbered(body, top + body_start + 1), None, top + header.index + 1, sheet=chosen.name,
         header_rows=header.rows, header_map=header.mapped, first_cell=header.first_cell,
+        ignored=header.ignored,
     )  # fmt: skip
 
 

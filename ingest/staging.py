@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -51,6 +52,7 @@ from schemas.rules import rule_messages
 from schemas.validate import CASE_DATES, EXTRA_CELLS, AreaRegister, check_rows
 
 HOUSEHOLD, MEMBER, CASE = "bmn_household", "bmn_member", "case_record"
+POLARS_THREADS = "POLARS_MAX_THREADS"
 FAILURE_COLUMNS = {
     "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
     "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
@@ -91,6 +93,12 @@ class YearContext:
     key: bytes
     reference_day: date
     folder: Path  # <work>/<year_be>/<fingerprint>
+    # `chipao check`: the row parts keep only what the rules across files read, not the row
+    keys_only: bool = False
+
+
+# What the rules across files read of a staged row (sql/staging/cross_rules.sql, case_rules.sql).
+CROSS_FILE_COLUMNS = ("file", "row_index", "members_declared", "indicator_code", "current")
 
 
 @dataclass
@@ -113,6 +121,10 @@ class Part:
     header_map: dict[str, str] = field(default_factory=dict)  # header as sent -> field
     timings: dict[str, float] = field(default_factory=dict)  # read, validate, pseudonymise, write
     duplicate_of: str | None = None  # set per year: the earlier file with the same content
+    ignored_columns: list[str] = field(default_factory=list)  # header names of no field
+    # provinces the file is of: its house codes' first two digits (read or not), else a
+    # province code its name holds; for the rule on a province held whole (missing_provinces)
+    provinces: list[str] = field(default_factory=list)
     refused: str | None = None  # not read (ingest/landing.py): the rule that says why
 
     @property
@@ -188,6 +200,24 @@ def fingerprint(key: bytes, areas: AreaRegister, reference_day: date) -> str:
     digest.update(" ".join(sorted(areas.ambiguous)).encode())
     digest.update(reference_day.isoformat().encode())
     return digest.hexdigest()[:16]
+
+
+def provinces_of(text: pl.DataFrame) -> list[str]:
+    """The province codes of a file's house codes, as delivered (valid or not)."""
+    if "house_code" not in text.columns:
+        return []
+    codes = whole_code(clean_text(pl.col("house_code"))).str.slice(0, 2).unique()
+    found = text.select(codes).to_series().drop_nulls()
+    return sorted(found.filter(found.str.contains(r"^\d\d$")).to_list())
+
+
+PROVINCE_IN_NAME = re.compile(r"(?<!\d)(\d{2})(?!\d)")
+
+
+def provinces_named(name: str, areas: AreaRegister) -> list[str]:
+    """Province codes a file's path names (``…_58_households.csv``): for a file not read."""
+    known = {code[:2] for code in areas.subdistricts}
+    return sorted({c for c in PROVINCE_IN_NAME.findall(name) if c in known})
 
 
 def _failure(part: Part, rule: str, value: str | None) -> pl.DataFrame:
@@ -271,6 +301,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     part.timings["read"] = time.perf_counter() - started
     if isinstance(table, UnreadableFile):
         part.file_error = str(table)
+        part.provinces = provinces_named(name, ctx.areas)
         return _save(part, ctx.folder, _failure(part, "unreadable", str(table)))
     text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
     part.rows_read = text.height
@@ -280,6 +311,8 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         table.header_rows,
     )
     part.separator, part.sheet, part.header_map = table.separator, table.sheet, table.header_map
+    part.ignored_columns = list(table.ignored)
+    part.provinces = provinces_of(text) or provinces_named(name, ctx.areas)
     other = _other_source(source_name, text.columns)
     if other is not None:
         part.file_error = (
@@ -306,7 +339,11 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
         *(pl.lit(None, pl.Utf8).alias(f.name) for f in source.fields if f.name not in text.columns),
         pl.col("row_index").cast(pl.UInt32),  # as the validators number rows
     )
+    # cells broken in reading (a stray byte, a cut quote) or too long hold their rows, which
+    # are not validated further: the rest of the file loads
     oversized = oversized_cells(text)
+    if table.damaged is not None and table.damaged.height:
+        oversized = pl.concat([table.damaged.cast(oversized.schema), oversized])
     checked = check_rows(
         text.join(oversized.select("row_index"), on="row_index", how="anti")
         if oversized.height
@@ -335,17 +372,20 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     part.timings["validate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    params = key_params(ctx.key, "house", "person")
+    # parts cut to the keys are thrown away after `chipao check`: a fast 64-bit hash tells
+    # equal codes as well as the keyed HMAC does, and no pseudonym of them is kept
+    params = {} if ctx.keys_only else key_params(ctx.key, "house", "person")
+    pseudonym = (lambda column, _: f"hash({column}::VARCHAR)") if ctx.keys_only else key_sql
     # each distinct house code is hashed once, for the rows and the delivered keys alike
     keys = ["h.household_key"] + [
-        f"{key_sql(column, purpose)} AS {k}"
+        f"{pseudonym(column, purpose)} AS {k}"
         for k, (column, purpose) in KEYS[source_name].items()
         if k != "household_key"
     ]
     plain = [
         "r.row_index::BIGINT AS row_index" if c == "row_index" else f"r.{c}"
         for c in staged_columns(source_name)
-        if c not in KEYS[source_name]
+        if c not in KEYS[source_name] and (not ctx.keys_only or c in CROSS_FILE_COLUMNS)
     ]
     con = _file_connection(threads)
     con.register("rows", rows)
@@ -353,7 +393,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE house AS SELECT house_code, "
-            f"{key_sql('house_code', 'house')} AS household_key FROM "
+            f"{pseudonym('house_code', 'house')} AS household_key FROM "
             "(SELECT house_code FROM rows UNION SELECT house_code FROM delivered) "
             "WHERE house_code IS NOT NULL",
             {k: v for k, v in params.items() if k.startswith("house_")},
@@ -465,6 +505,28 @@ def _prune(year_folder: Path, current: Path, parts: list[Part]) -> None:
             path.unlink()
 
 
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Processes that each stage a file on one thread: Polars and DuckDB one thread each.
+
+    Polars sizes its thread pool once, when it is imported, and a spawned worker imports it
+    while unpickling its first task, before any initializer could run: so POLARS_MAX_THREADS
+    is in the environment the workers are started with. Without it each of two workers ran
+    Polars on every core, and they fought over the cores. Spawn, not fork: Polars and DuckDB
+    threads do not survive a fork."""
+    before = os.environ.get(POLARS_THREADS)
+    os.environ[POLARS_THREADS] = "1"
+    try:
+        # spawned on demand, a worker may start at any submit: the setting stays till the end
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            yield pool
+    finally:
+        if before is None:
+            os.environ.pop(POLARS_THREADS, None)
+        else:
+            os.environ[POLARS_THREADS] = before
+
+
 def _stage_all(
     tasks: list[tuple[str, Path, str]],
     ctx: YearContext,
@@ -486,8 +548,7 @@ def _stage_all(
     if workers <= 1 or len(tasks) <= 1:
         results = [done(stage_file(task, ctx)) for task in tasks]
     else:
-        # spawn, not fork: Polars and DuckDB threads do not survive a fork; one DuckDB thread each
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
             results = [done(future.result()) for future in futures]
     rows.finish()
@@ -495,44 +556,45 @@ def _stage_all(
 
 
 def _cross_rules(con: duckdb.DuckDBPyConnection, staged: StagedYear) -> pl.DataFrame:
-    """The rules across rows and files, over the parts (sql/staging/cross_rules.sql)."""
+    """The rules across rows and files, over the parts (sql/staging/cross_rules.sql).
+
+    Each part is read with its file's number in delivery order as a literal column, so the
+    rules join and sort on integers; names and hashes come back once, for the held rows."""
     order = pl.DataFrame(
         {"file": [p.file for p in staged.parts], "file_no": list(range(len(staged.parts))),
          "sha256": [p.sha256 for p in staged.parts]},
-        schema={"file": pl.Utf8, "file_no": pl.Int64, "sha256": pl.Utf8},
+        schema={"file": pl.Utf8, "file_no": pl.Int32, "sha256": pl.Utf8},
     )  # fmt: skip
     con.register("order", order)
-    usable = [p for p in staged.parts if p.duplicate_of is None and p.rows_read]
+    usable = [(n, p) for n, p in enumerate(staged.parts) if p.duplicate_of is None and p.rows_read]
     views = {
-        "h_rows": ("rows", HOUSEHOLD, "file, row_index, household_key, members_declared"),
-        "m_rows": ("rows", MEMBER, "file, row_index, household_key, person_key"),
-        "h_keys": ("keys", HOUSEHOLD, "file, row_index, household_key"),
-        "m_keys": ("keys", MEMBER, "file, row_index, household_key"),
-        "c_rows": ("rows", CASE, "file, row_index, household_key, indicator_code, current"),
+        "h_rows": ("rows", HOUSEHOLD, "row_index, household_key, members_declared"),
+        "m_rows": ("rows", MEMBER, "row_index, household_key, person_key"),
+        "h_keys": ("keys", HOUSEHOLD, "row_index, household_key"),
+        "m_keys": ("keys", MEMBER, "row_index, household_key"),
+        "c_rows": ("rows", CASE, "row_index, household_key, indicator_code, current"),
     }
+    typed = {"members_declared": "INTEGER", "indicator_code": "VARCHAR", "current": "INTEGER"}
     for view, (kind, source, columns) in views.items():
-        paths = [
-            str(p.path(staged.folder, kind))
-            for p in usable
+        reads = [
+            f"SELECT {n}::INTEGER AS file_no, {columns} FROM read_parquet("
+            + "'"
+            + str(p.path(staged.folder, kind)).replace("'", "''")
+            + "')"
+            for n, p in usable
             if p.source == source and p.path(staged.folder, kind).is_file()
         ]
-        if paths:
-            listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
-            con.execute(
-                f"CREATE TEMP VIEW {view} AS SELECT {columns} FROM read_parquet([{listed}])"
-            )
-        else:
-            typed = {"file": "VARCHAR", "members_declared": "INTEGER",
-                     "indicator_code": "VARCHAR", "current": "INTEGER"}  # fmt: skip
+        if not reads:
             nulls = ", ".join(
                 f"NULL::{typed.get(c.strip(), 'BIGINT')} AS {c.strip()}" for c in columns.split(",")
             )
-            con.execute(f"CREATE TEMP VIEW {view} AS SELECT {nulls} WHERE false")
+            reads = [f"SELECT NULL::INTEGER AS file_no, {nulls} WHERE false"]
+        con.execute(f"CREATE TEMP VIEW {view} AS " + " UNION ALL ".join(reads))
     con.execute(sql.load("staging/cross_rules"))
     con.execute(sql.load("staging/case_rules"))
     return con.sql(
-        "SELECT h.source, h.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
-        'FROM held AS h JOIN "order" AS o USING (file) ORDER BY h.step, o.file_no, h.row_index',
+        "SELECT h.source, o.file, o.sha256, h.row_index, h.column_name, h.rule, h.value "
+        'FROM held AS h JOIN "order" AS o USING (file_no) ORDER BY h.step, h.file_no, h.row_index',
     ).pl()
 
 
@@ -548,8 +610,12 @@ def stage_year(
     memory_limit: str = "4GB",
     log: Callable[[str], None] = lambda _: None,
     refused: Iterable[Refused] = (),
+    keys_only: bool = False,
 ) -> StagedYear:
     """Stage every household and member file of one survey year under ``work``.
+
+    ``keys_only`` (for `chipao check`, whose parts are thrown away): the row parts keep only
+    what the rules across files read, so they cannot be loaded.
 
     ``workers`` processes stage files in parallel (spawned: a script that calls this with
     workers > 1 needs the ``if __name__ == "__main__":`` guard); the rules across files run in
@@ -558,9 +624,10 @@ def stage_year(
     read; they are listed in the ledger with their reason."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
-    folder = work / str(year_be) / fingerprint(key, areas, reference_day)
+    # parts cut to the keys are never taken for whole ones: they have a folder of their own
+    folder = work / str(year_be) / (fingerprint(key, areas, reference_day) + "-keys" * keys_only)
     folder.mkdir(parents=True, exist_ok=True)
-    ctx = YearContext(year_be, areas, key, reference_day, folder)
+    ctx = YearContext(year_be, areas, key, reference_day, folder, keys_only)
     index = _files_index(folder)
 
     started = time.perf_counter()
@@ -581,9 +648,10 @@ def stage_year(
         for p in paths
     ]
     loaded_before = {name for name in index if name in parts}
-    staged = _year(
-        folder, ordered, memory_limit, loaded_before, [_refused_part(root, r) for r in refused]
-    )
+    not_read = [_refused_part(root, r) for r in refused]
+    for part in not_read:  # an .xls in households/ leaves its province without data too
+        part.provinces = provinces_named(part.file, areas)
+    staged = _year(folder, ordered, memory_limit, loaded_before, not_read)
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)
@@ -686,6 +754,38 @@ def _year(
     return staged
 
 
+MISSING_PROVINCE = {"province_code": pl.Utf8, "file": pl.Utf8, "reason": pl.Utf8}
+
+
+def missing_provinces(staged: StagedYear) -> pl.DataFrame:
+    """Provinces of the year whose survey files were held whole: a household or member file of
+    the province staged no row, and no household file of it staged any. (province_code, file,
+    reason), the reason being the file's error or its most frequent rule."""
+    survey = {HOUSEHOLD, MEMBER}
+    staged_rows = dict(staged.ledger.select("file", "rows_staged").iter_rows())
+    live = [p for p in staged.parts if p.source in survey and p.duplicate_of is None]
+    loaded = {
+        code
+        for p in live
+        if p.source == HOUSEHOLD and staged_rows.get(p.file, 0)
+        for code in p.provinces
+    }
+    top = dict(
+        staged.failures.group_by("file", "rule").len()
+        .sort("len", "rule", descending=[True, False]).group_by("file", maintain_order=True)
+        .agg(pl.col("rule").first()).iter_rows()
+    )  # fmt: skip
+    rows = [
+        {"province_code": code, "file": p.file,
+         "reason": p.file_error or f"every row quarantined (mostly {top.get(p.file, 'no rows')})"}
+        for p in live
+        if not staged_rows.get(p.file, 0)
+        for code in p.provinces
+        if code not in loaded
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=MISSING_PROVINCE)
+
+
 def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
     held = dict(
         failures.filter(pl.col("row_index").is_not_null())
@@ -718,6 +818,7 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
             "header_row": p.header_row,
             "header_rows": p.header_rows,
             "header_map": json.dumps(p.header_map, ensure_ascii=False) if p.header_map else None,
+            "ignored_columns": ", ".join(p.ignored_columns) or None,
         }
         if row["rows_read"] != row["rows_staged"] + row["rows_quarantined"]:
             raise AssertionError(f"{p.file}: rows read != staged + quarantined: {row}")
@@ -725,7 +826,8 @@ def _ledger(parts: list[Part], failures: pl.DataFrame) -> pl.DataFrame:
     schema = {"source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "rows_read": pl.Int64,
               "rows_staged": pl.Int64, "rows_quarantined": pl.Int64, "file_error": pl.Utf8,
               "seconds": pl.Float64, "encoding": pl.Utf8, "separator": pl.Utf8, "sheet": pl.Utf8,
-              "header_row": pl.Int64, "header_rows": pl.Int64, "header_map": pl.Utf8}  # fmt: skip
+              "header_row": pl.Int64, "header_rows": pl.Int64, "header_map": pl.Utf8,
+              "ignored_columns": pl.Utf8}  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 
 

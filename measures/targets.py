@@ -113,7 +113,7 @@ def parse_centre(text: str, file: str, measures: Sequence[str], age_bands: Seque
         measure = row.get("measure")
         if measure not in measures:
             raise TargetsError(
-                f"{where}.measure: {measure!r} is not a progress measure (README, "
+                f"{where}.measure: {measure!r} is not a progress measure (docs/marts.md, "
                 "marts.area_progress)"
             )
         if ("value" in row) == ("reduce_by" in row):

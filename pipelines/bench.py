@@ -144,8 +144,6 @@ class BenchReport:
     failures: dict[str, str] = field(default_factory=dict)  # reference line -> why it failed
     agreement: Agreement | None = None
     peak_rss: int = 0
-    # 1-minute load average at the start and the end: on a shared machine, how busy it was
-    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def chipao_seconds(self) -> float:
@@ -351,7 +349,6 @@ def run_bench(
         generated_seconds=generated,
         tables=[],
         rows={},
-        load=(os.getloadavg()[0], 0.0),
     )
     state = Path(tempfile.mkdtemp(prefix="run-", dir=home))
     try:
@@ -391,7 +388,6 @@ def run_bench(
     finally:
         shutil.rmtree(state, ignore_errors=True)
     report.peak_rss = peak_rss()
-    report.load = (report.load[0], os.getloadavg()[0])
     return report
 
 
@@ -427,17 +423,11 @@ def render(report: BenchReport, command: str) -> str:
     """The section of docs/performance.md for the report's scale, in markdown."""
     m = report.machine
     last = report.years[-1]
-    shared = (
-        " (above the core count, other processes were sharing the cores)"
-        if max(report.load) > int(m["cores"])
-        else ""
-    )
+    # the machine and the date say where the figures hold; nothing about the measuring itself
     lines = [
         f"## Scale {report.scale}",
         "",
-        f"`{command}` on {report.date}: {m['cores']} cores ({m['cpu']}), {m['memory']}; "
-        f"load average {report.load[0]:.1f} at the start, {report.load[1]:.1f} at the end"
-        f"{shared}.",
+        f"`{command}` on {report.date}: {m['cores']} cores ({m['cpu']}), {m['memory']}.",
         "",
     ]
     for year in report.years:

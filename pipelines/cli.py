@@ -1,12 +1,13 @@
 """`chipao`: generate a sample, run the pipeline, query the warehouse.
 
 Each command reads its settings from the environment (CHIPAO_HOME, CHIPAO_YEARS, CHIPAO_KEY,
-CHIPAO_KEY_FILE); see README.md.
+CHIPAO_KEY_FILE); see docs/operators.md, "Settings".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             print(
                 f"no survey years in {settings.landing / 'bmn'}: run `chipao generate` or "
-                "deliver files there (README, 'Input layout')",
+                "deliver files there (docs/input.md, 'Input layout')",
                 file=sys.stderr,
             )
             return 2
@@ -260,12 +261,11 @@ def _connect_published(settings: Settings, sandbox: bool = False):
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.query import Refused, check_statements, empty_result_hint
+    from pipelines.query import Refused, empty_result_hint, run_checked
 
     con = _connect_published(_settings(), sandbox=True)
     try:
-        check_statements(con, args.query)
-        relation = con.sql(args.query)
+        relation = run_checked(con, args.query)
     except Refused as err:
         raise UserError(f"{err} (chipao sql reads the published snapshot only)") from None
     except duckdb.Error as err:
@@ -317,6 +317,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Stage files as a run would, without a warehouse or key; report what would be held."""
+    from ingest.check import CheckError, check_files, readable, report_lines, write_fixes, year_of
+
+    try:
+        paths = readable(Path(f) for f in args.files)
+        year = year_of(paths, args.year)
+        if args.out and Path(args.out).suffix.lower() != ".xlsx":
+            raise CheckError(f"--out {args.out}: the report is an Excel workbook, name it .xlsx")
+        report = check_files(paths, year_be=year, kind=args.kind)
+    except CheckError as err:
+        raise UserError(str(err)) from None
+    print(f"survey year {year} / ปีสำรวจ {year}")
+    print("\n".join(report_lines(report)))
+    if args.out:
+        out = Path(args.out)
+        write_fixes(report, out)
+        rows = report.fixes.height
+        print(f"{rows:,} row(s) to fix written to {out} / บันทึกแถวที่ต้องแก้ไขที่ {out}")
+    return report.code
 
 
 def _print_status(settings: Settings, every_file: bool = False) -> None:
@@ -423,6 +445,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
+        "check",
+        help="check BMN files before sending them: read them as a run would (same readers, "
+        "contract and rules, the rules across the files given), print what would be held; "
+        "no warehouse, no key, nothing written but the report. Exit 0: would load whole, "
+        "1: rows would be quarantined, 2: a file would be held whole",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, XLSX or Parquet files")
+    p.add_argument("--year", type=int, help="survey year BE (default: the year the paths name)")
+    p.add_argument(
+        "--kind",
+        choices=["households", "members", "cases"],
+        help="what the files are (default: the folder they sit in, else their names)",
+    )
+    p.add_argument("--out", metavar="REPORT.xlsx", help="write the rows to fix to a workbook")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
         "serve",
         help="run the Dagster webserver and daemon (nightly schedule, landing sensor, failure "
         "alerts) as one service, for systemd (docs/operators-service.md)",
@@ -447,10 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+        return code
     except UserError as err:
         print(f"chipao {args.command}: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `chipao status --files | head`: the reader has all it wanted. Later writes (the
+        # interpreter's own flush at exit) go nowhere instead of raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

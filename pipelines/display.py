@@ -28,7 +28,7 @@ ENDS = {
 
 
 def _step(step_key: str | None) -> str:
-    """`core__fact_person` -> `core/fact_person`: the asset key the README and the UI use."""
+    """`core__fact_person` -> `core/fact_person`: the asset key the docs and the UI use."""
     return (step_key or "run").replace("__", "/")
 
 

@@ -45,6 +45,13 @@ REFUSED = {  # statement type -> why, and what to do instead
     "DETACH": "DETACH changes the databases of the session: this reads the published snapshot",
     "LOAD": "INSTALL and LOAD bring in extensions: only DuckDB's built-in functions are available",
 }
+# DuckDB refuses a write to the read-only snapshot itself; temporary tables, views and macros
+# stay allowed (they live in the session), so the statement's type alone cannot tell.
+_READ_ONLY = re.compile(r'Cannot execute statement of type "(\w+)".*read-only mode', re.DOTALL)
+WRITES = (
+    "the published snapshot is read-only (only the pipeline writes the warehouse): keep a "
+    "working result in a TEMP table, or save it with `chipao sql … --csv` or `--xlsx FILE`"
+)
 
 
 def connect_published(
@@ -75,6 +82,18 @@ def check_statements(con: duckdb.DuckDBPyConnection, text: str) -> None:
         if why:
             first = statement.query.strip().split(None, 1)[0].upper()
             raise Refused(f"{first} is refused: {why}")
+
+
+def run_checked(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None):
+    """``con.sql`` after :func:`check_statements`, a write to the snapshot refused as one."""
+    check_statements(con, text)
+    try:
+        return con.sql(text, params=params or {})
+    except duckdb.InvalidInputException as err:
+        refused = _READ_ONLY.search(str(err))
+        if refused is None:
+            raise
+        raise Refused(f"{refused[1]} is refused: {WRITES}") from None
 
 
 _NUMBER = r"(\d{4})"
@@ -122,8 +141,7 @@ class Snapshot:
         return cls(connect_published(settings, sandbox=True))
 
     def q(self, text: str, **params) -> pl.DataFrame:
-        check_statements(self.con, text)
-        return self.con.sql(text, params=params).pl()
+        return run_checked(self.con, text, params).pl()
 
     @property
     def latest_year(self) -> int:

@@ -44,5 +44,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         ),
         "exports": ExportFolder(root=str(settings.exports)),
         "pseudonym_key": pseudonym_key(settings),
-        "validation": ValidationPolicy(quarantine_share_limit=settings.quarantine_share_limit),
+        "validation": ValidationPolicy(
+            quarantine_share_limit=settings.quarantine_share_limit,
+            missing_province=settings.missing_province,
+        ),
     }

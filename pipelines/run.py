@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+import sql
 from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
-from ingest.landing import has_survey
+from ingest.landing import ce_folder_hint, has_survey
 from ingest.pseudonymise import load_key
 from pipelines.alerts import root_cause
 from pipelines.definitions import ASSETS, JOBS
@@ -51,6 +53,37 @@ def explain(message: str, settings: Settings) -> str:
             "(`chipao sql`, notebooks), which a run never locks"
         )
     return " ".join(message.split())
+
+
+_BLOCKED = re.compile(r"blocking asset checks? failed with \w+ severity: (?P<checks>.+)$")
+
+
+def blocked_year(message: str, warehouse: Path, year_be: int) -> str:
+    """A year stopped by a blocking check, in one line: which check, which file most likely
+    caused it (the ingest ledger of the year: held whole, or most rows quarantined) and what
+    to send instead; not Dagster's exception class. Other failures pass as they are."""
+    found = _BLOCKED.search(message)
+    if found is None:
+        return message
+    checks = found["checks"].strip().replace(": ", " ")
+    line = f"survey year {year_be} was not published: the blocking check {checks} failed"
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            held = con.execute(sql.load("staging/held_files"), {"year_be": year_be}).fetchall()
+    except duckdb.Error:
+        held = []
+    if not held:
+        return f"{line}; no delivered file was held (`chipao status --files`, the quality page)"
+    file, error, rows_read, quarantined, _, advice = held[0]
+    whole = error is not None and quarantined >= rows_read
+    said = advice is not None and error is not None and error in advice  # the message quotes it
+    what = (
+        ("held whole" if said else f"held whole ({error})")
+        if whole
+        else f"{quarantined:,} of {rows_read:,} rows quarantined"
+    )
+    others = f" (and {len(held) - 1} more: `chipao status --files`)" if len(held) > 1 else ""
+    return f"{line}, because {file} was {what}; {advice or 'send a corrected file'}{others}"
 
 
 def _definitions(settings: Settings, log_level: str, listener: logging.Handler | None):
@@ -107,10 +140,11 @@ def run_years(
     missing = [y for y in years if not has_survey(landing.bmn_files(y))]
     if missing:
         folder = settings.landing / "bmn" / str(missing[0])
+        hints = [h for y in missing if (h := ce_folder_hint(settings.landing, y))]
         raise NoLandingFiles(
             f"no landing files for survey year {', '.join(map(str, missing))}: expected CSV, "
-            f"XLSX or Parquet files in {folder}/households/ and members/ (README, "
-            "'Input layout'); nothing was run"
+            f"XLSX or Parquet files in {folder}/households/ and members/ (docs/input.md, "
+            "'Input layout'); nothing was run" + "".join(f"; {h}" for h in hints)
         )
     plans = plan_years(
         instance, landing, settings.published, years, load_key(settings.key, settings.key_file)
@@ -133,15 +167,18 @@ def run_years(
                 f"survey year {plan.year_be} ({n}/{len(todo)}, {why}): ingest, facts, marts, "
                 "checks, exports, publish ..."
             )
-            results[plan.year_be] = _execute(
-                defs,
-                run_config,
-                survey_year_job.name,
-                settings,
-                instance,
-                {**tags, **plan.tags},
-                partition_key=str(plan.year_be),
-            )
+            try:
+                results[plan.year_be] = _execute(
+                    defs,
+                    run_config,
+                    survey_year_job.name,
+                    settings,
+                    instance,
+                    {**tags, **plan.tags},
+                    partition_key=str(plan.year_be),
+                )
+            except RunFailed as err:
+                raise RunFailed(blocked_year(str(err), settings.warehouse, plan.year_be)) from None
             progress(f"survey year {plan.year_be} done in {time.perf_counter() - t0:.1f}s")
     progress(f"all done in {time.perf_counter() - started:.1f}s")
     return results

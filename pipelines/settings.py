@@ -83,6 +83,7 @@ class Settings:
     # repr so that a logged Settings does not print it
     key: str | None = field(repr=False)
     quarantine_share_limit: float
+    missing_province: str  # publish | hold: a year with a province whose files were all held
     workers: int  # processes that stage files in parallel
     duckdb_memory: str  # DuckDB's memory limit, beyond which it spills to CHIPAO_HOME
     # the one YAML file configuring the pulled sources (sources/config.py)
@@ -148,6 +149,17 @@ class Settings:
     @property
     def latest_year(self) -> int:
         return self.years[-1]
+
+
+# What a year does when a province's files were all held: the first is the default.
+MISSING_PROVINCE = ("publish", "hold")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    text = (env.get(name) or choices[0]).strip().lower()
+    if text not in choices:
+        raise SettingError(f"{name}={text!r}: use {' or '.join(choices)}")
+    return text
 
 
 def _number(env: Mapping[str, str], name: str, kind: type, default):
@@ -222,6 +234,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         key_file=Path(env.get("CHIPAO_KEY_FILE") or home / "pseudonym.key"),
         key=env.get(KEY_VARIABLE) or None,
         quarantine_share_limit=_number(env, "CHIPAO_QUARANTINE_SHARE", float, 0.05),
+        missing_province=_choice(env, "CHIPAO_MISSING_PROVINCE", MISSING_PROVINCE),
         # one staging process per core, at most four: the rules across files run in one anyway
         workers=max(1, _number(env, "CHIPAO_WORKERS", int, min(4, os.cpu_count() or 1))),
         duckdb_memory=env.get("CHIPAO_DUCKDB_MEMORY", "4GB"),

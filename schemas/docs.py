@@ -1,6 +1,6 @@
-"""The README's input contract, generated from the field and rule catalogs so it stays true.
+"""The input contract of docs/input.md, generated from the field and rule catalogs so it stays true.
 
-`python -m schemas.docs` prints it; tests/test_docs.py checks the README holds the same text.
+`python -m schemas.docs` prints it; tests/test_docs.py checks docs/input.md holds the same text.
 """
 
 from __future__ import annotations

@@ -458,7 +458,7 @@ def all_pass_suite(min_persons: int, alpha: float) -> gx.ExpectationSuite:
 def rollup_suite() -> gx.ExpectationSuite:
     """On the rows of sql/quality/incomplete_rollups.sql: every child area core.dim_area expects
     has data. A warning per area: a district that delivered nothing leaves its province's figures
-    smaller, not wrong (README, "How complete a rollup is")."""
+    smaller, not wrong (docs/marts.md, "How complete a rollup is")."""
     return _suite(
         "marts.area_summary_rollup_complete",
         [

@@ -64,6 +64,18 @@ ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS sheet VARCHAR;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_row INTEGER;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_rows INTEGER;
 ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS header_map VARCHAR;
+-- Header names that name no field: those columns were not loaded (comma-separated).
+ALTER TABLE core.ingest_ledger ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
+
+-- Provinces of a survey year whose files were held whole (ingest/staging.py
+-- missing_provinces): the year is published without them, their roll-ups flagged incomplete,
+-- unless CHIPAO_MISSING_PROVINCE=hold (docs/operators-deliveries.md). Packs say why.
+CREATE TABLE IF NOT EXISTS core.missing_province (
+    year_be INTEGER NOT NULL,
+    province_code VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,           -- the file held whole, as under landing/
+    reason VARCHAR NOT NULL          -- its file error, or the rule that held most of its rows
+);
 
 -- One row per (row, column, rule) that failed. PII values are masked.
 CREATE TABLE IF NOT EXISTS core.quarantine (

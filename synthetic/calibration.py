@@ -122,15 +122,6 @@ def district_targets() -> DistrictTargets:
     )
 
 
-def national_rate(code: str) -> float:
-    """TPMAP's national deprivation rate of one indicator (people deprived / people in scope)."""
-    ind = next(i for i in catalog.indicators() if i.code == code)
-    common = _read(COMMON_FILE)
-    return float(
-        common[f"indicator{ind.bmn_no}.CNT"].sum() / common[f"indicator{ind.bmn_no}.ALL"].sum()
-    )
-
-
 @cache
 def tpmap_counts() -> pl.DataFrame:
     """TPMAP 2561's own counts per district, under the names `check.district_counts` gives:

@@ -8,7 +8,7 @@ survey.answer_year). Person-level problems (literacy, work) are helped too, with
 The first year's answers are never changed, so its TPMAP calibration (check.py) stands; later
 years lose a few deprivations more than the district trends (modest: EFFECT x HELP x RAISED).
 
-One row per status change (the catalog's case_record, README "Case records"): a problem that
+One row per status change (the catalog's case_record, docs/marts.md "Case records"): a problem that
 went past `target` has its first row (target, current 0) and its current row (current 1).
 """
 

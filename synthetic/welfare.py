@@ -19,7 +19,6 @@ import numpy as np
 from synthetic.calibration import DistrictTargets
 
 NOT_REGISTERED, REGISTERED, VERIFIED = 0, 1, 2
-MIN_AGE = 18
 MAX_SHARE_OF_POOR = 0.95  # keep some MPI-poor adults without the card even in the poorest areas
 UNREACHABLE_BOOST = 1e9
 

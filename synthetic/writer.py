@@ -124,7 +124,8 @@ def write_year(out: Path, frames: YearFrames, fmt: str) -> list[Path]:
 
 
 def write_cases(out: Path, year: int, province: str, frame: pl.DataFrame, fmt: str) -> Path:
-    """OUT/cases/<year_be>/synthetic_cases_<year_be>_<province>.<fmt> (README, "Case records")."""
+    """OUT/cases/<year_be>/synthetic_cases_<year_be>_<province>.<fmt> (docs/marts.md, "Case
+    records")."""
     path = out / "cases" / str(year) / f"synthetic_cases_{year}_{province}.{fmt}"
     _write(frame, path, fmt)
     return path

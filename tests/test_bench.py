@@ -116,6 +116,7 @@ def test_the_section_names_machine_scale_and_rows(report, section):
     assert section.startswith("## Scale tiny\n")
     assert f"`{COMMAND}`" in section
     assert f"{report.machine['cores']} cores" in section
+    assert "load average" not in section  # the machine and the date, nothing about the measuring
     assert f"{YEAR}: {report.rows[YEAR]['rows_read']:,} rows read" in section
     # The ingest's own split of its time, for the validation target.
     ingest = report.table(str(YEAR)).ingest

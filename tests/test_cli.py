@@ -1,5 +1,9 @@
 """The chipao command: help, queries on the published snapshot, clear refusals."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from pipelines.cli import build_parser, main
@@ -46,10 +50,58 @@ def test_sql_errors_are_reported_not_raised(run, monkeypatch, capsys):
     assert "query failed" in capsys.readouterr().err
 
 
-def test_sql_cannot_write(run, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM marts.area_summary",
+        "INSERT INTO marts.area_summary SELECT * FROM marts.area_summary LIMIT 1",
+        "UPDATE marts.area_summary SET households = 0",
+        "TRUNCATE marts.area_summary",
+        "DROP TABLE marts.area_summary",
+        "ALTER TABLE marts.area_summary ADD COLUMN x INTEGER",
+        "CREATE TABLE marts.mine AS SELECT 1 AS a",
+        "CREATE VIEW mine AS SELECT 1 AS a",
+        "SELECT 1; DELETE FROM marts.area_summary",
+    ],
+)
+def test_sql_cannot_write(statement, run, monkeypatch, capsys, query):
+    """A write gets the one clear line and exit code 2 that COPY gets, not DuckDB's message."""
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
-    assert main(["sql", "DELETE FROM marts.area_summary"]) == 1
-    assert "read-only" in capsys.readouterr().err.lower()
+    before = query(run, "SELECT count(*), sum(households) FROM marts.area_summary")
+    assert main(["sql", statement]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is refused" in err[0] and "read-only" in err[0].lower()
+    assert "Cannot execute" not in err[0] and "Traceback" not in err[0]
+    assert query(run, "SELECT count(*), sum(households) FROM marts.area_summary") == before
+
+
+def test_sql_temporary_tables_still_work(run, monkeypatch, capsys):
+    """Temporary tables live in the session, not the snapshot: an analyst may use them."""
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    text = (
+        "CREATE TEMP TABLE c AS SELECT households FROM marts.area_summary "
+        "WHERE level = 'country' AND age_band = 'all' AND year_be = 2566; "
+        "INSERT INTO c VALUES (1); SELECT count(*) AS n FROM c"
+    )
+    assert main(["sql", text, "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["\ufeffn", "2"]
+
+
+def test_status_into_a_closed_pipe_exits_quietly(run, tmp_path):
+    """`chipao status --files | head`: the reader stops early; no traceback, exit 0."""
+    env = {**os.environ, "CHIPAO_HOME": str(run.home), "CHIPAO_KEY": TEST_KEY}
+    for argv in (["status", "--files"], ["sql", "FROM marts.area_summary", "--csv"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *argv],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        process.stdout.close()  # before it writes: its first write meets a closed pipe
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 0, err
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
 
 
 def test_status_prints_the_ledger_per_year(run, monkeypatch, capsys):
@@ -119,9 +171,7 @@ def test_generate_refuses_a_bad_scale_or_year_in_one_line(tmp_path, capsys):
         "SELECT 1; COPY marts.area_summary TO 'out.csv'",
     ],
 )
-def test_sql_refuses_writes_attaches_and_extensions(
-    statement, run, monkeypatch, capsys, tmp_path
-):
+def test_sql_refuses_writes_attaches_and_extensions(statement, run, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
     monkeypatch.chdir(tmp_path)
     assert main(["sql", statement]) == 2
@@ -152,8 +202,7 @@ def test_sql_csv_has_a_bom_and_xlsx_keeps_thai_and_formula_text(run, monkeypatch
 
     monkeypatch.setenv("CHIPAO_HOME", str(run.home))
     query = (
-        "SELECT name_th, '=1+1' AS formula FROM marts.area_summary "
-        "WHERE level = 'country' LIMIT 1"
+        "SELECT name_th, '=1+1' AS formula FROM marts.area_summary WHERE level = 'country' LIMIT 1"
     )
     assert main(["sql", query, "--csv"]) == 0
     out = capsys.readouterr().out

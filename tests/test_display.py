@@ -1,19 +1,13 @@
 """The display of `chipao run`: every step of the year as it starts and ends, the ingest's progress
-lines, failures and what they held back; plain lines when the output is not a terminal."""
+lines, failures and what they held back; plain lines when the output is not a terminal. It
+replays the log records of two runs (a good one, one whose blocking check fails) into it."""
 
 import io
-import logging
 
-import dagster as dg
 import pytest
 from rich.console import Console
 
-import assets.quality
 from pipelines.display import RunDisplay
-from pipelines.run import RunFailed, run_years
-from tests.conftest import settings_for
-from tests.handmade import household, member, write_landing
-from tests.test_publish import failing
 
 STEPS = [
     "staging_bmn",
@@ -27,15 +21,6 @@ STEPS = [
 ]
 
 
-class Recorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def replay(records, display: RunDisplay) -> None:
     with display:
         for record in records:
@@ -43,19 +28,10 @@ def replay(records, display: RunDisplay) -> None:
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    """The log records of one good run of 2566 and of one whose reconciliation check fails."""
-    home = tmp_path_factory.mktemp("display")
-    households, members = [household(1), household(2)], [member(1, 1), member(2, 2)]
-    write_landing(home / "landing", 2566, households, members)
-    settings = settings_for(home)
-    with pytest.MonkeyPatch.context() as patch, dg.DagsterInstance.ephemeral() as instance:
-        good, bad = Recorder(), Recorder()
-        run_years(settings, [2566], instance, lambda _: None, "CRITICAL", listener=good)
-        patch.setattr(assets.quality, "run_checks", failing(assets.quality.RECONCILE))
-        with pytest.raises(RunFailed):
-            run_years(settings, [2566], instance, lambda _: None, "CRITICAL", True, bad)
-    return good.records, bad.records
+def recorded(publish_story):
+    """The log records of one good run of 2566 and of one whose reconciliation check fails: two
+    runs of the publishing story (tests/stories.py), told once for both modules."""
+    return publish_story["good records"], publish_story["bad records"]
 
 
 def test_plain_lines_name_each_step_of_the_year_in_order(recorded):

@@ -10,7 +10,7 @@ counts by person (indicators.yaml `counted_by`).
 import pytest
 
 from ingest.pseudonymise import pseudonyms
-from tests.conftest import TEST_KEY, run_pipeline
+from tests.conftest import TEST_KEY, materialize_marts, settings_for
 from tests.handmade import citizen_id, house_code, household, member, write_landing
 
 YEAR = 2566  # BMN 2566 feeds TPMAP 2567: target poor = MPI-poor registered for the card
@@ -153,9 +153,19 @@ INCOME_FAILS = {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}  # house -> 4.3 deprived
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
+    """The year's facts and marts of the hand-built households; the rules are what is tested
+    here, so no checks of Great Expectations, exports or publishing (the session run's)."""
     home = tmp_path_factory.mktemp("rules")
     write_landing(home / "landing", YEAR, HOUSEHOLDS, MEMBERS)
-    return run_pipeline(home, [YEAR])
+    settings = settings_for(home)
+    materialize_marts(settings, [YEAR], ("marts.area_summary", "marts.area_indicator",
+                                         "marts.area_mpi", "core.quarantine"))  # fmt: skip
+    return settings
+
+
+@pytest.fixture
+def query(live_query):
+    return live_query
 
 
 def _facts(warehouse, query) -> dict[int, dict]:

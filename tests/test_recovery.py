@@ -12,7 +12,7 @@ import pytest
 from pipelines.instance import DAGSTER_YAML, prepare_dagster_home
 from pipelines.recovery import HOST_TAG, PID_TAG, STARTED_TAG, process_tags, recover
 from pipelines.run import RunFailed
-from tests.conftest import run_pipeline
+from tests.conftest import run_pipeline, settings_for
 from tests.handmade import household, member, write_landing
 
 POOL = "duckdb_writer"
@@ -82,7 +82,10 @@ def test_run_monitoring_is_on_and_valid_for_the_default_run_launcher(instance):
 
 def test_a_warehouse_held_open_by_another_program_is_one_line_saying_what_to_do(tmp_path):
     write_landing(tmp_path / "landing", 2566, [household(1)], [member(1, 1)])
-    settings = run_pipeline(tmp_path, [2566])
+    settings = settings_for(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # the program holds the live file before the run: the run's first write meets the lock
+    # (no run needs to make the file first; the message is the same)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -97,7 +100,7 @@ def test_a_warehouse_held_open_by_another_program_is_one_line_saying_what_to_do(
     try:
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(RunFailed) as failed:
-            run_pipeline(tmp_path, [2566], force=True)
+            run_pipeline(tmp_path, [2566])
     finally:
         holder.kill()
         holder.wait()

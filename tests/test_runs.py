@@ -2,7 +2,9 @@
 schedule and the landing sensor alike; a year without landing files is refused before anything,
 and leaves no partition behind."""
 
+import contextlib
 import hashlib
+import io
 import os
 import re
 from socket import gethostname as host
@@ -22,7 +24,7 @@ from pipelines.plan import plan_years
 from pipelines.recovery import HOST_TAG, PID_TAG
 from pipelines.resources import build_resources
 from pipelines.run import NoLandingFiles, run_years
-from tests.conftest import TEST_KEY, run_pipeline, settings_for
+from tests.conftest import TEST_KEY, settings_for
 from tests.handmade import household, member, write_landing
 from tests.test_recovery import gone_pid, started_run
 
@@ -51,29 +53,49 @@ def cli(tmp_path, monkeypatch):
     return settings_for(tmp_path)
 
 
-def test_only_the_years_whose_files_changed_are_run_again(cli, capsys):
-    for year in YEARS:
-        deliver(cli.home, year)
-    assert main(["run"]) == 0
-    capsys.readouterr()
-    live, snapshot = digest(cli.warehouse), digest(cli.published)
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """Both years run by `chipao run`, run again with nothing changed, then 2566 re-delivered
+    and run: what each step printed, and the home, whose run history the schedule and sensor
+    test reads next (one home for both: two runs of both years fewer)."""
+    home = tmp_path_factory.mktemp("runs")
+    seen = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHIPAO_HOME", str(home))
+        patch.setenv("CHIPAO_KEY", TEST_KEY)
+        settings = settings_for(home)
+        for year in YEARS:
+            deliver(home, year)
+        for step in ("first", "again"):
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                seen[f"{step} code"] = main(["run"])
+            seen[step] = out.getvalue()
+            seen[f"{step} digests"] = digest(settings.warehouse), digest(settings.published)
 
-    assert main(["run"]) == 0
-    out = capsys.readouterr().out
+        # a re-delivered file of 2566 (same bytes, a new mtime): only 2566 runs
+        path = next((settings.landing / "bmn" / "2566" / "members").glob("*.csv"))
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        with instance_at(settings) as instance, contextlib.redirect_stdout(io.StringIO()) as out:
+            seen["touched results"] = sorted(
+                run_years(settings, YEARS, instance, progress=print, log_level="WARNING")
+            )
+        seen["touched"] = out.getvalue()
+    return settings, seen
+
+
+def test_only_the_years_whose_files_changed_are_run_again(published):
+    _, seen = published
+    assert seen["first code"] == 0 and seen["again code"] == 0
+    out = seen["again"]
     for year in YEARS:
         assert f"{year}: inputs unchanged since " in out and ", skipped" in out
     assert not re.search(r"survey year \d{4} \(", out)  # nothing ran
     assert "rows read = staged + quarantined" in out  # the summary is still printed
-    assert digest(cli.warehouse) == live and digest(cli.published) == snapshot
+    assert seen["again digests"] == seen["first digests"]
 
-    # a re-delivered file of 2566 (same bytes, a new mtime): only 2566 runs
-    path = next((cli.landing / "bmn" / "2566" / "members").glob("*.csv"))
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    with instance_at(cli) as instance:
-        results = run_years(cli, YEARS, instance, progress=print, log_level="WARNING")
-    out = capsys.readouterr().out
-    assert sorted(results) == [2566]
+    out = seen["touched"]
+    assert seen["touched results"] == [2566]
     assert "2565: inputs unchanged since" in out
     assert "survey year 2566 (1/1, inputs changed since" in out
 
@@ -131,11 +153,10 @@ def test_run_without_years_takes_only_the_folders_with_files(cli, capsys):
     assert "no survey years in" in capsys.readouterr().err
 
 
-def test_schedule_and_sensor_ask_only_for_the_years_that_changed(tmp_path):
-    for year in YEARS:
-        deliver(tmp_path, year)
-    with dg.instance_for_test() as instance:
-        settings = run_pipeline(tmp_path, list(YEARS), instance=instance)
+def test_schedule_and_sensor_ask_only_for_the_years_that_changed(published):
+    settings, _ = published  # both years published, by `chipao run`, in this run history
+    tmp_path = settings.home
+    with instance_at(settings) as instance:
         # the code location, with this test's folders
         resources = build_resources(settings)
         repository = dg.Definitions(

@@ -10,7 +10,7 @@ import polars as pl
 import ingest.staging
 from assets.storage import LandingZone
 from ingest.staging import HOUSEHOLD, MEMBER, stage_year
-from tests.conftest import run_pipeline
+from tests.conftest import materialize_marts, settings_for
 from tests.handmade import house_code, household, member, write_landing
 from tests.validation.harness import KEY, YEAR, areas, base_households, base_members
 
@@ -153,18 +153,21 @@ def test_a_file_whose_manifest_was_not_written_is_staged_again(tmp_path):
     _same(first, again)
 
 
+MARTS = ("marts.area_summary", "marts.area_indicator", "marts.area_mpi")
+
+
 def test_two_provinces_staged_in_parallel_give_the_marts_of_a_serial_run(tmp_path):
     marts = {}
     for workers in (1, 2):
         home = tmp_path / f"workers{workers}"
         _two_provinces(home)
-        settings = run_pipeline(home, [YEAR], CHIPAO_WORKERS=str(workers))
-        with duckdb.connect(str(settings.published), read_only=True) as con:
-            marts[workers] = {
-                table: con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
-                for table in ("marts.area_summary", "marts.area_indicator", "marts.area_mpi")
-            }
+        settings = settings_for(home, CHIPAO_WORKERS=str(workers))
+        materialize_marts(settings, [YEAR], MARTS)
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            marts[workers] = {table: con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl()
+                              for table in MARTS}  # fmt: skip
     provinces = marts[1]["marts.area_summary"].filter(pl.col("level") == "province")
     assert sorted(provinces["area_code"].unique()) == ["50", "57"]
     for table, frame in marts[1].items():
+        assert frame.height > 0, table
         assert frame.equals(marts[2][table]), table

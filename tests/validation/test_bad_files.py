@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from ingest.staging import HOUSEHOLD, MEMBER
+from ingest.staging import HOUSEHOLD, MEMBER, quarantine_rows
 from schemas.catalog import sources
 from tests.handmade import citizen_id, house_code, household, member
 from tests.validation.harness import base_households, base_members, stage
@@ -164,15 +164,16 @@ def test_header_without_rows(tmp_path):
 
 
 def test_truncated_inside_a_quoted_cell(tmp_path):
+    # issue 23: the cut row is held with its row number and reason; the rows before it load,
+    # and so the members of their households (it used to hold the whole file and, by cascade,
+    # every member)
     raw = csv_bytes(base_households(), H_COLUMNS) + b"5001000000" + b'9,"5001'
     out = stage(tmp_path, households=[], extra_files={"households/cut.csv": raw})
-    assert "was the file cut short?" in out.file_errors()["bmn/2566/households/cut.csv"]
-    assert out.households == 0 and out.members == 0  # no household stands: members held too
-    assert {r for r in out.rules() if r[0] == "m"} == {
-        ("m", 2, "house_code", "member_without_household"),
-        ("m", 3, "house_code", "member_without_household"),
-        ("m", 4, "house_code", "member_without_household"),
-    }
+    assert out.file_errors() == {}
+    assert out.rules() == {("h", 4, H_COLUMNS[1], "broken_quote")}
+    assert (out.households, out.members) == (2, 3)
+    message = quarantine_rows(out.staged.failures, 2566)["message_en"][0]
+    assert "was the file cut short" in message and "rest of the file was loaded" in message
 
 
 def test_truncated_at_a_row_end_quarantines_the_short_row(tmp_path):
