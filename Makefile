@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export CHIPAO_HOME ?= $(CURDIR)/.chipao
 DAGSTER_PORT ?= 3000
 
-.PHONY: install browser demo test dev notebooks bench lint clean
+.PHONY: install browser demo test dev serve notebooks bench lint clean
 
 $(BIN)/chipao: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ dev: install
 	$(BIN)/chipao init
 	@echo "Dagster UI: http://127.0.0.1:$(DAGSTER_PORT) (code location chipao; Ctrl-C stops it)"
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH DAGSTER_HOME=$(CHIPAO_HOME)/dagster dg dev --host 127.0.0.1 --port $(DAGSTER_PORT)
+
+# the webserver and the daemon as on a server (docs/operators-service.md): settings from
+# CHIPAO_HOME/chipao.env or /etc/chipao/chipao.env when there, alerts to CHIPAO_HOME/logs/alerts.log
+serve: install
+	$(BIN)/chipao init
+	$(BIN)/chipao serve
 
 notebooks: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,notebooks]'

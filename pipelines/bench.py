@@ -353,7 +353,11 @@ def run_bench(
     state = Path(tempfile.mkdtemp(prefix="run-", dir=home))
     try:
         _link_tree(landing, state / "landing")
-        settings = load_settings({"CHIPAO_HOME": str(state), "CHIPAO_KEY": BENCH_KEY})
+        # in a key file: Dagster takes a key from the environment or a file, never as a value
+        key_file = state / "pseudonym.key"
+        key_file.write_text(BENCH_KEY, encoding="utf-8")
+        key_file.chmod(0o600)
+        settings = load_settings({"CHIPAO_HOME": str(state), "CHIPAO_KEY_FILE": str(key_file)})
         with RssSampler() as sampler, dg.DagsterInstance.ephemeral() as instance:
             results = run_years(
                 settings, years, instance, progress=progress, log_level="WARNING", force=True

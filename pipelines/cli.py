@@ -206,6 +206,49 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import dagster as dg
+
+    from ingest.pseudonymise import MissingKeyError, load_key
+    from pipelines import serve
+    from pipelines.run import RunFailed, run_reference
+    from pipelines.settings import ENV_FILES, read_env_file
+
+    if args.env_file:
+        env_file = Path(args.env_file)
+    else:
+        candidates = [*ENV_FILES, _settings().home / "chipao.env"]
+        env_file = next((p for p in candidates if p.is_file()), None)
+    if env_file is not None:
+        # what the environment sets wins over the file; the webserver, the daemon and the runs
+        # they start inherit both
+        for name, value in read_env_file(env_file).items():
+            os.environ.setdefault(name, value)
+    settings = _settings()
+    try:
+        load_key(settings.key, settings.key_file)
+    except MissingKeyError as err:
+        print(err, file=sys.stderr)
+        return 2
+    settings.mail  # noqa: B018  (a mistake in the mail settings stops the start, not an alert)
+    workspace = serve.write_workspace(settings)
+    print(f"settings: {env_file or 'the environment only'}\nCHIPAO_HOME: {settings.home}")
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        try:
+            run_reference(settings, instance, print, log_level="CRITICAL")
+        except RunFailed as err:
+            print(f"the reference tables could not be refreshed: {err}", file=sys.stderr)
+            return 1
+    print(f"reference tables refreshed\nUI: {settings.ui_url}\nalerts: {settings.alerts_log}")
+    sys.stdout.flush()
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    return serve.supervise(
+        serve.commands(settings, workspace), env, lambda line: print(line, flush=True)
+    )
+
+
 def _connect_published(settings: Settings, sandbox: bool = False):
     from pipelines.query import NoWarehouse, connect_published
 
@@ -417,6 +460,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="REPORT.xlsx", help="write the rows to fix to a workbook")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "serve",
+        help="run the Dagster webserver and daemon (nightly schedule, landing sensor, failure "
+        "alerts) as one service, for systemd (docs/operators-service.md)",
+    )
+    p.add_argument(
+        "--env-file",
+        help="settings as NAME=value lines (default: /etc/chipao/chipao.env, else "
+        "CHIPAO_HOME/chipao.env, when there); the environment wins over the file",
+    )
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
         "status",

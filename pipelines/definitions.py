@@ -9,7 +9,13 @@ from assets import sources as source_assets
 from assets.cases import case_marts
 from assets.measure_checks import measure_checks
 from assets.metadata import with_standard_metadata
-from pipelines.jobs import landing_years, nightly_refresh, reference_job, survey_year_job
+from pipelines.jobs import (
+    alert_on_failure,
+    landing_years,
+    nightly_refresh,
+    reference_job,
+    survey_year_job,
+)
 from pipelines.resources import build_resources
 from pipelines.settings import load_settings
 from pipelines.source_jobs import SOURCE_JOBS
@@ -50,6 +56,6 @@ defs = dg.Definitions(
     assets=[*ASSETS, *SOURCE_ASSETS, *SOURCE_CHECKS],
     jobs=[*JOBS, *SOURCE_JOBS],
     schedules=[nightly_refresh],
-    sensors=[landing_years],
+    sensors=[landing_years, alert_on_failure],
     resources=build_resources(load_settings()),
 )

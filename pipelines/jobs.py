@@ -1,4 +1,5 @@
-"""Jobs, the nightly schedule, and the sensor that runs the survey years whose files changed."""
+"""Jobs, the nightly schedule, the sensor that runs the survey years whose files changed, and
+the sensor that alerts when a run fails."""
 
 from pathlib import Path
 
@@ -7,19 +8,32 @@ import dagster as dg
 from assets.inputs import years_with_files
 from assets.storage import LandingZone, PseudonymKey
 from assets.warehouse import SURVEY_YEARS, Warehouse
+from pipelines.alerts import Alert, notify, root_cause
 from pipelines.plan import plan_years, years_in_progress
 from pipelines.recovery import recover
+from pipelines.settings import load_settings
+
+# read when the code location loads: the daemon's environment (CHIPAO_SENSOR_SECONDS)
+SENSOR_SECONDS = load_settings().sensor_seconds
 
 REFERENCE = dg.AssetSelection.groups("reference")
 SURVEY_YEAR_ASSETS = dg.AssetSelection.groups("bmn", "core", "marts", "exports", "publish")
 
+# The daemon's runs execute their steps in one process, as `chipao run` (execute_in_process) and
+# the bench do: the writer pool runs the steps one at a time anyway, and a process per step
+# costs a fresh import of the code location each (5-10 s a step on two busy cores, minutes a
+# run), and a memory profile nobody measured.
 reference_job = dg.define_asset_job(
-    "refresh_reference", selection=REFERENCE, description="Area hierarchy and catalogs."
+    "refresh_reference",
+    selection=REFERENCE,
+    description="Area hierarchy and catalogs.",
+    executor_def=dg.in_process_executor,
 )
 survey_year_job = dg.define_asset_job(
     "refresh_survey_year",
     selection=SURVEY_YEAR_ASSETS,
     partitions_def=SURVEY_YEARS,
+    executor_def=dg.in_process_executor,
     description="Ingest, facts, marts, exports and the published snapshot of one survey year (BE).",
 )
 
@@ -67,7 +81,7 @@ def nightly_refresh(
 
 @dg.sensor(
     job=survey_year_job,
-    minimum_interval_seconds=300,
+    minimum_interval_seconds=SENSOR_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Registers a survey year as a partition when its landing folder gets files, and "
     "runs each year whose files changed since it was published.",
@@ -97,3 +111,42 @@ def landing_years(
         ],
         dynamic_partitions_requests=[SURVEY_YEARS.build_add_request(new)] if new else [],
     )
+
+
+def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """'asset: check' of each blocking check that failed in the run, in the order they ran."""
+    events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    failed = []
+    for entry in events:
+        check = entry.dagster_event.event_specific_data
+        if check.blocking and not check.passed and check.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{check.asset_key.to_user_string()}: {check.check_name}")
+    return failed
+
+
+@dg.run_failure_sensor(
+    name="alert_on_failure",
+    minimum_interval_seconds=min(30, SENSOR_SECONDS),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="When a run fails (a blocking check failed, a step raised, a run was killed): "
+    "a line in CHIPAO_HOME/logs/alerts.log and an e-mail to CHIPAO_ALERT_TO.",
+)
+def alert_on_failure(context: dg.RunFailureSensorContext):
+    run = context.dagster_run
+    steps = tuple(
+        f"{event.step_key}: {root_cause(event.event_specific_data.error)}"
+        for event in context.get_step_failure_events()
+        if event.event_specific_data and event.event_specific_data.error
+    )
+    settings = load_settings()
+    alert = Alert(
+        run_id=run.run_id,
+        job=run.job_name,
+        year=run.tags.get("dagster/partition"),
+        reason=context.failure_event.message or "the run failed",
+        steps=steps,
+        checks=tuple(failed_blocking_checks(context.instance, run.run_id)),
+        url=settings.ui_url,
+    )
+    for line in notify(settings, alert):
+        context.log.info(line)

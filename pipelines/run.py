@@ -22,6 +22,7 @@ from assets.storage import LandingZone
 from assets.warehouse import SURVEY_YEARS
 from ingest.landing import ce_folder_hint, has_survey
 from ingest.pseudonymise import load_key
+from pipelines.alerts import root_cause
 from pipelines.definitions import ASSETS, JOBS
 from pipelines.jobs import reference_job, survey_year_job
 from pipelines.plan import plan_years
@@ -85,13 +86,6 @@ def blocked_year(message: str, warehouse: Path, year_be: int) -> str:
     return f"{line}, because {file} was {what}; {advice or 'send a corrected file'}{others}"
 
 
-def _root_cause(error) -> str:
-    """Dagster wraps the asset's exception; the user needs the innermost message."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
-
-
 def _definitions(settings: Settings, log_level: str, listener: logging.Handler | None):
     """The code location's assets and jobs with this run's resources and loggers."""
     loggers = {"console": dg.colored_console_logger}
@@ -119,7 +113,7 @@ def _execute(
     )
     if not result.success:
         failures = [
-            f"{e.step_key}: {explain(_root_cause(e.event_specific_data.error), settings)}"
+            f"{e.step_key}: {explain(root_cause(e.event_specific_data.error), settings)}"
             for e in result.all_events
             if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
         ]
@@ -188,3 +182,16 @@ def run_years(
             progress(f"survey year {plan.year_be} done in {time.perf_counter() - t0:.1f}s")
     progress(f"all done in {time.perf_counter() - started:.1f}s")
     return results
+
+
+def run_reference(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    progress: Callable[[str], None] = print,
+    log_level: str = "WARNING",
+) -> dg.ExecuteInProcessResult:
+    """Only the reference tables (areas, abolished codes, catalogs), as a run of their job."""
+    for line in recover(instance):  # a dead run's writer slot would hold this one for ever
+        progress(line)
+    defs, run_config = _definitions(settings, log_level, None)
+    return _execute(defs, run_config, reference_job.name, settings, instance, process_tags())

@@ -28,9 +28,16 @@ def pytest_configure(config):
 
 def settings_for(home: Path, **env: str) -> Settings:
     """One staging process unless a test asks for more: spawning workers costs seconds per run
-    on a busy machine, and parallel staging has tests of its own (tests/test_staging_parts.py)."""
+    on a busy machine, and parallel staging has tests of its own (tests/test_staging_parts.py).
+    The key is in a file beside the home: a key reaches Dagster only through the process
+    environment or a file (pipelines/resources.py), and the home itself holds no key, as the
+    commands run in it without CHIPAO_KEY expect."""
+    key_file = home.parent / f".{home.name}.test-key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(TEST_KEY, encoding="utf-8")
     return load_settings(
-        {"CHIPAO_HOME": str(home), "CHIPAO_KEY": TEST_KEY, "CHIPAO_WORKERS": "1", **env}
+        {"CHIPAO_HOME": str(home), "CHIPAO_KEY_FILE": str(key_file), "CHIPAO_WORKERS": "1", **env}
     )
 
 

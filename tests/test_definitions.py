@@ -40,7 +40,7 @@ def test_every_definition_loads_as_the_webserver_and_the_daemon_load_them():
     repo = defs.get_repository_def()
     repo.load_all_definitions()
     assert {s.name for s in repo.schedule_defs} == {nightly_refresh.name}
-    assert {s.name for s in repo.sensor_defs} == {"landing_years"}
+    assert {s.name for s in repo.sensor_defs} == {"landing_years", "alert_on_failure"}
 
 
 def test_dg_check_defs_passes_in_a_fresh_process(tmp_path):

@@ -68,6 +68,27 @@ def test_every_notebook_runs_top_to_bottom(executed):
         assert not errors, name
 
 
+def _images(cell) -> int:
+    return sum("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+def test_every_notebook_draws_its_findings(executed):
+    """Issue 20, item 4: charts, not only tables; each notebook draws at least one."""
+    for name, book in executed.items():
+        drawn = [c for c in book.cells if c.cell_type == "code" and _images(c)]
+        assert drawn, name
+        assert all("plots." in c.source for c in drawn), name  # the shared chart functions
+
+
+def test_rates_print_as_percentages(executed):
+    country = _cell(executed["national_overview"], "country = db.q")
+    text = country.outputs[0]["data"]["text/plain"]
+    assert re.search(r"\d+\.\d %", text)
+    assert not re.search(r"\b0\.\d{3}", text)  # no raw fraction such as 0.0357
+    trend = _cell(executed["national_overview"], "plots.trend(")
+    assert _images(trend) == 1  # the trend of both rates, once (not again by the inline backend)
+
+
 def test_national_overview_shows_both_years_and_both_mpi_rules(executed):
     book = executed["national_overview"]
     assert _frames(_cell(book, "country = db.q")) == [(2, 7)]
