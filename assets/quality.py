@@ -302,8 +302,10 @@ def fact_rule_results(con: duckdb.DuckDBPyConnection, year_be: int) -> list[Rule
     if failing := [rule for rule, n in zip(rules, broken, strict=True) if n]:
         found = con.execute(query.format(aggregates=row_rules.first_villages(failing)), year)
         villages = dict(zip([r.name for r in failing], found.fetchall()[0][1:], strict=True))
+    # a year without persons has no rows to break a rule (its sums are NULL): the check fails on
+    # the row count instead
     return [
-        RuleResult(rule.name, rule.holds, int(n), villages.get(rule.name))
+        RuleResult(rule.name, rule.holds, int(n or 0), villages.get(rule.name))
         for rule, n in zip(rules, broken, strict=True)
     ]
 

@@ -66,7 +66,7 @@ def materialize_marts(settings: Settings, years: list[int], tables: tuple[str, .
     ("marts.area_summary"), without the Great Expectations checks, the exports, the packs or
     publishing: for tests that compare marts, not the whole run (the session's `run` is that).
     The warehouse, not the snapshot, then holds them."""
-    from assets.quality import gx_facts, gx_quality
+    from assets.quality import fact_checks, gx_quality
     from assets.warehouse import SURVEY_YEARS
     from pipelines.definitions import ASSETS
     from pipelines.resources import build_resources
@@ -74,7 +74,7 @@ def materialize_marts(settings: Settings, years: list[int], tables: tuple[str, .
     resources = build_resources(settings)
     wanted = dg.AssetSelection.assets(*(table.split(".") for table in tables))
     # the GX checks read the marts, and are most of a run's time
-    gx = dg.AssetSelection.checks(*gx_facts.check_keys, *gx_quality.check_keys)
+    gx = dg.AssetSelection.checks(*fact_checks.check_keys, *gx_quality.check_keys)
     selection = (
         wanted.upstream() - dg.AssetSelection.groups("reference")
     ).required_multi_asset_neighbors() - gx

@@ -194,7 +194,7 @@ def alert(**fields) -> Alert:
             "year": "2567",
             "reason": "Execution of run for refresh_survey_year failed.",
             "steps": (f"staging_bmn: row of {citizen_id(7)} broke",),
-            "checks": ("core/fact_person: gx_contract",),
+            "checks": ("core/fact_person: row_contract",),
             "url": "http://chipao.example:3000",
             **fields,
         }
@@ -214,12 +214,12 @@ def test_an_alert_is_logged_and_mailed_without_identifiers(tmp_path, smtp):
     assert done[1].startswith("mailed to centre@example.org")
     (line,) = settings.alerts_log.read_text(encoding="utf-8").splitlines()
     assert f" {RUN_FAILED} job=refresh_survey_year year=2567 run=0f6c2a1e-run " in line
-    assert "checks=core/fact_person:gx_contract" in line
+    assert "checks=core/fact_person:row_contract" in line
     (message,) = inbox.messages
     assert message["To"] == "centre@example.org"
     assert "refresh_survey_year 2567" in message["Subject"]
     body = message.get_content()
-    assert "core/fact_person: gx_contract" in body
+    assert "core/fact_person: row_contract" in body
     assert "http://chipao.example:3000/runs/0f6c2a1e-run" in body
     assert "ล้มเหลว" in body  # Thai and English
     assert citizen_id(7) not in body and "*************" in body
@@ -342,7 +342,7 @@ def test_the_service_runs_a_new_year_and_alerts_on_a_failed_one(tmp_path, smtp):
         wait_for("the alert e-mail", lambda: inbox.messages, 600, log)
         (message,) = inbox.messages
         assert "refresh_survey_year 2566" in message["Subject"]
-        assert "core/fact_person: gx_contract" in message.get_content()
+        assert "core/fact_person: row_contract" in message.get_content()
         (line,) = settings.alerts_log.read_text(encoding="utf-8").splitlines()
         assert f"{RUN_FAILED} job=refresh_survey_year year=2566 " in line
         assert published_years(settings.published) == [2565]  # the last good snapshot stays

@@ -180,14 +180,14 @@ def test_a_year_stopped_by_a_blocking_check_names_the_file_and_the_fix(tmp_path)
         rows = pl.DataFrame(quarantine)  # noqa: F841 (read by DuckDB by name)
         con.execute("CREATE TABLE core.quarantine AS FROM rows")
     dagster = (
-        "gx_facts: dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check "
-        "failed with ERROR severity: core/fact_person: gx_contract"
+        "fact_checks: dagster._core.errors.DagsterAssetCheckFailedError: 1 blocking asset check "
+        "failed with ERROR severity: core/fact_person: row_contract"
     )
     line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
     assert "\n" not in line and "dagster" not in line and "Error" not in line
     # the file held whole is the cause, the members held for want of their households follow
     assert line == (
-        f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
+        f"survey year {YEAR} was not published: the blocking check core/fact_person row_contract "
         f"failed, because {H_FILE} was held whole; {message['unreadable']} (and 1 more: "
         "`chipao status --files`)"
     )
@@ -197,7 +197,7 @@ def test_a_year_stopped_by_a_blocking_check_names_the_file_and_the_fix(tmp_path)
         con.execute("UPDATE core.quarantine SET rule = 'type', message_en = 'x is not a number'")
     line = blocked_year(dagster, tmp_path / "w.duckdb", YEAR)
     assert line == (
-        f"survey year {YEAR} was not published: the blocking check core/fact_person gx_contract "
+        f"survey year {YEAR} was not published: the blocking check core/fact_person row_contract "
         f"failed, because {M_FILE} was 4,000 of 4,000 rows quarantined; x is not a number"
     )
     # any other failure passes as it was
