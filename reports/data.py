@@ -3,11 +3,15 @@ the report packs are written from. Reads through a DuckDB connection; knows noth
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import sql
 from reports import suppression
@@ -106,12 +110,80 @@ def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.Dat
 
 
 def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:
-    """The year's marts and their suppression, computed over every level at once (the sums run
-    across levels, so must the protection)."""
+    """The year's marts and their suppression (``suppress_year``, into a scratch folder)."""
     frames = read_marts(con, year_be)
-    counted = {m: frames[m] for m in suppression.COUNTS}
-    cells = suppression.suppress_marts(counted, year_be, limit)
-    return YearMarts(year_be, frames, cells.filter("hidden").select(HIDDEN_KEYS))
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / hidden_file(year_be)
+        suppress_year(con, year_be, path, Path(scratch), limit)
+        hidden = pl.read_parquet(path)
+    return YearMarts(year_be, frames, hidden)
+
+
+def read_part(con: duckdb.DuckDBPyConnection, year_be: int, part: str | None) -> dict:
+    """The counted marts' rows of one part of the year (suppression.suppress_in_parts): only
+    the columns the protection reads."""
+    out = {}
+    for table, measures in suppression.COUNTS.items():
+        key = [suppression.SUBKEY[table]] if table in suppression.SUBKEY else []
+        columns = ["level", "area_code", "parent_code", "age_band", *key, *measures]
+        text = sql.load("reports/suppression_part").format(table=table, columns=", ".join(columns))
+        out[table] = con.sql(text, params={"year": year_be, "province": part or ""}).pl()
+    return out
+
+
+def previous_hidden(con: duckdb.DuckDBPyConnection, year_be: int, part: str | None) -> pl.DataFrame:
+    """The cells an earlier publication of the year hid in one part (none in a warehouse made
+    before the history was kept)."""
+    ((exists,),) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'core' AND table_name = 'suppression_history'"
+    ).fetchall()
+    if not exists:
+        return pl.DataFrame(schema=dict.fromkeys(suppression.LEVEL_KEYS, pl.String))
+    text = sql.load("reports/suppression_history")
+    return con.sql(text, params={"year": year_be, "province": part or ""}).pl()
+
+
+def suppress_year(
+    con: duckdb.DuckDBPyConnection,
+    year_be: int,
+    path: Path,
+    scratch: Path,
+    limit: int | None = None,
+) -> Path:
+    """Protect the year part by part, reading one province at a time, and write the keys of
+    its hidden cells to ``path`` (HIDDEN_KEYS, the top tier then the provinces in code order,
+    each sorted by its keys: the same marts give the same bytes). Returns the file of the
+    year's history (LEVEL_KEYS, the cells hidden now and those an earlier publication hid
+    that are gone) for core.suppression_history."""
+
+    def part_file(part: str | None) -> Path:
+        return scratch / f"part_{part or 'top'}.parquet"
+
+    def kept(part: str | None) -> pl.DataFrame:
+        if part_file(part).exists():
+            return pl.read_parquet(part_file(part))
+        return pl.DataFrame(schema={**dict.fromkeys(suppression.LEVEL_KEYS, pl.String),
+                                    "present": pl.Boolean})  # fmt: skip
+
+    provinces = suppression.suppress_in_parts(
+        lambda part: read_part(con, year_be, part),
+        lambda part, cells: cells.write_parquet(part_file(part)),
+        kept,
+        year_be,
+        limit,
+        lambda part: previous_hidden(con, year_be, part),
+    )
+    history = scratch / f"suppression_history_{year_be}.parquet"
+    parts = [part_file(None), *(part_file(p) for p in provinces)]
+    people = pa.schema([(k, pa.string()) for k in HIDDEN_KEYS])
+    kept_schema = pa.schema([(k, pa.string()) for k in suppression.LEVEL_KEYS])
+    with pq.ParquetWriter(path, people) as out, pq.ParquetWriter(history, kept_schema) as past:
+        for part in parts:  # one part in memory at a time
+            cells = pl.read_parquet(part)
+            out.write_table(cells.filter("present").select(HIDDEN_KEYS).to_arrow().cast(people))
+            past.write_table(cells.select(suppression.LEVEL_KEYS).to_arrow().cast(kept_schema))
+    return history
 
 
 def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
