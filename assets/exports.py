@@ -72,7 +72,8 @@ def suppressed_cells(
     folder = exports.folder(year_be)
     path = folder / data.hidden_file(year_be)
     with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=folder) as scratch:
-        history = data.suppress_year(con, year_be, path, Path(scratch))
+        before = Path(warehouse.published_path)
+        history = data.suppress_year(con, year_be, path, Path(scratch), before=before)
         rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})
         store.write(con, year_be, {"core.suppression_history": rows})
     hidden = pq.ParquetFile(path).metadata.num_rows

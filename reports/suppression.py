@@ -234,7 +234,11 @@ def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray
     _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
     serves = counts[inverse]
     value = system.values[cell]
-    order = np.lexsort((cell, value, value == 0, -serves, total, eq))
+    # a cell the attacker knows from elsewhere (an earlier publication) hides nothing: last
+    known = np.zeros(len(cell), dtype=bool)
+    if system.prior is not None:
+        known = system.prior[0][cell] >= system.prior[1][cell]
+    order = np.lexsort((cell, value, value == 0, -serves, total, known, eq))
     _, first = np.unique(eq[order], return_index=True)
     return _distinct(cell[order][first])
 
@@ -565,6 +569,8 @@ def canonical(long: pl.DataFrame, year_be: int) -> pl.Series:
 KEYS = ["table", "area_code", "age_band", "key", "measure"]  # a cell's stable name
 LEVEL_KEYS = ["level", *KEYS]
 BOUNDS = {"lower": pl.Float64, "upper": pl.Float64}
+# What a part's decisions are kept as (``suppress_in_parts``): also the history's columns.
+DECIDED = {**dict.fromkeys(LEVEL_KEYS, pl.String), **BOUNDS, "present": pl.Boolean}
 # The levels of the top tier of ``suppress_in_parts``, and those of a province's subtree.
 TOP_LEVELS = ("country", "region", "province")
 SUBTREE_LEVELS = ("province", "district", "subdistrict", "village")
@@ -573,17 +579,30 @@ SUBTREE_LEVELS = ("province", "district", "subdistrict", "village")
 MAX_PART_ROUNDS = 100
 
 
+def in_part(part: str | None) -> pl.Expr:
+    """The rows of one part of ``suppress_in_parts``, in a frame (sql/reports/suppression_part.sql
+    selects the same in DuckDB): the top tier (None) or a province's subtree (its code)."""
+    if part is None:
+        return pl.col("level").is_in(TOP_LEVELS)
+    return pl.col("level").is_in(SUBTREE_LEVELS) & pl.col("area_code").str.starts_with(part)
+
+
 def suppress_marts(
     marts: dict[str, pl.DataFrame],
     year_be: int,
     limit: int | None = None,
     forced: pl.DataFrame | None = None,
     prior: pl.DataFrame | None = None,
+    earlier: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The cells of some marts (any levels: sums run across them) with ``hidden`` and the
     attacker's ``lower`` and ``upper`` bounds once they are hidden. ``forced`` (KEYS) are
     hidden whatever their value; ``prior`` (KEYS, lower, upper) is what the attacker knows of
-    some cells from sums outside these marts."""
+    some cells from sums outside these marts. ``earlier`` (KEYS, lower, upper, hidden) is what
+    an earlier publication of the same year told of its cells: a published value (lower =
+    upper) or, for a hidden cell, its attacker's bounds. Its hidden cells are hidden again; and
+    where a value still lies within those bounds it may not have changed, so the attacker who
+    holds that publication knows it still."""
     long = long_cells(marts)
     var = canonical(long, year_be)
     equations = mart_equations(long, year_be)
@@ -594,6 +613,17 @@ def suppress_marts(
     must = np.zeros(n, dtype=bool)
     if forced is not None and forced.height:
         must[var.gather(_cells_of(long, forced)["cell"]).to_numpy()] = True
+    if earlier is not None and earlier.height:
+        gone = _cells_of(long, earlier.filter("hidden"))["cell"]
+        must[var.gather(gone).to_numpy()] = True
+        fits = pl.col("value").is_between(pl.col("lower"), pl.col("upper"))
+        remembered = _cells_of(long, earlier).join(long.select("cell", "value"), on="cell")
+        prior = pl.concat(
+            [
+                *([] if prior is None else [prior.select(*KEYS, *BOUNDS)]),
+                remembered.filter(fits).select(*KEYS, *BOUNDS),
+            ]
+        )
     bounds = None
     if prior is not None and prior.height:
         known = _cells_of(long, prior)
@@ -639,9 +669,11 @@ def suppress_in_parts(
 
     ``read(None)`` gives the top tier's marts, ``read(code)`` a province's subtree; a part's
     decisions go to ``keep(part, cells)`` (level, KEYS, hidden, and ``present``: false for a
-    cell of ``previous`` the marts no longer hold) and come back from ``kept(part)``.
-    ``previous(part)`` (level, KEYS) are the cells an earlier publication of the year hid:
-    hidden again where they still exist (issue 24).
+    cell of ``previous`` the marts no longer hold, and the attacker's bounds) and come back
+    from ``kept(part)``. ``previous(part)`` (level, KEYS, lower, upper, hidden) is what an
+    earlier publication of the year told of the part's cells (``suppress_marts``' ``earlier``):
+    its hidden cells are hidden again where they still exist, and what it told holds where it
+    may still be true (issue 24).
 
     The tiers share the province cells. Their hidden state and the attacker's bounds on them
     go both ways until neither tier changes them: the top tier's bounds are where the subtree's
@@ -651,14 +683,20 @@ def suppress_in_parts(
     point of its sums, and they agree on the cells the parts share: together, a fixed point of
     every sum of the year, so the attacker who uses them all at once pins no cell the parts'
     own check did not (bounds worked out from hiding fewer cells are only ever narrower)."""
-    previous = previous or (lambda part: pl.DataFrame(schema=dict.fromkeys(LEVEL_KEYS, pl.String)))
+
+    def nothing(part: str | None) -> pl.DataFrame:
+        return pl.DataFrame(
+            schema={**dict.fromkeys(LEVEL_KEYS, pl.String), **BOUNDS, "hidden": pl.Boolean}
+        )
+
+    previous = previous or nothing
     earlier_top = previous(None)
-    top_forced = earlier_top.select(KEYS)
+    top_forced = earlier_top.select(KEYS).clear()
     top_prior = pl.DataFrame(schema={**dict.fromkeys(KEYS, pl.String), **BOUNDS})
     given: dict[str, pl.DataFrame] = {}  # per province: its province cells as its subtree left them
     for _ in range(MAX_PART_ROUNDS):
         top = read(None)
-        cells = suppress_marts(top, year_be, limit, top_forced, top_prior)
+        cells = suppress_marts(top, year_be, limit, top_forced, top_prior, earlier_top)
         keep(None, _decided(cells, earlier_top))
         shared = _shared(cells)
         provinces = sorted(
@@ -669,17 +707,16 @@ def suppress_in_parts(
             return provinces
         for province in todo:
             sent = _of(shared, province)
-            earlier = previous(province).filter(pl.col("level") != "province")
+            earlier = previous(province)
             # what this subtree hid before stays hidden: every round only adds
             forced = pl.concat(
-                [
-                    earlier.select(KEYS),
-                    kept(province).filter("present").select(KEYS),
-                    sent.filter("hidden").select(KEYS),
-                ]
+                [kept(province).filter("present").select(KEYS), sent.filter("hidden").select(KEYS)]
             )
-            cells = suppress_marts(read(province), year_be, limit, forced, sent.drop("hidden"))
-            keep(province, _decided(cells.filter(pl.col("level") != "province"), earlier))
+            cells = suppress_marts(
+                read(province), year_be, limit, forced, sent.drop("hidden"), earlier
+            )
+            below = pl.col("level") != "province"
+            keep(province, _decided(cells.filter(below), earlier.filter(below)))
             back = _shared(cells)
             given[province] = back
             top_prior = pl.concat(
@@ -700,10 +737,14 @@ def _same(a: pl.DataFrame, b: pl.DataFrame | None) -> bool:
 
 
 def _decided(cells: pl.DataFrame, earlier: pl.DataFrame) -> pl.DataFrame:
-    """A part's hidden cells, and the cells an earlier publication hid that it no longer holds
-    (kept in the history: were they to come back, they stay hidden)."""
-    hidden = cells.filter("hidden").select("level", *KEYS, present=pl.lit(True))
-    gone = earlier.join(cells.select(KEYS), on=KEYS, how="anti").select(
-        "level", *KEYS, present=pl.lit(False)
+    """A part's hidden cells with the attacker's bounds on them, and the cells an earlier
+    publication hid that it no longer holds (kept in the history: were they to come back, they
+    stay hidden). In the order of the cells' numbers, itself an order of stable keys."""
+    hidden = cells.filter("hidden").select("level", *KEYS, *BOUNDS, present=pl.lit(True))
+    gone = (
+        earlier.filter("hidden")
+        .join(cells.select(KEYS), on=KEYS, how="anti")
+        .select("level", *KEYS, *BOUNDS, present=pl.lit(False))
+        .sort(LEVEL_KEYS)
     )
-    return pl.concat([hidden, gone]).sort("level", *KEYS)
+    return pl.concat([hidden, gone])

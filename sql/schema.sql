@@ -874,8 +874,9 @@ CREATE TABLE IF NOT EXISTS marts.area_case_outcome (
 );
 
 -- Each year's suppression pattern: the keys of the cells its files for people hid, never their
--- values (reports/suppression.py). A recomputed year hides them again where they still exist,
--- so that two publications of a year together give away no hidden count (issue 24).
+-- values, with the bounds an attacker works out for them from the published cells
+-- (reports/suppression.py). A recomputed year hides them again where they still exist, so that
+-- two publications of a year together give away no hidden count (issue 24).
 CREATE TABLE IF NOT EXISTS core.suppression_history (
     year INTEGER NOT NULL,
     year_be INTEGER NOT NULL,
@@ -884,5 +885,7 @@ CREATE TABLE IF NOT EXISTS core.suppression_history (
     area_code VARCHAR NOT NULL,
     age_band VARCHAR NOT NULL,
     key VARCHAR NOT NULL,
-    measure VARCHAR NOT NULL
+    measure VARCHAR NOT NULL,
+    lower DOUBLE NOT NULL,
+    upper DOUBLE NOT NULL            -- inf: shown as "x", no upper bound known
 );
