@@ -273,8 +273,9 @@ def map_areas(pack: Pack) -> tuple[pl.DataFrame, str]:
 def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
     """The areas of the flagged ``summary`` and ``mpi`` rows, ranked."""
     summary = summary.filter(pl.col("age_band") == "all")
-    mpi = mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union")).select(
-        "area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN)
+    mpi = (
+        mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
+        .select("area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN))
     )
     frame = (
         summary.join(mpi, on="area_code", how="left")
@@ -482,9 +483,9 @@ def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: st
     if not marks:
         return frame.with_columns(pl.lit(True).alias(out))
     marks = pl.concat(marks).rename({"year_be": year, "measure": measure, "hidden": out})
-    return frame.join(marks, on=["area_code", "age_band", measure, year], how="left").with_columns(
-        pl.col(out).fill_null(True)
-    )
+    return frame.join(
+        marks, on=["area_code", "age_band", measure, year], how="left"
+    ).with_columns(pl.col(out).fill_null(True))
 
 
 def progress_sheet(pack: Pack) -> pl.DataFrame:
@@ -508,7 +509,10 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
     )
     changes = (
         pack.mart("area_progress")
-        .filter((pl.col("age_band") == "all") & pl.col("measure").is_in(list(KEY_FIGURES)))
+        .filter(
+            (pl.col("age_band") == "all")
+            & pl.col("measure").is_in(list(KEY_FIGURES))
+        )
         .rename({"value": "actual_value"})
         .with_columns(
             target_value=pl.lit(None, pl.Float64),
