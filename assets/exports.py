@@ -71,7 +71,9 @@ def suppressed_cells(
     year_be = int(context.partition_key)
     folder = exports.folder(year_be)
     path = folder / data.hidden_file(year_be)
-    with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=folder) as scratch:
+    # the parts' decisions wait beside the warehouse, not among the files for people
+    spill = Path(warehouse.path).parent
+    with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=spill) as scratch:
         before = Path(warehouse.published_path)
         history = data.suppress_year(con, year_be, path, Path(scratch), before=before)
         rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})

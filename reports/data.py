@@ -3,6 +3,7 @@ the report packs are written from. Reads through a DuckDB connection; knows noth
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,18 +219,27 @@ def suppress_year(
             published.close()
     history = scratch / f"suppression_history_{year_be}.parquet"
     parts = [part_file(None), *(part_file(p) for p in provinces)]
+    # beside the file and renamed over it: a killed run never leaves half of it
+    partial = path.with_name(path.name + ".partial")
+    _assemble(parts, partial, history)
+    os.replace(partial, path)
+    return history
+
+
+def _assemble(parts: list[Path], path: Path, history: Path) -> None:
+    """The parts' decisions, one part in memory at a time: the hidden cells' keys for people,
+    and everything with its bounds for the history."""
     people = pa.schema([(k, pa.string()) for k in HIDDEN_KEYS])
     kept_schema = pa.schema(
         [(k, pa.string()) for k in suppression.LEVEL_KEYS]
         + [(b, pa.float64()) for b in suppression.BOUNDS]
     )
     with pq.ParquetWriter(path, people) as out, pq.ParquetWriter(history, kept_schema) as past:
-        for part in parts:  # one part in memory at a time
+        for part in parts:
             cells = pl.read_parquet(part)
             out.write_table(cells.filter("present").select(HIDDEN_KEYS).to_arrow().cast(people))
             kept_cells = cells.select(*suppression.LEVEL_KEYS, *suppression.BOUNDS)
             past.write_table(kept_cells.to_arrow().cast(kept_schema))
-    return history
 
 
 def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
