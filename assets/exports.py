@@ -5,12 +5,17 @@ report packs: ``suppressed_cells`` works them out (its own step, so `chipao benc
 keeps them (keys only) for the files, the packs and later years' trends. They depend
 on the marts, so Dagster writes them only after the marts' blocking checks passed."""
 
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
+import pyarrow.parquet as pq
 
+from assets import warehouse as store
 from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
 from reports import build, data, write
 from reports.pack import HIDDEN
 
@@ -55,19 +60,27 @@ def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
     partitions_def=SURVEY_YEARS,
     pool=WRITER_POOL,
     group_name="exports",
-    description="The year's suppressed cells, small counts and their complements, worked out "
-    "over every level at once (keys only, no values): what the exports and packs hide.",
+    description="The year's suppressed cells, small counts and their complements (keys only, no "
+    "values): what the exports and packs hide. Worked out in parts, the top tier then each "
+    "province's subtree, and kept in core.suppression_history so that a recomputed year hides "
+    "them again.",
 )
 def suppressed_cells(
     context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
 ) -> dg.MaterializeResult:
     year_be = int(context.partition_key)
-    with warehouse.connect() as con:
-        ym = data.load_year(con, year_be)
-    path = exports.folder(year_be) / data.hidden_file(year_be)
-    data.save_hidden(ym, path)
-    context.log.info(f"{ym.hidden.height:,} cells suppressed in {path.name}")
-    return dg.MaterializeResult(metadata={ROW_COUNT: ym.hidden.height, "path": str(path)})
+    folder = exports.folder(year_be)
+    path = folder / data.hidden_file(year_be)
+    # the parts' decisions wait beside the warehouse, not among the files for people
+    spill = Path(warehouse.path).parent
+    with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=spill) as scratch:
+        before = Path(warehouse.published_path)
+        history = data.suppress_year(con, year_be, path, Path(scratch), before=before)
+        rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})
+        store.write(con, year_be, {"core.suppression_history": rows})
+    hidden = pq.ParquetFile(path).metadata.num_rows
+    context.log.info(f"{hidden:,} cells suppressed in {path.name}")
+    return dg.MaterializeResult(metadata={ROW_COUNT: hidden, "path": str(path)})
 
 
 @dg.asset(

@@ -3,11 +3,16 @@ the report packs are written from. Reads through a DuckDB connection; knows noth
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import sql
 from reports import suppression
@@ -106,12 +111,135 @@ def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.Dat
 
 
 def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:
-    """The year's marts and their suppression, computed over every level at once (the sums run
-    across levels, so must the protection)."""
+    """The year's marts and their suppression (``suppress_year``, into a scratch folder)."""
     frames = read_marts(con, year_be)
-    counted = {m: frames[m] for m in suppression.COUNTS}
-    cells = suppression.suppress_marts(counted, year_be, limit)
-    return YearMarts(year_be, frames, cells.filter("hidden").select(HIDDEN_KEYS))
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / hidden_file(year_be)
+        suppress_year(con, year_be, path, Path(scratch), limit)
+        hidden = pl.read_parquet(path)
+    return YearMarts(year_be, frames, hidden)
+
+
+def read_part(con: duckdb.DuckDBPyConnection, year_be: int, part: str | None) -> dict:
+    """The counted marts' rows of one part of the year (suppression.suppress_in_parts): only
+    the columns the protection reads."""
+    out = {}
+    for table, measures in suppression.COUNTS.items():
+        key = [suppression.SUBKEY[table]] if table in suppression.SUBKEY else []
+        columns = ["level", "area_code", "parent_code", "age_band", *key, *measures]
+        text = sql.load("reports/suppression_part").format(table=table, columns=", ".join(columns))
+        out[table] = con.sql(text, params={"year": year_be, "province": part or ""}).pl()
+    return out
+
+
+def _has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    ((n,),) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'core' AND table_name = 'suppression_history'"
+    ).fetchall()
+    return n > 0
+
+
+def _history(con: duckdb.DuckDBPyConnection, year_be: int, part: str | None) -> pl.DataFrame:
+    if not _has_history(con):
+        return pl.DataFrame(schema=_TOLD)
+    text = sql.load("reports/suppression_history")
+    frame = con.sql(text, params={"year": year_be, "province": part or ""}).pl()
+    return frame.cast(_TOLD)  # type: ignore[arg-type]
+
+
+_TOLD = {k: v for k, v in suppression.DECIDED.items() if k != "present"} | {"hidden": pl.Boolean}
+
+
+def told(
+    con: duckdb.DuckDBPyConnection,
+    year_be: int,
+    part: str | None,
+    before: duckdb.DuckDBPyConnection | None = None,
+) -> pl.DataFrame:
+    """What earlier publications of the year told of one part's cells (suppress_in_parts'
+    ``previous``): every cell the history in ``con`` says was hidden, with its attacker's
+    bounds; and, from the published snapshot ``before``, every cell it published, with its
+    value. Nothing from a snapshot made before the history was kept (its pattern is not
+    known)."""
+    hidden = _history(con, year_be, part)
+    if before is None or not _has_history(before):
+        return hidden
+    marts = read_part(before, year_be, part)
+    if marts["area_summary"].is_empty():
+        return hidden  # the snapshot does not hold the year yet
+    cells = suppression.long_cells(marts)
+    shown = cells.join(_history(before, year_be, part), on=suppression.KEYS, how="anti").select(
+        "level",
+        *suppression.KEYS,
+        lower=pl.col("value").cast(pl.Float64),
+        upper=pl.col("value").cast(pl.Float64),
+        hidden=pl.lit(False),
+    )
+    return pl.concat([hidden, shown])
+
+
+def suppress_year(
+    con: duckdb.DuckDBPyConnection,
+    year_be: int,
+    path: Path,
+    scratch: Path,
+    limit: int | None = None,
+    before: Path | None = None,
+) -> Path:
+    """Protect the year part by part, reading one province at a time, and write the keys of
+    its hidden cells to ``path`` (HIDDEN_KEYS, the top tier then the provinces in code order,
+    each sorted by its keys: the same marts give the same bytes). Returns the file of the
+    year's history (LEVEL_KEYS and bounds, the cells hidden now and those an earlier
+    publication hid that are gone) for core.suppression_history. ``before`` is the published
+    snapshot, whose values of the year an attacker holds."""
+
+    def part_file(part: str | None) -> Path:
+        return scratch / f"part_{part or 'top'}.parquet"
+
+    def kept(part: str | None) -> pl.DataFrame:
+        if part_file(part).exists():
+            return pl.read_parquet(part_file(part))
+        return pl.DataFrame(schema=suppression.DECIDED)
+
+    published = None
+    if before is not None and before.exists():
+        published = duckdb.connect(str(before), read_only=True)
+    try:
+        provinces = suppression.suppress_in_parts(
+            lambda part: read_part(con, year_be, part),
+            lambda part, cells: cells.write_parquet(part_file(part)),
+            kept,
+            year_be,
+            limit,
+            lambda part: told(con, year_be, part, published),
+        )
+    finally:
+        if published is not None:
+            published.close()
+    history = scratch / f"suppression_history_{year_be}.parquet"
+    parts = [part_file(None), *(part_file(p) for p in provinces)]
+    # beside the file and renamed over it: a killed run never leaves half of it
+    partial = path.with_name(path.name + ".partial")
+    _assemble(parts, partial, history)
+    os.replace(partial, path)
+    return history
+
+
+def _assemble(parts: list[Path], path: Path, history: Path) -> None:
+    """The parts' decisions, one part in memory at a time: the hidden cells' keys for people,
+    and everything with its bounds for the history."""
+    people = pa.schema([(k, pa.string()) for k in HIDDEN_KEYS])
+    kept_schema = pa.schema(
+        [(k, pa.string()) for k in suppression.LEVEL_KEYS]
+        + [(b, pa.float64()) for b in suppression.BOUNDS]
+    )
+    with pq.ParquetWriter(path, people) as out, pq.ParquetWriter(history, kept_schema) as past:
+        for part in parts:
+            cells = pl.read_parquet(part)
+            out.write_table(cells.filter("present").select(HIDDEN_KEYS).to_arrow().cast(people))
+            kept_cells = cells.select(*suppression.LEVEL_KEYS, *suppression.BOUNDS)
+            past.write_table(kept_cells.to_arrow().cast(kept_schema))
 
 
 def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:

@@ -15,6 +15,8 @@ cells and equation memberships, repeated until nothing changes: no loop per cell
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -39,8 +41,16 @@ class System:
     sum; sums numbered 0..n-1, the members of sum e at ``eq_ptr[e]:eq_ptr[e + 1]``). A cell is
     at most once in a sum."""
 
-    def __init__(self, values: np.ndarray, eq: np.ndarray, cell: np.ndarray, coef: np.ndarray):
-        order = _argsort(eq)
+    def __init__(
+        self,
+        values: np.ndarray,
+        eq: np.ndarray,
+        cell: np.ndarray,
+        coef: np.ndarray,
+        prior: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
+        # by sum, then by cell: the members' order never depends on how the frame came
+        order = _argsort(eq, cell)
         eq = eq[order]
         ids = np.cumsum(np.r_[True, eq[1:] != eq[:-1]]) - 1 if len(eq) else eq
         cell, coef = cell[order].astype(np.int32), coef[order].astype(np.float64)
@@ -52,6 +62,10 @@ class System:
         self.values = values.astype(np.float64)
         self.n_eq = int(self.eq[-1]) + 1 if len(self.eq) else 0
         self.eq_ptr = np.r_[0, np.cumsum(sizes[sizes > 1])].astype(np.int64)
+        # what the attacker knows of some cells from sums outside this system (the other tier
+        # of ``suppress_in_parts``): -inf..inf where nothing is known
+        self.prior = prior
+        self.avoid = None  # cells to take as complements only when nothing else will do
 
     def per_eq(self, weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.eq, weights=weights, minlength=self.n_eq)
@@ -64,6 +78,9 @@ class System:
         small = values <= limit - 1
         lower = np.where(hid, np.where(small, 0.0, float(limit)), values)
         upper = np.where(hid, np.where(small, limit - 1.0, INF), values)
+        if self.prior is not None:
+            lower = np.maximum(lower, self.prior[0][cells])
+            upper = np.minimum(upper, self.prior[1][cells])
         return lower, upper
 
     def bounds(self, hidden: np.ndarray, limit: int):
@@ -126,9 +143,7 @@ class System:
     def bounds_everywhere(self, hidden: np.ndarray, limit: int, rounds: int = PROPAGATION_ROUNDS):
         """The bounds of ``bounds`` worked out the plain way, over every member of every sum
         with a hidden cell: the attacker of the tests, to check the fast one against."""
-        small = self.values <= limit - 1
-        lower = np.where(hidden, np.where(small, 0.0, float(limit)), self.values)
-        upper = np.where(hidden, np.where(small, limit - 1.0, INF), self.values)
+        lower, upper = self.start(hidden, limit)
         active = self.per_eq(hidden[self.cell].astype(np.float64))[self.eq] > 0
         eq, cell, coef = self.eq[active], self.cell[active], self.coef[active]
         for _ in range(rounds):
@@ -153,10 +168,16 @@ class System:
         return lower, upper
 
 
-def _argsort(x: np.ndarray) -> np.ndarray:
-    """Polars' sort of millions of keys takes half numpy's time and uses every core; the order
-    among equal keys does not matter here."""
-    return pl.Series(x).arg_sort().to_numpy()
+def _argsort(x: np.ndarray, then: np.ndarray | None = None) -> np.ndarray:
+    """Positions in the order of ``x``, then of ``then`` (x and then together unique) or of the
+    position: the same on every run whatever the threads do (issue 24). Both go into one
+    integer key, unique, which Polars sorts in a fraction of numpy's time."""
+    if then is None:
+        key = x.astype(np.int64) * len(x) + np.arange(len(x))
+    else:  # x are sums' numbers (up to 2^62): their ranks first
+        ranks = pl.Series(x).rank("dense").to_numpy().astype(np.int64) - 1
+        key = ranks * (int(then.max(initial=0)) + 1) + then
+    return pl.Series(key).arg_sort().to_numpy()
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -220,16 +241,43 @@ def _complete(index: Index, hidden: np.ndarray, needy: np.ndarray) -> np.ndarray
     _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
     serves = counts[inverse]
     value = system.values[cell]
-    order = np.lexsort((cell, value, value == 0, -serves, total, eq))
+    # a cell the attacker knows from elsewhere (an earlier publication) hides nothing: last
+    known = np.zeros(len(cell), dtype=bool)
+    if system.prior is not None:
+        known = system.prior[0][cell] >= system.prior[1][cell]
+    # a cell another part shares (a province cell in a subtree) means doing that part again
+    shared = np.zeros(len(cell), dtype=bool) if system.avoid is None else system.avoid[cell]
+    order = np.lexsort((cell, value, value == 0, -serves, total, shared, known, eq))
     _, first = np.unique(eq[order], return_index=True)
     return _distinct(cell[order][first])
 
 
 def protect(
-    values, equations: pl.DataFrame, limit: int | None = None, max_rounds: int = 500
+    values,
+    equations: pl.DataFrame,
+    limit: int | None = None,
+    max_rounds: int = 500,
+    forced: np.ndarray | None = None,
 ) -> pl.Series:
     """Which cells to hide: ``values[i]`` is cell i; ``equations`` (eq, cell, coef) says
-    Σ coef·value = 0 per eq. Returns a boolean Series, True for hidden cells.
+    Σ coef·value = 0 per eq; ``forced`` cells are hidden whatever their value (an earlier
+    publication hid them). Returns a boolean Series, True for hidden cells."""
+    hidden, _, _ = protect_bounds(values, equations, limit, max_rounds, forced)
+    return pl.Series("hidden", hidden)
+
+
+def protect_bounds(
+    values,
+    equations: pl.DataFrame,
+    limit: int | None = None,
+    max_rounds: int = 500,
+    forced: np.ndarray | None = None,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+    avoid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``protect``, starting from what ``prior`` (lower, upper per cell) says the attacker
+    knows from elsewhere, and taking the ``avoid`` cells as complements last; returns the
+    hidden cells and the attacker's bounds on every cell once they are hidden.
 
     First every sum gets none or at least two hidden cells; then the attacker's bounds are
     worked out, and every sum holding a cell they pin to one value gets one more (when all
@@ -243,13 +291,18 @@ def protect(
         equations["eq"].to_numpy(),
         equations["cell"].to_numpy(),
         equations["coef"].to_numpy(),
+        prior,
     )
+    system.avoid = avoid
     index = Index(system, len(vals))
     hidden = (vals >= 1) & (vals <= limit - 1)
+    if forced is not None:
+        hidden |= np.asarray(forced, dtype=bool)
     n_hidden = np.bincount(system.eq, weights=hidden[system.cell], minlength=system.n_eq)
     needy = np.flatnonzero(n_hidden == 1)
     lower, upper = system.start(hidden, limit)
     fresh = None  # the cells hidden since the bounds were last worked out (None: all)
+    settled = False
     for _ in range(max_rounds):
         if not len(needy):
             # hiding more only widens what the attacker knows: only the bounds of the cells
@@ -267,6 +320,7 @@ def protect(
             pinned = hidden & (vals >= 1) & (vals <= limit - 1) & (lower >= upper)
             pinned[moving] = True
             if not pinned.any():
+                settled = True
                 break
             needy = index.cell_sums(np.flatnonzero(pinned))
         new = _complete(index, hidden, needy)
@@ -285,7 +339,9 @@ def protect(
         np.add.at(n_hidden, touched, 1)
         touched = _distinct(touched)
         needy = touched[n_hidden[touched] == 1]
-    return pl.Series("hidden", hidden)
+    if not settled:  # the bounds of the cells hidden last are not worked out yet
+        lower, upper = system.bounds(hidden, limit)
+    return hidden, lower, upper
 
 
 def attacker_bounds(values, equations: pl.DataFrame, hidden, limit: int, rounds: int = 20):
@@ -352,7 +408,9 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
     key, measure, value, and cell (its number); with integer ids for the sums: ``area`` and
     ``parent`` (of area_code and parent_code), ``series`` (of table, key, measure), ``band``.
     The ids are joined to the marts' rows before they are made long (a row holds several
-    counts), and a series is its table's offset + key rank x counts + the count's place."""
+    counts), and a series is its table's offset + key rank x counts + the count's place. Cells
+    are numbered by table, then level, area, band and key: the same marts get the same numbers
+    whatever order their rows come in."""
     frames = marts.values()
     codes = pl.concat([pl.concat([f["area_code"], f["parent_code"].drop_nulls()]) for f in frames])
     codes = codes.unique().sort()
@@ -361,8 +419,8 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
     bands = pl.DataFrame({"age_band": bands, "band": pl.int_range(len(bands), eager=True)})
     index = ["table", "level", "area_code", "parent_code", "age_band", "key"]
     parts, offset = [], 0
-    for table, frame in marts.items():
-        measures = list(COUNTS[table])
+    for table in [t for t in COUNTS if t in marts]:  # one fixed order of the tables
+        frame, measures = marts[table], list(COUNTS[table])
         rows = (
             frame.select(
                 pl.lit(table).alias("table"),
@@ -379,6 +437,9 @@ def long_cells(marts: dict[str, pl.DataFrame]) -> pl.DataFrame:
             .with_columns(
                 series=offset + (pl.col("key").rank("dense").cast(pl.Int64) - 1) * len(measures)
             )
+            # cells are numbered in the order of stable keys, not of DuckDB's rows or of the
+            # joins' output, which vary from run to run (issue 24)
+            .sort("level", "area_code", "age_band", "key")
         )
         offset += rows["key"].n_unique() * len(measures)
         place = pl.col("measure").cast(pl.Enum(measures)).to_physical().cast(pl.Int64)
@@ -516,13 +577,203 @@ def canonical(long: pl.DataFrame, year_be: int) -> pl.Series:
     return var.sort("cell").select(pl.coalesce("cell_1", "cell")).to_series()
 
 
-def suppress_marts(marts: dict[str, pl.DataFrame], year_be: int, limit: int | None = None):
-    """The cells of one year's marts (all levels: sums run across them) with ``hidden``."""
+KEYS = ["table", "area_code", "age_band", "key", "measure"]  # a cell's stable name
+LEVEL_KEYS = ["level", *KEYS]
+BOUNDS = {"lower": pl.Float64, "upper": pl.Float64}
+# What a part's decisions are kept as (``suppress_in_parts``): also the history's columns.
+DECIDED = {**dict.fromkeys(LEVEL_KEYS, pl.String), **BOUNDS, "present": pl.Boolean}
+# The levels of the top tier of ``suppress_in_parts``, and those of a province's subtree.
+TOP_LEVELS = ("country", "region", "province")
+SUBTREE_LEVELS = ("province", "district", "subdistrict", "village")
+# Rounds of top tier and subtrees before giving up: each round hides more or narrows bounds, so
+# it ends; real years settle in two or three.
+MAX_PART_ROUNDS = 100
+
+
+def in_part(part: str | None) -> pl.Expr:
+    """The rows of one part of ``suppress_in_parts``, in a frame (sql/reports/suppression_part.sql
+    selects the same in DuckDB): the top tier (None) or a province's subtree (its code)."""
+    if part is None:
+        return pl.col("level").is_in(TOP_LEVELS)
+    return pl.col("level").is_in(SUBTREE_LEVELS) & pl.col("area_code").str.starts_with(part)
+
+
+def suppress_marts(
+    marts: dict[str, pl.DataFrame],
+    year_be: int,
+    limit: int | None = None,
+    forced: pl.DataFrame | None = None,
+    prior: pl.DataFrame | None = None,
+    earlier: pl.DataFrame | None = None,
+    avoid: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """The cells of some marts (any levels: sums run across them) with ``hidden`` and the
+    attacker's ``lower`` and ``upper`` bounds once they are hidden. ``forced`` (KEYS) are
+    hidden whatever their value; ``prior`` (KEYS, lower, upper) is what the attacker knows of
+    some cells from sums outside these marts. ``earlier`` (KEYS, lower, upper, hidden) is what
+    an earlier publication of the same year told of its cells: a published value (lower =
+    upper) or, for a hidden cell, its attacker's bounds. Its hidden cells are hidden again; and
+    where a value still lies within those bounds it may not have changed, so the attacker who
+    holds that publication knows it still. Cells ``avoid`` selects are complements of last
+    resort."""
     long = long_cells(marts)
     var = canonical(long, year_be)
     equations = mart_equations(long, year_be)
     # a copy and its original never share a sum (a sum runs within one series, or over distinct
     # counts of area_summary), so no cell is twice in one after this
     equations = equations.with_columns(cell=var.gather(equations["cell"]))
-    hidden = protect(long["value"], equations, limit)
-    return long.with_columns(hidden=hidden.gather(var))
+    n = long.height
+    must = np.zeros(n, dtype=bool)
+    if forced is not None and forced.height:
+        must[var.gather(_cells_of(long, forced)["cell"]).to_numpy()] = True
+    if earlier is not None and earlier.height:
+        gone = _cells_of(long, earlier.filter("hidden"))["cell"]
+        must[var.gather(gone).to_numpy()] = True
+        fits = pl.col("value").is_between(pl.col("lower"), pl.col("upper"))
+        remembered = _cells_of(long, earlier).join(long.select("cell", "value"), on="cell")
+        prior = pl.concat(
+            [
+                *([] if prior is None else [prior.select(*KEYS, *BOUNDS)]),
+                remembered.filter(fits).select(*KEYS, *BOUNDS),
+            ]
+        )
+    bounds = None
+    if prior is not None and prior.height:
+        known = _cells_of(long, prior)
+        at = var.gather(known["cell"]).to_numpy()
+        lower, upper = np.full(n, -INF), np.full(n, INF)
+        np.maximum.at(lower, at, known["lower"].to_numpy())
+        np.minimum.at(upper, at, known["upper"].to_numpy())
+        bounds = (lower, upper)
+    shy = None
+    if avoid is not None:  # per cell that stands for others: any of them to be avoided
+        shy = np.zeros(n, dtype=bool)
+        shy[var.filter(long.select(avoid).to_series()).to_numpy()] = True
+    hidden, lower, upper = protect_bounds(
+        long["value"], equations, limit, forced=must, prior=bounds, avoid=shy
+    )
+    at = var.to_numpy()
+    return long.with_columns(
+        hidden=pl.Series(hidden[at]), lower=pl.Series(lower[at]), upper=pl.Series(upper[at])
+    )
+
+
+def _cells_of(long: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
+    """``keyed``'s rows that name a cell of ``long``, with its number."""
+    return keyed.join(long.select(*KEYS, "cell"), on=KEYS)
+
+
+def _shared(cells: pl.DataFrame) -> pl.DataFrame:
+    """The province cells of a part, what the two tiers have in common: keys, hidden, bounds."""
+    return (
+        cells.filter(pl.col("level") == "province")
+        .select(*KEYS, "hidden", "lower", "upper")
+        .sort(KEYS)
+    )
+
+
+def suppress_in_parts(
+    read: Callable[[str | None], dict[str, pl.DataFrame]],
+    keep: Callable[[str | None, pl.DataFrame], None],
+    kept: Callable[[str | None], pl.DataFrame],
+    year_be: int,
+    limit: int | None = None,
+    previous: Callable[[str | None], pl.DataFrame] | None = None,
+) -> list[str]:
+    """The year's protection in parts (τ-ARGUS's HiTaS): the top tier (country, regions,
+    provinces), then each province's subtree (the province and the areas under it), each a
+    system of its own, so that memory holds one province at a time. Returns the provinces.
+
+    ``read(None)`` gives the top tier's marts, ``read(code)`` a province's subtree; a part's
+    decisions go to ``keep(part, cells)`` (level, KEYS, hidden, and ``present``: false for a
+    cell of ``previous`` the marts no longer hold, and the attacker's bounds) and come back
+    from ``kept(part)``. ``previous(part)`` (level, KEYS, lower, upper, hidden) is what an
+    earlier publication of the year told of the part's cells (``suppress_marts``' ``earlier``):
+    its hidden cells are hidden again where they still exist, and what it told holds where it
+    may still be true (issue 24).
+
+    The tiers share the province cells. Their hidden state and the attacker's bounds on them
+    go both ways until neither tier changes them: the top tier's bounds are where the subtree's
+    attacker starts, the subtree's narrower bounds where the top tier's starts next, a province
+    cell a subtree hides is hidden in the top tier too, and a subtree is done again when what
+    the top tier says of its province cells changed. At the end every part's bounds are a fixed
+    point of its sums, and they agree on the cells the parts share: together, a fixed point of
+    every sum of the year, so the attacker who uses them all at once pins no cell the parts'
+    own check did not (bounds worked out from hiding fewer cells are only ever narrower)."""
+
+    def nothing(part: str | None) -> pl.DataFrame:
+        return pl.DataFrame(
+            schema={**dict.fromkeys(LEVEL_KEYS, pl.String), **BOUNDS, "hidden": pl.Boolean}
+        )
+
+    previous = previous or nothing
+    earlier_top = previous(None)
+    top_forced = earlier_top.select(KEYS).clear()
+    top_prior = pl.DataFrame(schema={**dict.fromkeys(KEYS, pl.String), **BOUNDS})
+    given: dict[str, pl.DataFrame] = {}  # per province: its province cells as its subtree left them
+    top = read(None)  # small: kept for every round
+    for _ in range(MAX_PART_ROUNDS):
+        cells = suppress_marts(top, year_be, limit, top_forced, top_prior, earlier_top)
+        keep(None, _decided(cells, earlier_top))
+        shared = _shared(cells)
+        provinces = sorted(
+            top["area_summary"].filter(pl.col("level") == "province")["area_code"].unique()
+        )
+        todo = [p for p in provinces if not _same(_of(shared, p), given.get(p))]
+        if not todo:
+            return provinces
+        agreed = True  # every subtree left its province cells as the top tier gave them
+        for province in todo:
+            sent = _of(shared, province)
+            earlier = previous(province)
+            # what this subtree hid before stays hidden: every round only adds
+            forced = pl.concat(
+                [kept(province).filter("present").select(KEYS), sent.filter("hidden").select(KEYS)]
+            )
+            cells = suppress_marts(
+                read(province),
+                year_be,
+                limit,
+                forced,
+                sent.drop("hidden"),
+                earlier,
+                avoid=pl.col("level") == "province",
+            )
+            below = pl.col("level") != "province"
+            keep(province, _decided(cells.filter(below), earlier.filter(below)))
+            back = _shared(cells)
+            agreed &= back.equals(sent)
+            given[province] = back
+            top_prior = pl.concat(
+                [top_prior.filter(pl.col("area_code") != province), back.drop("hidden")]
+            )
+            top_forced = pl.concat([top_forced, back.filter("hidden").select(KEYS)]).unique(
+                maintain_order=True
+            )
+        if agreed:
+            # the top tier's bounds are a fixed point of its sums from what the subtrees now
+            # say (they say what it said): doing it again would change nothing
+            return provinces
+    raise RuntimeError(f"suppression of {year_be} did not settle in {MAX_PART_ROUNDS} rounds")
+
+
+def _of(shared: pl.DataFrame, province: str) -> pl.DataFrame:
+    return shared.filter(pl.col("area_code") == province)
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame | None) -> bool:
+    return b is not None and a.equals(b)
+
+
+def _decided(cells: pl.DataFrame, earlier: pl.DataFrame) -> pl.DataFrame:
+    """A part's hidden cells with the attacker's bounds on them, and the cells an earlier
+    publication hid that it no longer holds (kept in the history: were they to come back, they
+    stay hidden). In the order of the cells' numbers, itself an order of stable keys."""
+    hidden = cells.filter("hidden").select("level", *KEYS, *BOUNDS, present=pl.lit(True))
+    gone = (
+        earlier.filter("hidden")
+        .join(cells.select(KEYS), on=KEYS, how="anti")
+        .select("level", *KEYS, *BOUNDS, present=pl.lit(False))
+        .sort(LEVEL_KEYS)
+    )
+    return pl.concat([hidden, gone])

@@ -1052,3 +1052,20 @@ CREATE TABLE IF NOT EXISTS marts.area_case_outcome (
     ci_low DOUBLE,
     ci_high DOUBLE
 );
+
+-- Each year's suppression pattern: the keys of the cells its files for people hid, never their
+-- values, with the bounds an attacker works out for them from the published cells
+-- (reports/suppression.py). A recomputed year hides them again where they still exist, so that
+-- two publications of a year together give away no hidden count (issue 24).
+CREATE TABLE IF NOT EXISTS core.suppression_history (
+    year INTEGER NOT NULL,
+    year_be INTEGER NOT NULL,
+    level VARCHAR NOT NULL,
+    mart VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    age_band VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    lower DOUBLE NOT NULL,
+    upper DOUBLE NOT NULL            -- inf: shown as "x", no upper bound known
+);
