@@ -357,6 +357,11 @@ def _propagate(system: suppression.System, lower, upper, rounds: int = 200):
     """Interval propagation through every sum, from the given bounds (what the files show),
     to a fixed point; rounded inwards to integers."""
     eq, cell, coef, n = system.eq, system.cell, system.coef, system.n_eq
+    # the members grouped by cell once: a reduce per group, not ufunc.at (tens of times slower)
+    order = np.argsort(cell, kind="stable")
+    grouped = cell[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(cell) else cell
+    cells = grouped[starts]
     for _ in range(rounds):
         a, b = coef * lower[cell], coef * upper[cell]
         lo, hi = np.fmin(a, b), np.fmax(a, b)
@@ -374,8 +379,11 @@ def _propagate(system: suppression.System, lower, upper, rounds: int = 200):
         usable = np.abs(coef) > 1e-12
         imp_lo, imp_hi = np.where(usable, imp_lo, -INF), np.where(usable, imp_hi, INF)
         new_lower, new_upper = lower.copy(), upper.copy()
-        np.maximum.at(new_lower, cell, np.ceil(imp_lo - 1e-6))
-        np.minimum.at(new_upper, cell, np.floor(imp_hi + 1e-6))
+        if len(cells):
+            best_lo = np.maximum.reduceat(np.ceil(imp_lo - 1e-6)[order], starts)
+            best_hi = np.minimum.reduceat(np.floor(imp_hi + 1e-6)[order], starts)
+            new_lower[cells] = np.maximum(lower[cells], best_lo)
+            new_upper[cells] = np.minimum(upper[cells], best_hi)
         if np.array_equal(new_lower, lower) and np.array_equal(new_upper, upper):
             break
         lower, upper = new_lower, new_upper

@@ -237,6 +237,13 @@ def test_an_outsider_recovers_no_hidden_count_from_the_files(run, marts):
     assert result.recovered == 0, result.cells
 
 
+def test_chipao_attack_prints_what_the_outsider_recovers(run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert cli.main(["attack", "--year", str(YEAR), "--no-workbooks"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert f"{YEAR}: read " in line and "recovered 0," in line
+
+
 def test_the_outsider_finds_what_a_figure_published_beside_its_hidden_counts_gives_away(
     run, marts, tmp_path, monkeypatch
 ):
