@@ -16,19 +16,10 @@ from assets import warehouse as store
 from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
 from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
-from reports import build, data, write
-from reports.pack import HIDDEN
+from reports import data, files
 
-# Each mart's key, the order of rows in its files.
-MARTS = {
-    "area_summary": "level, area_code, age_band",
-    "area_indicator": "level, area_code, age_band, indicator_code",
-}
-LEVELS = ("country", "region", "province", "district", "subdistrict", "village")
-# Excel opens at most 1,048,576 rows. Villages x 6 bands x 17 indicators is past it at national
-# scale (tests/test_reports.py works it out): that long file is Parquet only, the wide file is
-# the one for Excel.
-NO_CSV = {("area_indicator", "village")}
+# The marts and levels of the files (reports/files.py declares them).
+MARTS, LEVELS, NO_CSV = files.MARTS, files.LEVELS, files.NO_CSV
 MEASURE_MARTS = [
     "area_mpi",
     "area_mpi_component",
@@ -36,22 +27,6 @@ MEASURE_MARTS = [
     "area_inequality",
     "area_theil_decomposition",
 ]
-
-
-def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
-    """The mart's rows of ``level``, hidden counts null, ``suppressed`` true on rows with one."""
-    flagged = ym.flags(mart, pl.col("level") == level)
-    flags = [c for c in flagged.columns if c.endswith(HIDDEN)]
-    return flagged.with_columns(
-        *(
-            pl.when(pl.col(f))
-            .then(None)
-            .otherwise(pl.col(f.removesuffix(HIDDEN)))
-            .alias(f.removesuffix(HIDDEN))
-            for f in flags
-        ),
-        pl.any_horizontal(flags).alias("suppressed"),
-    ).drop(flags)
 
 
 @dg.asset(
@@ -90,40 +65,21 @@ def suppressed_cells(
     pool=WRITER_POOL,
     group_name="exports",
     description="CSV and Parquet per mart and level, and wide per level, for the year; small "
-    "cells suppressed so that they hold.",
+    "cells suppressed so that they hold; written a province at a time below the provinces.",
 )
 def area_files(
     context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
 ) -> dg.MaterializeResult:
     year_be = int(context.partition_key)
     folder = exports.folder(year_be)
-    written = []
     with warehouse.connect() as con:
-        frames = data.read_marts(con, year_be)
-    ym = data.YearMarts(year_be, frames, pl.read_parquet(folder / data.hidden_file(year_be)))
-    build.register_indicator_columns()
-    for mart, key in MARTS.items():
-        for level in LEVELS:
-            part = suppressed(ym, mart, level).sort(*[k.strip() for k in key.split(",")])
-            stem = folder / f"{mart}_{level}_{year_be}"
-            if (mart, level) not in NO_CSV:
-                write.replace(
-                    stem.with_suffix(".csv"), lambda p, f=part: f.write_csv(p, include_bom=True)
-                )
-                written.append(stem.with_suffix(".csv"))
-            write.replace(stem.with_suffix(".parquet"), part.write_parquet)
-            written.append(stem.with_suffix(".parquet"))
-    for level in LEVELS:
-        wide = build.national_wide(ym, level)
-        stem = folder / f"area_wide_{level}_{year_be}"
-        write.write_csv(wide, stem.with_suffix(".csv"))
-        write.write_parquet(wide, stem.with_suffix(".parquet"))
-        written += [stem.with_suffix(".csv"), stem.with_suffix(".parquet")]
-    context.log.info(f"{len(written)} files in {folder}; {ym.hidden.height:,} cells suppressed")
+        written = files.write_year(con, year_be, folder)
+    cells = pl.scan_parquet(folder / data.hidden_file(year_be)).select(pl.len()).collect().item()
+    context.log.info(f"{len(written)} files in {folder}; {cells:,} cells suppressed")
     return dg.MaterializeResult(
         metadata={
             "folder": str(folder),
             "files": len(written),
-            "suppressed_cells": ym.hidden.height,
+            "suppressed_cells": cells,
         }
     )

@@ -299,6 +299,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         known = ",".join(build.FORMATS)
         print(f"unknown format {', '.join(unknown)}: use {known}", file=sys.stderr)
         return 2
+    try:  # the name is checked against the geography before any data is read
+        areas.lookup(args.level, args.area)
+    except areas.AreaError as err:
+        print(err, file=sys.stderr)
+        return 2
     con = _connect_published(settings)
     years = packs.survey_years(con)
     year = args.year or (years[-1] if years else None)
@@ -308,12 +313,19 @@ def cmd_report(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     out = Path(args.out) if args.out else settings.exports / str(year) / "packs"
-    job = packs.prepare(con, year, lambda y: settings.exports / str(y))
+    code = areas.lookup(args.level, args.area)[0]
+    present = con.sql(
+        "SELECT level, area_code, name_th, name_en FROM marts.area_summary "
+        "WHERE year_be = $1 AND area_code = $2 AND age_band = 'all'",
+        params=[year, code],
+    ).pl()
     try:
-        written = packs.one(job, args.level, args.area, out, formats)
+        area = areas.resolve(args.level, args.area, present, year)
     except areas.AreaError as err:
         print(err, file=sys.stderr)
         return 2
+    job = packs.prepare_one(con, year, lambda y: settings.exports / str(y), area)
+    written = packs.one(job, area, out, formats)
     for path in written:
         print(path)
     return 0
@@ -339,6 +351,33 @@ def cmd_check(args: argparse.Namespace) -> int:
         rows = report.fixes.height
         print(f"{rows:,} row(s) to fix written to {out} / บันทึกแถวที่ต้องแก้ไขที่ {out}")
     return report.code
+
+
+def cmd_attack(args: argparse.Namespace) -> int:
+    """What an outsider works out of the hidden counts from a year's files for people."""
+    import time
+
+    from reports import attack, data, packs
+
+    settings = _settings()
+    con = _connect_published(settings)
+    years = packs.survey_years(con)
+    year = args.year or (years[-1] if years else None)
+    folder = settings.exports / str(year)
+    if year not in years or not folder.is_dir():
+        raise UserError(f"survey year {year} has no published files for people in {folder}")
+    started = time.perf_counter()
+    truth = attack.truth_cells(data.read_marts(con, year))
+    result = attack.attack(folder, truth, year, workbooks=not args.no_workbooks)
+    print(
+        f"{year}: read {result.files:,} files, {result.relations:,} relations; "
+        f"{result.hidden_small:,} hidden counts of 1-4, recovered {result.recovered:,}, "
+        f"known to be at least 1: {result.pinned_nonzero:,} "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
+    if result.recovered and args.show:
+        print(result.cells.head(args.show))
+    return 1 if result.recovered else 0
 
 
 def _print_status(settings: Settings, every_file: bool = False) -> None:
@@ -472,6 +511,16 @@ def build_parser() -> argparse.ArgumentParser:
         "CHIPAO_HOME/chipao.env, when there); the environment wins over the file",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "attack",
+        help="read a year's files for people as an outsider would and print how many hidden "
+        "counts can be worked out (exit 1 when any)",
+    )
+    p.add_argument("--year", type=int, help="survey year BE (default: the latest published)")
+    p.add_argument("--no-workbooks", action="store_true", help="CSV and Parquet only (faster)")
+    p.add_argument("--show", type=int, default=10, help="recovered cells to print")
+    p.set_defaults(func=cmd_attack)
 
     p = sub.add_parser(
         "status",

@@ -4,6 +4,8 @@ not matter) against the areas that have data in the year."""
 
 from __future__ import annotations
 
+import difflib
+
 import geothai
 import polars as pl
 
@@ -34,28 +36,56 @@ def _names(level: str) -> list[tuple[str, str, str]]:
     )
 
 
-def resolve(level: str, text: str, areas: pl.DataFrame, year_be: int) -> Area:
-    """The area of ``level`` that ``text`` names, among ``areas`` (level, area_code, name_th,
-    name_en: the areas with data in ``year_be``)."""
-    here = areas.filter(pl.col("level") == level)
+LEVELS = ("region", "province", "district")
+
+
+def _matches(level: str, text: str) -> list[tuple[str, str, str]]:
+    wanted = geothai.normalize(text)
+    return [
+        (code, th, en)
+        for code, th, en in _names(level)
+        if text.strip() == code or wanted in (geothai.normalize(th), geothai.normalize(en))
+    ]
+
+
+def lookup(level: str, text: str) -> tuple[str, str, str]:
+    """(code, name_th, name_en) of the one area of ``level`` that ``text`` names, from the
+    geography alone (no data read); AreaError with a suggestion otherwise."""
     if level == "country":
         if geothai.normalize(text) not in COUNTRY_NAMES:
             raise AreaError(f"the country is TH (ประเทศไทย), not {text!r}")
-        candidates = [("TH", "ประเทศไทย", "Thailand")]
-    else:
-        wanted = geothai.normalize(text)
-        candidates = [
-            (code, th, en)
-            for code, th, en in _names(level)
-            if text.strip() == code or wanted in (geothai.normalize(th), geothai.normalize(en))
-        ]
-    if not candidates:
-        raise AreaError(f"no {level} is called or coded {text!r} (geothai {geothai.DATA_VERSION})")
+        return ("TH", "ประเทศไทย", "Thailand")
+    candidates = _matches(level, text)
     if len(candidates) > 1:
         listed = ", ".join(f"{code} {th} ({en})" for code, th, en in candidates[:8])
         raise AreaError(f"{text!r} names {len(candidates)} {level}s: {listed}; give the code")
-    code, name_th, name_en = candidates[0]
-    row = here.filter(pl.col("area_code") == code)
+    if candidates:
+        return candidates[0]
+    elsewhere = [other for other in LEVELS if other != level and _matches(other, text)]
+    if elsewhere:
+        hint = f"; {text!r} is a {elsewhere[0]}: use --level {elsewhere[0]}"
+    else:
+        names = {
+            geothai.normalize(name): f"{th} ({en}, {code})"
+            for code, th, en in _names(level)
+            for name in (th, en)
+        }
+        close = difflib.get_close_matches(geothai.normalize(text), list(names), n=3, cutoff=0.75)
+        hint = (
+            f"; did you mean {' or '.join(dict.fromkeys(names[c] for c in close))}?"
+            if close
+            else ""
+        )
+    raise AreaError(
+        f"no {level} is called or coded {text!r}{hint} (geothai {geothai.DATA_VERSION})"
+    )
+
+
+def resolve(level: str, text: str, areas: pl.DataFrame, year_be: int) -> Area:
+    """The area of ``level`` that ``text`` names, among ``areas`` (level, area_code, name_th,
+    name_en: the areas with data in ``year_be``)."""
+    code, name_th, name_en = lookup(level, text)
+    row = areas.filter((pl.col("level") == level) & (pl.col("area_code") == code))
     if row.is_empty():
         raise AreaError(
             f"{level} {code} {name_th} ({name_en}) has no data in survey year {year_be}"

@@ -22,6 +22,7 @@ from reports.pack import (
     map_areas,
     trend,
 )
+from schemas import catalog
 
 FORMATS = ("xlsx", "csv", "parquet", "html")
 LEVEL_NAMES = {  # Thai, English
@@ -30,15 +31,19 @@ LEVEL_NAMES = {  # Thai, English
     "province": ("จังหวัด", "Province"),
     "district": ("อำเภอ", "District"),
 }
+# TPMAP's figures, the ones centres know: poor = deprived on any of the 17 indicators (the
+# union rule). The Alkire-Foster figures (k = 1/3) stay on the MPI sheet, where k is explained.
 HEADLINE = {
     "persons": ("จำนวนคนที่สำรวจ", "Persons surveyed", "count"),
     "households": ("ครัวเรือน", "Households", "count"),
-    "mpi_poor_persons": ("คนจนหลายมิติ", "MPI-poor persons", "count"),
-    "mpi_poor_rate": ("สัดส่วนคนจนหลายมิติ", "MPI-poor rate", "rate"),
-    "target_poor_persons": ("คนจนเป้าหมาย", "Target-poor persons", "count"),
-    "target_poor_rate": ("สัดส่วนคนจนเป้าหมาย", "Target-poor rate", "rate"),
-    "m0:af_k33": ("ดัชนี MPI (M0) เกณฑ์ k = 1/3", "MPI M0, Alkire-Foster k = 1/3", "ratio"),
-    "m0:tpmap_union": ("ดัชนี MPI (M0) เกณฑ์ TPMAP", "MPI M0, TPMAP union rule", "ratio"),
+    "mpi_poor_persons": (
+        "คนจนตาม TPMAP (ไม่ผ่านเกณฑ์อย่างน้อย 1 ใน 17 ตัวชี้วัด)",
+        "Poor persons, TPMAP (failing any of the 17 indicators)",
+        "count",
+    ),
+    "mpi_poor_rate": ("สัดส่วนคนจนตาม TPMAP", "Poor rate, TPMAP", "rate"),
+    "target_poor_persons": ("คนจนเป้าหมาย TPMAP", "TPMAP target-poor persons", "count"),
+    "target_poor_rate": ("สัดส่วนคนจนเป้าหมาย TPMAP", "TPMAP target-poor rate", "rate"),
 }
 
 
@@ -47,7 +52,7 @@ def pack_name(area: Area) -> str:
 
 
 def _facts(pack: Pack) -> list[tuple[str, str, object, bool, str]]:
-    rows = headline(pack).iter_rows(named=True)  # eight figures
+    rows = headline(pack).iter_rows(named=True)  # six figures
     return [
         (*HEADLINE[r["measure"]][:2], r["value"], r["value" + HIDDEN], HEADLINE[r["measure"]][2])
         for r in rows
@@ -68,6 +73,12 @@ def _notes(pack: Pack) -> list[tuple[str, str]]:
     files, delivered = pack.note.get("files", "-"), pack.note.get("delivered", "-")
     return [
         ("การปกปิดข้อมูล: " + rule_th, "Suppression: " + rule_en),
+        (
+            "ตัวเลขหลักเป็นของ TPMAP: คนจนคือผู้ที่ไม่ผ่านเกณฑ์อย่างน้อย 1 ใน 17 ตัวชี้วัด "
+            "ดัชนี Alkire-Foster (k = 1/3) อยู่ในแผ่นงานความยากจนหลายมิติ",
+            "Key figures are TPMAP's: poor means failing any of the 17 indicators. The "
+            "Alkire-Foster index (k = 1/3) is on the MPI sheet.",
+        ),
         (
             f"แหล่งข้อมูล: ข้อมูลความจำเป็นพื้นฐาน (จปฐ.) ปี {year} จาก {files} ไฟล์ "
             f"(ไฟล์ล่าสุดรับเมื่อ {delivered}) คำนวณโดย Chipao ตามตัวชี้วัด TPMAP",
@@ -107,7 +118,7 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
         book = write.Workbook(out / f"{stem}.xlsx")
         book.summary("สรุป Summary", title, facts, _notes(pack), png)
         for sheet in SHEETS:
-            book.sheet(sheet.title, frames[sheet.key])
+            book.sheet(sheet.title, frames[sheet.key], sheet.note)
         book.close()
         written.append(book.path)
     for sheet in SHEETS:
@@ -145,11 +156,13 @@ def national_wide(ym, level: str) -> pl.DataFrame:
         + _rate("target_poor_persons", "persons", "target_poor_rate")
     )
     rates = ym.flags("area_indicator", here).with_columns(
-        _rate("persons_deprived", "persons_in_scope", "rate")
+        _rate("persons_deprived", "persons_in_scope", "deprived_rate")
     )
-    wide = rates.pivot(on="indicator_code", index="area_code", values="rate")
-    flags = rates.pivot(on="indicator_code", index="area_code", values="rate" + HIDDEN)
-    codes = [c for c in wide.columns if c != "area_code"]
+    wide = rates.pivot(on="indicator_code", index="area_code", values="deprived_rate")
+    flags = rates.pivot(on="indicator_code", index="area_code", values="deprived_rate" + HIDDEN)
+    # the catalog's order, not the order the rows happen to come in
+    order = [i.code for i in catalog.indicators(ym.year_be)]
+    codes = sorted((c for c in wide.columns if c != "area_code"), key=order.index)
     wide = wide.rename({c: f"rate_{c}" for c in codes}).join(
         flags.rename({c: f"rate_{c}{HIDDEN}" for c in codes}), on="area_code"
     )
@@ -162,7 +175,12 @@ def national_wide(ym, level: str) -> pl.DataFrame:
         "target_poor_persons",
         "target_poor_rate",
     )
-    return summary.select(*base, *counts).join(wide, on="area_code", how="left").sort("area_code")
+    rated = [c for code in codes for c in (f"rate_{code}", f"rate_{code}{HIDDEN}")]
+    return (
+        summary.select(*base, *counts)
+        .join(wide.select("area_code", *rated), on="area_code", how="left")
+        .sort("area_code")
+    )
 
 
 def indicator_column(code: str) -> dict[str, str]:

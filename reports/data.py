@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 import sql
 from reports import suppression
+from reports.derived import flag as flag_derived
 
 MARTS = (
     "area_summary",
@@ -45,7 +46,7 @@ class YearMarts:
 
     def flags(self, mart: str, which: pl.Expr | None = None) -> pl.DataFrame:
         """The mart's rows (those ``which`` selects) with a boolean ``<count>__hidden`` per
-        count; the flags are joined once per mart and year."""
+        count and per figure reports/derived.yaml declares; joined once per mart and year."""
         if mart not in self._flagged:
             self._flagged[mart] = self._flag(mart, self.frames[mart].with_columns())
         frame = self._flagged[mart]
@@ -85,7 +86,7 @@ class YearMarts:
                 .with_columns(pl.col("_h").fill_null(False).alias(f"{measure}__hidden"))
                 .drop("_h")
             )
-        return out.drop("_key")
+        return flag_derived(out.drop("_key"), mart, self.hidden, self.year_be)
 
 
 class Split:
@@ -103,11 +104,43 @@ class Split:
         return self.frame.slice(start, length)
 
 
-def read_marts(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, pl.DataFrame]:
-    return {
-        m: con.sql(f"SELECT * FROM marts.{m} WHERE year_be = $year", params={"year": year_be}).pl()
-        for m in MARTS
-    }
+def read_marts(
+    con: duckdb.DuckDBPyConnection,
+    year_be: int,
+    codes: list[str] | None = None,
+    villages: bool = True,
+) -> dict[str, pl.DataFrame]:
+    """The year's marts; with ``codes``, only those areas' rows (and the targets set by them);
+    without ``villages``, none of the village rows (half the rows; no pack shows them)."""
+    if codes is None:
+        where = "" if villages else " AND level IS DISTINCT FROM 'village'"
+        return {
+            m: con.sql(
+                f"SELECT * FROM marts.{m} WHERE year_be = $year{where}", params={"year": year_be}
+            ).pl()
+            for m in MARTS
+        }
+    params = {"year": year_be, "codes": codes}
+    out = {}
+    for m in MARTS:
+        also = " OR centre IN (SELECT unnest($codes))" if m == "area_target" else ""
+        query = (
+            f"SELECT * FROM marts.{m} WHERE year_be = $year "
+            f"AND (area_code IN (SELECT unnest($codes)){also})"
+        )
+        out[m] = con.sql(query, params=params).pl()
+    return out
+
+
+def read_hidden(path, codes: list[str] | None = None, villages: bool = True) -> pl.DataFrame:
+    """The saved suppressed cells (keys), of ``codes`` only when given; without ``villages``,
+    none of the villages' (their codes are the only ones of 8 digits)."""
+    scan = pl.scan_parquet(path)
+    if codes is not None:
+        scan = scan.filter(pl.col("area_code").is_in(codes))
+    if not villages:
+        scan = scan.filter(pl.col("area_code").str.len_chars() != 8)
+    return scan.collect()
 
 
 def load_year(con: duckdb.DuckDBPyConnection, year_be: int, limit: int | None = None) -> YearMarts:
@@ -266,11 +299,11 @@ def load_history(
     out = {}
     for year_be, folder in folders.items():
         path = folder / hidden_file(year_be)
-        frames = read_marts(con, year_be)
+        frames = read_marts(con, year_be, villages=not path.exists())
         if frames["area_summary"].is_empty():
             continue
         if path.exists():
-            out[year_be] = YearMarts(year_be, frames, pl.read_parquet(path))
+            out[year_be] = YearMarts(year_be, frames, read_hidden(path, villages=False))
         else:
             out[year_be] = load_year(con, year_be)
     return out

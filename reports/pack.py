@@ -50,16 +50,9 @@ class Pack:
 
 
 def _rate(num: str, den: str, name: str) -> list[pl.Expr]:
-    """A rate, hidden when its numerator or its denominator is."""
+    """A rate of flagged rows: hidden where reports/derived.yaml says (its count or its base)."""
     value = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
-    hidden = pl.col(num + HIDDEN) | pl.col(den + HIDDEN)
-    return [value.alias(name), hidden.alias(name + HIDDEN)]
-
-
-def _hide_with(cols: list[str], *by: str) -> list[pl.Expr]:
-    """Measures built on hidden counts are hidden with them."""
-    hidden = pl.any_horizontal(*(pl.col(b + HIDDEN) for b in by))
-    return [hidden.alias(c + HIDDEN) for c in cols]
+    return [value.alias(name), pl.col(name + HIDDEN)]
 
 
 def _bands() -> pl.DataFrame:
@@ -131,22 +124,12 @@ def _dimensions() -> pl.DataFrame:
 
 
 def dimensions_sheet(pack: Pack) -> pl.DataFrame:
-    """The dimensions' headcounts (ratios of the mart, not sums of persons), hidden with the
-    area's MPI-poor persons: they are built on them."""
+    """The dimensions' headcounts (ratios of the mart, not sums of persons), hidden with every
+    count they are made of (reports/derived.yaml): with the persons, a headcount gives the sum
+    of its indicators' deprived counts."""
     frame = pack.mart("area_mpi_component").filter(pl.col("component_type") == "dimension")
-    poor = (
-        pack.mart("area_summary")
-        .filter(pl.col("age_band") == "all")
-        .select("area_code", hide=pl.col("mpi_poor_persons" + HIDDEN) | pl.col("persons" + HIDDEN))
-    )
-    hidden = [
-        pl.col("hide").alias(c + HIDDEN)
-        for c in ("uncensored_headcount", "censored_headcount", "contribution_share")
-    ]
     return (
         frame.join(_dimensions().rename({"dimension": "component"}), on="component")
-        .join(poor, on="area_code", how="left")
-        .with_columns(hidden)
         .sort("rule", "component")
         .select(
             "rule",
@@ -162,7 +145,6 @@ def mpi_sheet(pack: Pack) -> pl.DataFrame:
     return (
         _persons(pack, pack.mart("area_mpi"))
         .join(_bands(), on="age_band")
-        .with_columns(_hide_with(["h", "a", "m0"], "poor_persons", "persons"))
         .sort("rule", "_order")
         .select(
             "rule",
@@ -177,7 +159,6 @@ def income_sheet(pack: Pack) -> pl.DataFrame:
     return (
         _persons(pack, pack.mart("area_income_poverty"))
         .join(_bands(), on="age_band")
-        .with_columns(_hide_with(["fgt0", "fgt1", "fgt2"], "poor_persons", "persons"))
         .sort("line", "_order")
         .select(
             "line",
@@ -225,8 +206,7 @@ def inequality_sheet(pack: Pack) -> pl.DataFrame:
                 "value" + HIDDEN: pl.Boolean,
             }
         )
-    hidden = bool(row["persons" + HIDDEN][0])
-    rows = [(th, en, row[c][0]) for c, (th, en) in INEQUALITY.items()]
+    rows = [(th, en, row[c][0], row[c + HIDDEN][0]) for c, (th, en) in INEQUALITY.items()]
     theil = pack.mart("area_theil_decomposition")
     for r in theil.sort("child_level").iter_rows(named=True):  # a handful of rows per area
         rows += [
@@ -234,11 +214,13 @@ def inequality_sheet(pack: Pack) -> pl.DataFrame:
                 f"ไทล์ภายใน{LEVEL_TH[r['child_level']]}",
                 f"Theil within {r['child_level']}s",
                 r["within"],
+                r["within" + HIDDEN],
             ),
             (
                 f"ไทล์ระหว่าง{LEVEL_TH[r['child_level']]}",
                 f"Theil between {r['child_level']}s",
                 r["between"],
+                r["between" + HIDDEN],
             ),
         ]
     return pl.DataFrame(
@@ -246,7 +228,7 @@ def inequality_sheet(pack: Pack) -> pl.DataFrame:
             "measure_th": [r[0] for r in rows],
             "measure_en": [r[1] for r in rows],
             "value": [r[2] for r in rows],
-            "value" + HIDDEN: [hidden] * len(rows),
+            "value" + HIDDEN: [bool(r[3]) for r in rows],
         },
         schema_overrides={"value": pl.Float64},
     )
@@ -273,17 +255,12 @@ def map_areas(pack: Pack) -> tuple[pl.DataFrame, str]:
 def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
     """The areas of the flagged ``summary`` and ``mpi`` rows, ranked."""
     summary = summary.filter(pl.col("age_band") == "all")
-    mpi = (
-        mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union"))
-        .select("area_code", "m0", m0__hidden=pl.col("poor_persons" + HIDDEN))
+    mpi = mpi.filter((pl.col("age_band") == "all") & (pl.col("rule") == "tpmap_union")).select(
+        "area_code", "m0", "m0" + HIDDEN
     )
-    frame = (
-        summary.join(mpi, on="area_code", how="left")
-        .with_columns(
-            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
-            + _rate("target_poor_persons", "persons", "target_poor_rate")
-        )
-        .with_columns(pl.col("m0" + HIDDEN) | pl.col("persons" + HIDDEN))
+    frame = summary.join(mpi, on="area_code", how="left").with_columns(
+        _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+        + _rate("target_poor_persons", "persons", "target_poor_rate")
     )
     shown = pl.when(~pl.col("target_poor_rate" + HIDDEN)).then(pl.col("target_poor_rate"))
     return (
@@ -316,7 +293,6 @@ def headline(pack: Pack) -> pl.DataFrame:
             + _rate("target_poor_persons", "persons", "target_poor_rate")
         )
     )
-    mpi = _persons(pack, pack.mart("area_mpi").filter(pl.col("age_band") == "all"))
     rows = []
     for col in (
         "persons",
@@ -328,10 +304,6 @@ def headline(pack: Pack) -> pl.DataFrame:
     ):
         rows.append(
             (col, s[col][0] if s.height else None, bool(s[col + HIDDEN][0]) if s.height else True)
-        )
-    for r in mpi.sort("rule").iter_rows(named=True):  # two rules
-        rows.append(
-            (f"m0:{r['rule']}", r["m0"], r["poor_persons" + HIDDEN] or r["persons" + HIDDEN])
         )
     return pl.DataFrame(
         {
@@ -363,21 +335,20 @@ def trend(pack: Pack) -> pl.DataFrame:
                 "year_be",
                 *_with_hidden("target_poor_rate", "mpi_poor_rate"),
                 m0=m["m0"][0],
-                m0__hidden=m["poor_persons" + HIDDEN][0] or s["persons" + HIDDEN][0],
+                m0__hidden=m["m0" + HIDDEN][0],
             )
         )
     return pl.concat(out) if out else pl.DataFrame()
 
 
-# The key figures whose change the progress sheet shows (measures of marts.area_progress).
+# The key figures whose change the progress sheet shows (measures of marts.area_progress): not
+# the Alkire-Foster M0 (the MPI sheet's) nor FGT0 on the NSO line (the income sheet's).
 KEY_FIGURES = (
     "target_poor_persons",
     "target_poor_rate",
     "mpi_poor_persons",
     "mpi_poor_rate",
     "m0_tpmap_union",
-    "m0_af_k33",
-    "fgt0_nso",
     "fgt0_bmn",
     "gini",
 )
@@ -422,44 +393,42 @@ def measure_name(code: str) -> tuple[str, str]:
 
 def measure_hidden(ym: YearMarts) -> pl.DataFrame:
     """area_code, age_band, measure, hidden: whether a progress measure of the year is built on
-    a suppressed count, for every area at once. A measure not listed (the targeting counts and
-    the child-area spreads, which the year's suppression does not cover) is hidden."""
+    a suppressed count (reports/derived.yaml), for every area at once. A measure not listed (the
+    targeting counts and the child-area spreads, which the year's suppression does not cover)
+    is hidden."""
+    index = ["area_code", "age_band"]
     summary = ym.flags("area_summary").select(
-        "area_code",
-        "age_band",
-        p=pl.col("persons" + HIDDEN),
-        mpi_poor_persons=pl.col("mpi_poor_persons" + HIDDEN),
-        target_poor_persons=pl.col("target_poor_persons" + HIDDEN),
+        *index,
+        *(
+            pl.col(c + HIDDEN).alias(c)
+            for c in (
+                "mpi_poor_persons",
+                "target_poor_persons",
+                "mpi_poor_rate",
+                "target_poor_rate",
+            )
+        ),
+        theil_between_share=pl.col("persons" + HIDDEN),
     )
-    persons = summary.select("area_code", "age_band", "p")
-    of_summary = summary.select(
-        "area_code",
-        "age_band",
-        "mpi_poor_persons",
-        "target_poor_persons",
-        mpi_poor_rate=pl.col("mpi_poor_persons") | pl.col("p"),
-        target_poor_rate=pl.col("target_poor_persons") | pl.col("p"),
-        gini=pl.col("p"),
-        theil_between_share=pl.col("p"),
-    ).unpivot(index=["area_code", "age_band"], variable_name="measure", value_name="hidden")
-    parts = [of_summary]
+    parts = [
+        summary.unpivot(index=index, variable_name="measure", value_name="hidden"),
+        ym.flags("area_inequality").select(
+            "area_code",
+            age_band=pl.lit("all"),
+            measure=pl.lit("gini"),
+            hidden=pl.col("gini" + HIDDEN),
+        ),
+    ]
     for mart, key, prefixes in (
         ("area_mpi", "rule", ("h", "a", "m0")),
         ("area_income_poverty", "line", ("fgt0",)),
     ):
-        poor = (
-            ym.flags(mart)
-            .join(persons, on=["area_code", "age_band"], how="left")
-            .select(
-                "area_code",
-                "age_band",
-                pl.col(key),
-                hidden=pl.col("poor_persons" + HIDDEN) | pl.col("p").fill_null(True),
-            )
-        )
+        flagged = ym.flags(mart)
         parts += [
-            poor.select(
-                "area_code", "age_band", (pl.lit(f"{p}_") + pl.col(key)).alias("measure"), "hidden"
+            flagged.select(
+                *index,
+                (pl.lit(f"{p}_") + pl.col(key)).alias("measure"),
+                hidden=pl.col(p + HIDDEN),
             )
             for p in prefixes
         ]
@@ -483,9 +452,9 @@ def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: st
     if not marks:
         return frame.with_columns(pl.lit(True).alias(out))
     marks = pl.concat(marks).rename({"year_be": year, "measure": measure, "hidden": out})
-    return frame.join(
-        marks, on=["area_code", "age_band", measure, year], how="left"
-    ).with_columns(pl.col(out).fill_null(True))
+    return frame.join(marks, on=["area_code", "age_band", measure, year], how="left").with_columns(
+        pl.col(out).fill_null(True)
+    )
 
 
 def progress_sheet(pack: Pack) -> pl.DataFrame:
@@ -509,10 +478,7 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
     )
     changes = (
         pack.mart("area_progress")
-        .filter(
-            (pl.col("age_band") == "all")
-            & pl.col("measure").is_in(list(KEY_FIGURES))
-        )
+        .filter((pl.col("age_band") == "all") & pl.col("measure").is_in(list(KEY_FIGURES)))
         .rename({"value": "actual_value"})
         .with_columns(
             target_value=pl.lit(None, pl.Float64),
@@ -586,6 +552,7 @@ class Sheet:
     name_en: str
     build: Callable[[Pack], pl.DataFrame]
     tab_en: str | None = None  # the English part of the tab when the full title is too long
+    note: tuple[str, str] | None = None  # a line (Thai, English) under the table
 
     @property
     def title(self) -> str:  # Excel: at most 31 characters
@@ -595,8 +562,32 @@ class Sheet:
 SHEETS = [
     Sheet("indicators", "ตัวชี้วัด", "Indicators", indicators_sheet),
     Sheet("dimensions", "มิติ", "Dimensions", dimensions_sheet),
-    Sheet("mpi", "ความยากจนหลายมิติ", "MPI", mpi_sheet),
-    Sheet("income_poverty", "ความยากจนด้านรายได้", "Income poverty", income_sheet),
+    Sheet(
+        "mpi",
+        "ความยากจนหลายมิติ",
+        "MPI",
+        mpi_sheet,
+        note=(
+            "k คือสัดส่วนถ่วงน้ำหนักของตัวชี้วัดที่คนหนึ่งต้องไม่ผ่านจึงนับเป็นคนจน: เกณฑ์ TPMAP "
+            "นับผู้ที่ไม่ผ่านตัวชี้วัดใดก็ได้ ส่วน Alkire-Foster k = 1/3 นับผู้ที่ไม่ผ่านอย่างน้อย 1 ใน 3 "
+            "ของน้ำหนักรวม",
+            "k is the weighted share of the indicators a person must fail to count as poor: "
+            "the TPMAP rule counts anyone failing any indicator; Alkire-Foster k = 1/3 counts "
+            "those failing at least a third of the weights.",
+        ),
+    ),
+    Sheet(
+        "income_poverty",
+        "ความยากจนด้านรายได้",
+        "Income poverty",
+        income_sheet,
+        note=(
+            "เส้น สศช. (nso) เป็นเส้นความยากจนด้านการบริโภคที่ใช้กับรายได้ต่อหัวของ จปฐ. "
+            "จึงไม่ใช่อัตราความยากจนทางการ และเทียบกับอัตราทางการไม่ได้",
+            "The NSO line (nso) is NESDC's consumption poverty line applied to BMN income per "
+            "head: this is not the official poverty rate and is not comparable with it.",
+        ),
+    ),
     Sheet("inequality", "ความเหลื่อมล้ำ", "Inequality", inequality_sheet),
     Sheet(
         "progress",

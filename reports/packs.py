@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from reports import areas, build, data
+from reports import build, data
 from reports.pack import Area, Pack
 
 
@@ -47,12 +47,49 @@ def prepare(con: duckdb.DuckDBPyConnection, year_be: int, folder: Callable[[int]
     """The year's marts and suppression (saved by the exports, else computed), and the earlier
     years' for the trend."""
     saved = folder(year_be) / data.hidden_file(year_be)
-    if saved.exists():
-        year = data.YearMarts(year_be, data.read_marts(con, year_be), pl.read_parquet(saved))
+    if saved.exists():  # no pack shows a village: their rows are not read
+        frames = data.read_marts(con, year_be, villages=False)
+        year = data.YearMarts(year_be, frames, data.read_hidden(saved, villages=False))
     else:
         year = data.load_year(con, year_be)
     earlier = [y for y in survey_years(con) if y < year_be]
     history = data.load_history(con, {y: folder(y) for y in earlier})
+    return Job(year, history, data.data_note(con, year_be))
+
+
+def area_codes(con: duckdb.DuckDBPyConnection, year_be: int, level: str, code: str) -> list[str]:
+    """The areas one centre's pack shows: itself, its child areas (the provinces too for the
+    country's map) and the areas of the targets it set."""
+    rows = con.execute(
+        """SELECT DISTINCT area_code FROM marts.area_summary
+           WHERE year_be = $1 AND (area_code = $2 OR parent_code = $2
+                 OR ($3 = 'country' AND level = 'province'))
+           UNION SELECT DISTINCT area_code FROM marts.area_target
+           WHERE year_be = $1 AND centre = $2""",
+        [year_be, code, level],
+    ).fetchall()
+    return sorted({code, *(r[0] for r in rows)})
+
+
+def prepare_one(
+    con: duckdb.DuckDBPyConnection, year_be: int, folder: Callable[[int], Path], area: Area
+) -> Job:
+    """``prepare`` for one centre: only its areas' rows of every year (the saved suppression
+    is read, not recomputed, where the exports left it)."""
+    codes = area_codes(con, year_be, area.level, area.code)
+
+    def year_of(y: int) -> data.YearMarts | None:
+        saved = folder(y) / data.hidden_file(y)
+        if not saved.exists():  # a year whose exports never ran: its suppression, whole
+            return data.load_year(con, y)
+        frames = data.read_marts(con, y, codes)
+        if frames["area_summary"].is_empty():
+            return None
+        return data.YearMarts(y, frames, data.read_hidden(saved, codes))
+
+    year = year_of(year_be)
+    earlier = {y: year_of(y) for y in survey_years(con) if y < year_be}
+    history = {y: ym for y, ym in earlier.items() if ym is not None}
     return Job(year, history, data.data_note(con, year_be))
 
 
@@ -70,7 +107,6 @@ def write_all(job: Job, out: Path, progress: Callable[[str], None] = print) -> p
     )
 
 
-def one(job: Job, level: str, text: str, out: Path, formats: Iterable[str]) -> list[Path]:
-    """The pack of the area ``text`` names (code or Thai/English name); AreaError otherwise."""
-    area = areas.resolve(level, text, job.year["area_summary"], job.year.year_be)
+def one(job: Job, area: Area, out: Path, formats: Iterable[str]) -> list[Path]:
+    """The pack of ``area`` (resolved with areas.resolve against the job's year)."""
     return build.write_pack(job.pack(area), out, formats)

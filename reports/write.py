@@ -58,11 +58,15 @@ def suppression_rule() -> tuple[str, str]:
     return (
         f'จำนวน 1-{t - 1} คน/ครัวเรือน แสดงเป็น "<{t}" และอัตราที่คำนวณจากจำนวนเหล่านั้นแสดงเป็น "x"; '
         f'ช่องอื่นบางช่องถูกปิดด้วย ("<{t}" เมื่อเป็น 0, "x" เมื่อเป็น {t} ขึ้นไป) '
-        "เพื่อไม่ให้คำนวณย้อนกลับจากผลรวมของแถว คอลัมน์ พื้นที่แม่ หรือช่วงวัยอื่นได้",
+        "เพื่อไม่ให้คำนวณย้อนกลับจากผลรวมของแถว คอลัมน์ พื้นที่แม่ หรือช่วงวัยอื่นได้ "
+        "อัตรา สัดส่วน และดัชนีที่คำนวณจากจำนวนที่ถูกปิดก็ถูกปิดด้วย "
+        "จึงไม่มีจำนวนที่ถูกปิดใดที่คำนวณได้จากตัวเลขอื่นที่เผยแพร่",
         f'Counts of 1 to {t - 1} persons or households show as "<{t}", and rates built on '
         f'them as "x"; some other cells are hidden too ("<{t}" when 0, "x" when {t} or '
         "more) so that no hidden count can be worked out from its row, its column, its parent "
-        "area or its sibling age bands.",
+        "area or its sibling age bands; every rate, share and index built on a hidden count "
+        "(reports/derived.yaml) is hidden with it. A hidden count cannot be worked out from the "
+        "other published figures.",
     )
 
 
@@ -214,8 +218,11 @@ class Workbook:
                 {"image_data": io.BytesIO(png), "x_scale": 0.7, "y_scale": 0.7},
             )
 
-    def sheet(self, name: str, frame: pl.DataFrame) -> None:
+    def sheet(self, name: str, frame: pl.DataFrame, note: tuple[str, str] | None = None) -> None:
         ws = self.book.add_worksheet(name)
+        if note is not None:  # under the table, where it is read with the figures
+            ws.write_string(frame.height + 3, 0, note[0])
+            ws.write_string(frame.height + 4, 0, note[1])
         shown = _shown(frame)
         for j, col in enumerate(shown):
             label, kind = columns()[col], _kind(col)

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from assets import exports
 from pipelines import cli
-from reports import data, suppression, write
+from reports import attack, data, derived, packs, suppression, write
 from reports import pack as pack_module
 from reports.pack import HIDDEN, SHEETS
 from schemas import catalog
@@ -214,6 +214,67 @@ def test_propagation_pins_no_hidden_cell_anywhere(marts):
     assert not (hidden & small & (lower >= upper)).any()
 
 
+# --- the outside attacker: every file written for people ------------------------------------
+
+
+def _files_for_people(folder: Path) -> list[Path]:
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".csv", ".parquet", ".xlsx") and not p.name.startswith("suppressed_")
+    ]
+
+
+def test_an_outsider_recovers_no_hidden_count_from_the_files(run, marts):
+    """Every CSV, Parquet and workbook for people, read as an outsider reads them, with every
+    sum, every rate times its base, the dimensions' headcounts and M0 as relations: no hidden
+    count of 1..4 comes out."""
+    folder = run.exports / str(YEAR)
+    truth = attack.truth_cells(marts.frames)
+    result = attack.attack(folder, truth, YEAR)
+    assert result.files == len(_files_for_people(folder)), "every file for people is read"
+    assert result.hidden_small > 50 and result.relations > 1000
+    assert result.recovered == 0, result.cells
+
+
+def test_chipao_attack_prints_what_the_outsider_recovers(run, monkeypatch, capsys):
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    assert cli.main(["attack", "--year", str(YEAR), "--no-workbooks"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert f"{YEAR}: read " in line and "recovered 0," in line
+
+
+def test_the_outsider_finds_what_a_figure_published_beside_its_hidden_counts_gives_away(
+    run, marts, tmp_path, monkeypatch
+):
+    """The packs of before issue 18: dimension headcounts and M0 hidden only with the persons
+    and the poor. The same attacker then recovers hidden counts: it would see the leak."""
+    loose = {
+        **derived.declared(),
+        "area_mpi_component": {
+            f: (derived.Part("area_summary", "persons", None),)
+            for f in derived.figures("area_mpi_component")
+        },
+        "area_mpi": {
+            f: (
+                derived.Part("area_mpi", "poor_persons", "rule"),
+                derived.Part("area_summary", "persons", None),
+            )
+            for f in derived.figures("area_mpi")
+        },
+    }
+    monkeypatch.setattr(derived, "declared", lambda: loose)
+    folder = tmp_path / str(YEAR)
+    folder.mkdir()
+    for path in (run.exports / str(YEAR)).glob("area_*"):
+        shutil.copy(path, folder / path.name)
+    with duckdb_read(run) as con:
+        job = packs.prepare(con, YEAR, lambda y: run.exports / str(y))
+    packs.write_all(job, folder / "packs", progress=lambda _: None)
+    result = attack.attack(folder, attack.truth_cells(marts.frames), YEAR, workbooks=False)
+    assert result.recovered > 0
+
+
 @pytest.fixture(scope="module")
 def country_book(run) -> Path:
     return next((run.exports / str(YEAR) / "packs" / "country_TH").glob("*.xlsx"))
@@ -288,9 +349,7 @@ def test_the_progress_sheet_shows_the_centres_targets_and_changes(country_book, 
     assert sheet["A1"].value == "รายการ" and sheet["F1"].value == "รหัสตัววัด"
     frame = _sheet_frame(sheet)
     with duckdb.connect(str(run.published), read_only=True) as con:
-        targets = con.sql(
-            f"FROM marts.area_target WHERE year_be = {YEAR} AND centre = 'TH'"
-        ).pl()
+        targets = con.sql(f"FROM marts.area_target WHERE year_be = {YEAR} AND centre = 'TH'").pl()
         changes = con.sql(
             f"FROM marts.area_progress WHERE year_be = {YEAR} AND area_code = 'TH' "
             "AND age_band = 'all'"
@@ -300,17 +359,23 @@ def test_the_progress_sheet_shows_the_centres_targets_and_changes(country_book, 
     joined = rows.join(targets, left_on="Measure code", right_on="measure")
     assert joined.height == 2
     for r in joined.iter_rows(named=True):  # the country's figures are far above 5
-        assert r["Value this year"] == pytest.approx(r["actual_value"])
-        assert r["Target"] == pytest.approx(r["target_value"])
-        assert r["Expected this year"] == pytest.approx(r["expected_value"])
+        assert float(r["Value this year"]) == pytest.approx(r["actual_value"])
+        assert float(r["Target"]) == pytest.approx(r["target_value"])
+        assert float(r["Expected this year"]) == pytest.approx(r["expected_value"])
         assert r["On track"] == ("ใช่ yes" if r["on_track"] else "ไม่ no")
     for comparison in ("previous", "baseline"):
         shown = frame.filter(pl.col("Row").str.contains(comparison))
         mart = changes.filter(pl.col("comparison") == comparison)
         joined = shown.join(mart, left_on="Measure code", right_on="measure")
         assert joined.height == len(pack_module.KEY_FIGURES)
-        assert (joined["Value this year"] - joined["value"]).abs().max() < 1e-9
-        assert (joined["Change"] - joined["absolute"]).abs().max() < 1e-9
+        # M0 is hidden where one indicator's deprived count is (the tiny country is one
+        # province): the other figures are shown, and equal the mart's
+        shown = joined.filter(pl.col("Value this year").cast(pl.String) != "x")
+        assert shown.height >= len(pack_module.KEY_FIGURES) - 1
+        value = shown["Value this year"].cast(pl.Float64)
+        assert (value - shown["value"]).abs().max() < 1e-9
+        change = shown["Change"].cast(pl.Float64)
+        assert (change - shown["absolute"]).abs().max() < 1e-9
 
 
 def test_the_progress_sheet_hides_what_the_years_suppression_hides(run, marts):
@@ -420,6 +485,10 @@ def test_report_names_an_area_in_thai_or_english(run, monkeypatch, capsys, tmp_p
         assert code == 0
         assert (out / "province_58" / f"province_58_{YEAR}.xlsx").exists()
         assert not list(out.rglob("*.html"))
+        # read from the centre's own rows only, the pack is the one the run wrote
+        for path in (out / "province_58").glob("*.csv"):
+            ref = run.exports / str(YEAR) / "packs" / "province_58" / path.name
+            assert path.read_bytes() == ref.read_bytes(), path.name
 
 
 @pytest.mark.parametrize(
@@ -428,6 +497,8 @@ def test_report_names_an_area_in_thai_or_english(run, monkeypatch, capsys, tmp_p
         ("province", "10", "has no data in survey year"),  # Bangkok: not in the tiny sample
         ("province", "Atlantis", "no province is called or coded 'Atlantis'"),
         ("district", "DUPLICATE", "give the code"),
+        ("province", "Mae Hong Sorn", "did you mean แม่ฮ่องสอน (Mae Hong Son, 58)?"),
+        ("district", "แม่ฮ่องสอน", "'แม่ฮ่องสอน' is a province: use --level province"),
     ],
 )
 def test_report_refuses_an_area_outside_the_data_in_one_line(
@@ -440,6 +511,16 @@ def test_report_refuses_an_area_outside_the_data_in_one_line(
     assert cli.main(["report", "--level", level, "--area", area]) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_report_refuses_a_wrong_name_before_reading_any_data(run, monkeypatch, capsys):
+    def no_data(*_, **__):
+        raise AssertionError("the snapshot was opened")
+
+    monkeypatch.setenv("CHIPAO_HOME", str(run.home))
+    monkeypatch.setattr(cli, "_connect_published", no_data)
+    assert cli.main(["report", "--level", "province", "--area", "Atlantis"]) == 2
+    assert "no province is called or coded 'Atlantis'" in capsys.readouterr().err
 
 
 # --- the HTML summary in a real browser ------------------------------------------------------
