@@ -9,29 +9,15 @@ optimised for a thousand packs (reports/charts.py); these favour reading over sp
 
 from __future__ import annotations
 
-from functools import cache
-from importlib.resources import files
-
 import matplotlib
 import polars as pl
-from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from reports.charts import province_tiles
+from reports.charts import province_tiles, use_thai_font
 
 CMAP = "YlOrRd"
-
-
-@cache
-def use_thai_font() -> None:
-    font = files("fontpkg_noto_sans_thai").joinpath("files/NotoSansThai[wdth,wght].ttf")
-    font_manager.fontManager.addfont(str(font))
-    name = font_manager.FontProperties(fname=str(font)).get_name()
-    matplotlib.rcParams["font.family"] = ["DejaVu Sans", name]
-    matplotlib.rcParams["axes.spines.top"] = False
-    matplotlib.rcParams["axes.spines.right"] = False
 
 
 def percent(ax, axis: str = "y", decimals: int = 1) -> None:

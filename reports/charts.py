@@ -38,7 +38,7 @@ LAYOUTS = 128  # figures kept: every layout of a year's packs fits
 
 
 @cache
-def _fonts() -> None:
+def use_thai_font() -> None:
     """Noto Sans Thai from its PyPI package, after DejaVu Sans for Latin: Thai names render
     without any font installed on the machine."""
     font = files("fontpkg_noto_sans_thai").joinpath("files/NotoSansThai[wdth,wght].ttf")
@@ -60,7 +60,7 @@ def _step(value: float | None) -> float:
 
 
 def _figure(width: float, height: float) -> Figure:
-    _fonts()
+    use_thai_font()
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig

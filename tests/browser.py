@@ -22,6 +22,19 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTH, HEIGHT = 1100, 800
 
 
+# A browser that stays quiet: no first-run pages, updates, sync or background requests.
+QUIET = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+)
+
+
 def need_chromium() -> str:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium): page not rendered")
@@ -48,14 +61,7 @@ def render(page: Path, work: Path) -> Rendered:
     done = subprocess.run(
         [
             need_chromium(),
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-default-apps",
+            *QUIET,
             f"--user-data-dir={work / 'profile'}",
             # nothing leaves the machine, whatever the page asks for; the net log still shows it
             "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -84,14 +90,7 @@ def _chromium(work: Path, *args: str, budget_ms: int) -> subprocess.CompletedPro
     return subprocess.run(
         [
             need_chromium(),
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-default-apps",
+            *QUIET,
             f"--user-data-dir={work / 'profile'}",
             f"--virtual-time-budget={budget_ms}",
             *args,
