@@ -11,6 +11,7 @@ import re
 import shutil
 import struct
 import subprocess
+import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,14 @@ def _png_pixels(data: bytes) -> np.ndarray:
         rows[y] = line
         previous = line
     return rows.astype(np.uint8).reshape(height, width, channels)
+
+
+def graphql_text(base: str, query: str) -> str:
+    """The Dagster webserver's whole GraphQL answer as text (tests search it for a secret)."""
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.read().decode()

@@ -33,6 +33,7 @@ from pipelines.cli import main
 from pipelines.resources import build_resources
 from pipelines.settings import SettingError, load_settings, read_env_file
 from synthetic import generate
+from tests.browser import graphql_text
 from tests.conftest import TEST_KEY, settings_for
 from tests.handmade import citizen_id
 from tests.test_runs import deliver
@@ -252,13 +253,7 @@ def wait_for(what: str, check, seconds: float, service_log: Path):
 
 
 def graphql(port: int, query: str) -> str:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return answer.read().decode()
+    return graphql_text(f"http://127.0.0.1:{port}", query)
 
 
 RESOURCES = """{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError {

@@ -17,13 +17,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from pipelines.instance import prepare_dagster_home
-from tests.browser import need_chromium, page_text, screenshot
+from tests.browser import graphql_text, need_chromium, page_text, screenshot
 from tests.conftest import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,13 +37,7 @@ def _free_port() -> int:
 
 
 def graphql(base: str, query: str) -> dict:
-    request = urllib.request.Request(
-        f"{base}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["data"]
+    return json.loads(graphql_text(base, query))["data"]
 
 
 LOCATION_STATUS = (
