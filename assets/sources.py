@@ -18,7 +18,7 @@ import polars as pl
 import sql
 from assets.metadata import row_count
 from assets.storage import ExportFolder, LandingZone
-from assets.warehouse import WRITER_POOL, Rows, Warehouse, _restore_years, ensure_schema
+from assets.warehouse import WRITER_POOL, Rows, Warehouse, ensure_schema, restore_years
 from sources import run as sources_run
 from sources.config import Source
 from sources.figures import figures_catalog
@@ -123,7 +123,7 @@ def publish_tables(warehouse: Warehouse, tables: list[str]) -> Path:
         if not target.exists():
             with duckdb.connect(str(partial)) as con:
                 years = [r[0] for r in con.execute(sql.load("sources/live_years")).fetchall()]
-            _restore_years(partial, target, years)
+            restore_years(partial, target, years)
         with duckdb.connect(str(partial)) as con:
             ensure_schema(con)
             con.execute("ATTACH ? AS live (READ_ONLY)", [str(live)])

@@ -146,14 +146,14 @@ class Warehouse(dg.ConfigurableResource):
         shutil.copyfile(self.path, partial)
         restore = sorted(set(restore) - {year_be})
         if restore:
-            _restore_years(partial, target, restore)
+            restore_years(partial, target, restore)
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())  # on disk before the rename makes it the snapshot
         os.replace(partial, target)
         return target
 
 
-def _restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
+def restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
     """In ``copy``, replace the rows of ``years`` by those of the published snapshot (by name,
     the columns both have), or drop them when the snapshot has none."""
     con = duckdb.connect(str(copy))

@@ -29,9 +29,3 @@ def mask_expr(expr: pl.Expr) -> pl.Expr:
 def mask_text(text: str | None) -> str | None:
     """The same for one line of text: a file error, a log message."""
     return None if text is None else _IDENTIFIER.sub(MASK, text)
-
-
-def mask_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.DataFrame:
-    """Every text column (or those named) of a frame, masked."""
-    names = columns or [c for c, t in frame.schema.items() if t == pl.Utf8]
-    return frame.with_columns(mask_expr(pl.col(n)) for n in names if n in frame.columns)

@@ -330,7 +330,7 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return [] if by is None else ([by] if isinstance(by, str) else list(by))
 
 
-def _deprivation_frame(
+def deprivation_frame(
     deprivations: object,
     indicators: Sequence[str] | None,
     weights: Sequence[float] | Mapping[str, float],
@@ -416,7 +416,7 @@ def mpi(
     (M0 0.35, H 0.6, A 0.583333 at k = 1/2).
     """
     columns = [c for c in (w, groups) if isinstance(c, str)]  # w, groups naming columns
-    frame, names = _deprivation_frame(deprivations, indicators, weights, columns)
+    frame, names = deprivation_frame(deprivations, indicators, weights, columns)
     n = frame.height
     w = _column_or_values(w, frame, "w")
     groups = _column_or_values(groups, frame, "groups")

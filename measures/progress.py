@@ -41,7 +41,6 @@ TARGET_POOR = ("target_poor_persons", "target_poor_rate")
 # the rules those per-rule measures are counted on (sql/core/fact_person.sql applies them);
 # the third rule, all_mpi_poor, is the series of mpi_poor_persons and mpi_poor_rate
 TARGET_RULES = ("card_verified", "card_any")
-SERIES = ("official", "later_rule", "earlier_rule", "other_rule")
 
 
 def _finite(expr: pl.Expr) -> pl.Expr:

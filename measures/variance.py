@@ -33,7 +33,7 @@ import polars as pl
 
 from measures._weights import ArrayLike, as_array, check_income, check_weights
 from measures.inequality import gini
-from measures.mpi import K_TOL, Missing, _deprivation_frame, deprivation_score_expr, mpi
+from measures.mpi import K_TOL, Missing, deprivation_frame, deprivation_score_expr, mpi
 from measures.poverty import fgt
 
 
@@ -150,7 +150,7 @@ def mpi_linearized(
     z_H = (poor - H) / N,  z_M0 = (poor c - M0) / N,  z_A = poor (c - A) / (N H).
     Persons left out for missing values (``missing="drop"``) get 0.
     """
-    frame, names = _deprivation_frame(deprivations, None, weights)
+    frame, names = deprivation_frame(deprivations, None, weights)
     frame = frame.select(names)
     w = check_weights(w, frame.height, of="deprivations (persons)")
     res = mpi(frame, weights, k, w, missing=missing)
@@ -228,7 +228,7 @@ def mpi_se(
     missing: Missing = "error",
 ) -> MPIStandardErrors:
     """H, A, M0 with linearized design-based SEs (mpitbR ``mpitb.est``); see the module doc."""
-    frame, names = _deprivation_frame(deprivations, None, weights)
+    frame, names = deprivation_frame(deprivations, None, weights)
     frame = frame.select(names)
     w = check_weights(w, frame.height, of="deprivations (persons)")
     m = _domain(domain, frame.height)

@@ -11,7 +11,7 @@ import duckdb
 from assets import reference
 from assets import sources as source_assets
 from pipelines.resources import build_resources
-from pipelines.run import RunFailed, _execute
+from pipelines.run import RunFailed, execute
 from pipelines.settings import Settings
 from pipelines.source_jobs import SOURCE_JOBS, load_sources_job, pull_sources_job
 from sources import config
@@ -87,7 +87,7 @@ def load(
         return None
     defs = _definitions(settings, sources)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    return _execute(defs, run_config, load_sources_job.name, settings, instance, tags={})
+    return execute(defs, run_config, load_sources_job.name, settings, instance, tags={})
 
 
 def _published_fingerprint(settings: Settings) -> str | None:

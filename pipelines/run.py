@@ -101,9 +101,11 @@ def _definitions(settings: Settings, log_level: str, listener: logging.Handler |
     return defs, {"loggers": config}
 
 
-def _execute(
+def execute(
     defs, run_config, job_name, settings, instance, tags, partition_key=None
 ) -> dg.ExecuteInProcessResult:
+    """Run one job of ``defs`` in this process; RunFailed names each failed step's root cause
+    in one line (the sources' load in pipelines/pull.py runs its job the same way)."""
     result = defs.resolve_job_def(job_name).execute_in_process(
         run_config=run_config,
         instance=instance,
@@ -158,7 +160,7 @@ def run_years(
         defs, run_config = _definitions(settings, log_level, listener)
         tags = process_tags()
         progress("reference tables: areas, abolished codes, catalogs ...")
-        _execute(defs, run_config, reference_job.name, settings, instance, tags)
+        execute(defs, run_config, reference_job.name, settings, instance, tags)
         instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(p.year_be) for p in todo])
         for n, plan in enumerate(todo, start=1):
             t0 = time.perf_counter()
@@ -168,7 +170,7 @@ def run_years(
                 "checks, exports, publish ..."
             )
             try:
-                results[plan.year_be] = _execute(
+                results[plan.year_be] = execute(
                     defs,
                     run_config,
                     survey_year_job.name,
@@ -194,4 +196,4 @@ def run_reference(
     for line in recover(instance):  # a dead run's writer slot would hold this one for ever
         progress(line)
     defs, run_config = _definitions(settings, log_level, None)
-    return _execute(defs, run_config, reference_job.name, settings, instance, process_tags())
+    return execute(defs, run_config, reference_job.name, settings, instance, process_tags())

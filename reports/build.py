@@ -20,7 +20,9 @@ from reports.pack import (
     columns,
     headline,
     map_areas,
+    rate,
     trend,
+    with_hidden,
 )
 from schemas import catalog
 
@@ -147,16 +149,15 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
 
 def national_wide(ym, level: str) -> pl.DataFrame:
     """The whole country at one level, one row per area, the indicators' deprived rates as
-    columns (age band all): the country-wide export for people, suppressed like the packs."""
-    from reports.pack import _rate, _with_hidden  # the same rate rule as the packs
-
+    columns (age band all): the country-wide export for people, suppressed like the packs, with
+    the packs' rate rule (``rate``)."""
     here = (pl.col("level") == level) & (pl.col("age_band") == "all")
     summary = ym.flags("area_summary", here).with_columns(
-        _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
-        + _rate("target_poor_persons", "persons", "target_poor_rate")
+        rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+        + rate("target_poor_persons", "persons", "target_poor_rate")
     )
     rates = ym.flags("area_indicator", here).with_columns(
-        _rate("persons_deprived", "persons_in_scope", "deprived_rate")
+        rate("persons_deprived", "persons_in_scope", "deprived_rate")
     )
     wide = rates.pivot(on="indicator_code", index="area_code", values="deprived_rate")
     flags = rates.pivot(on="indicator_code", index="area_code", values="deprived_rate" + HIDDEN)
@@ -167,7 +168,7 @@ def national_wide(ym, level: str) -> pl.DataFrame:
         flags.rename({c: f"rate_{c}{HIDDEN}" for c in codes}), on="area_code"
     )
     base = ["year_be", "level", "area_code", "name_th", "name_en", "parent_code"]
-    counts = _with_hidden(
+    counts = with_hidden(
         "households",
         "persons",
         "mpi_poor_persons",

@@ -285,12 +285,6 @@ def hidden_file(year_be: int) -> str:
     return f"suppressed_cells_{year_be}.parquet"
 
 
-def save_hidden(ym: YearMarts, path) -> None:
-    """The keys of the year's suppressed cells (never their values): later years' packs read
-    them for their trends instead of recomputing the year."""
-    ym.hidden.write_parquet(path)
-
-
 def load_history(
     con: duckdb.DuckDBPyConnection, folders: dict[int, object]
 ) -> dict[int, YearMarts]:

@@ -49,7 +49,7 @@ class Pack:
         return self.year.area(name, self.area.code)
 
 
-def _rate(num: str, den: str, name: str) -> list[pl.Expr]:
+def rate(num: str, den: str, name: str) -> list[pl.Expr]:
     """A rate of flagged rows: hidden where reports/derived.yaml says (its count or its base)."""
     value = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
     return [value.alias(name), pl.col(name + HIDDEN)]
@@ -93,7 +93,7 @@ def indicators_sheet(pack: Pack) -> pl.DataFrame:
         pack.mart("area_indicator")
         .join(labels, on="indicator_code")
         .join(_bands(), on="age_band")
-        .with_columns(_rate("persons_deprived", "persons_in_scope", "deprived_rate"))
+        .with_columns(rate("persons_deprived", "persons_in_scope", "deprived_rate"))
         .sort("indicator_code", "_order")
         .select(
             "indicator_code",
@@ -103,14 +103,14 @@ def indicators_sheet(pack: Pack) -> pl.DataFrame:
             "dimension_en",
             "age_band",
             "age_band_th",
-            *_with_hidden(
+            *with_hidden(
                 "persons_in_scope", "persons_deprived", "deprived_rate", "households_deprived"
             ),
         )
     )
 
 
-def _with_hidden(*cols: str) -> list[str]:
+def with_hidden(*cols: str) -> list[str]:
     return [c for col in cols for c in (col, col + HIDDEN)]
 
 
@@ -136,7 +136,7 @@ def dimensions_sheet(pack: Pack) -> pl.DataFrame:
             "dimension_th",
             "dimension_en",
             "weight",
-            *_with_hidden("uncensored_headcount", "censored_headcount", "contribution_share"),
+            *with_hidden("uncensored_headcount", "censored_headcount", "contribution_share"),
         )
     )
 
@@ -150,7 +150,7 @@ def mpi_sheet(pack: Pack) -> pl.DataFrame:
             "rule",
             "age_band",
             "age_band_th",
-            *_with_hidden("persons", "poor_persons", "h", "a", "m0"),
+            *with_hidden("persons", "poor_persons", "h", "a", "m0"),
         )
     )
 
@@ -166,7 +166,7 @@ def income_sheet(pack: Pack) -> pl.DataFrame:
             "age_band_th",
             "line_min",
             "line_max",
-            *_with_hidden("persons", "poor_persons", "fgt0", "fgt1", "fgt2"),
+            *with_hidden("persons", "poor_persons", "fgt0", "fgt1", "fgt2"),
         )
     )
 
@@ -259,8 +259,8 @@ def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
         "area_code", "m0", "m0" + HIDDEN
     )
     frame = summary.join(mpi, on="area_code", how="left").with_columns(
-        _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
-        + _rate("target_poor_persons", "persons", "target_poor_rate")
+        rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+        + rate("target_poor_persons", "persons", "target_poor_rate")
     )
     shown = pl.when(~pl.col("target_poor_rate" + HIDDEN)).then(pl.col("target_poor_rate"))
     return (
@@ -271,7 +271,7 @@ def ranked(summary: pl.DataFrame, mpi: pl.DataFrame) -> pl.DataFrame:
             "area_code",
             "name_th",
             "name_en",
-            *_with_hidden(
+            *with_hidden(
                 "persons",
                 "mpi_poor_persons",
                 "mpi_poor_rate",
@@ -289,8 +289,8 @@ def headline(pack: Pack) -> pl.DataFrame:
         pack.mart("area_summary")
         .filter(pl.col("age_band") == "all")
         .with_columns(
-            _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
-            + _rate("target_poor_persons", "persons", "target_poor_rate")
+            rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+            + rate("target_poor_persons", "persons", "target_poor_rate")
         )
     )
     rows = []
@@ -329,11 +329,11 @@ def trend(pack: Pack) -> pl.DataFrame:
             continue
         out.append(
             s.with_columns(
-                _rate("target_poor_persons", "persons", "target_poor_rate")
-                + _rate("mpi_poor_persons", "persons", "mpi_poor_rate")
+                rate("target_poor_persons", "persons", "target_poor_rate")
+                + rate("mpi_poor_persons", "persons", "mpi_poor_rate")
             ).select(
                 "year_be",
-                *_with_hidden("target_poor_rate", "mpi_poor_rate"),
+                *with_hidden("target_poor_rate", "mpi_poor_rate"),
                 m0=m["m0"][0],
                 m0__hidden=m["m0" + HIDDEN][0],
             )
@@ -538,9 +538,9 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
             "measure_th",
             "measure_en",
             "base_year_be",
-            *_with_hidden("base_value", "actual_value", "absolute", "relative"),
+            *with_hidden("base_value", "actual_value", "absolute", "relative"),
             "by_year_be",
-            *_with_hidden("target_value", "expected_value", "on_track", "attained"),
+            *with_hidden("target_value", "expected_value", "on_track", "attained"),
         )
     )
 

@@ -26,9 +26,8 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from schemas import catalog
+from schemas import catalog, quality_page
 from schemas.catalog import COUNTING_UNITS
-from schemas.quality_page import PAGE, expectation_columns
 
 LEVELS = ("country", "region", "province", "district", "subdistrict", "village")
 ALL_AGES = "all"  # the marts' age band for everybody
@@ -505,10 +504,8 @@ class Session:
         GX index: ``docs_dir``/quality.html."""
         if self.docs_dir is None:
             return None
-        from schemas import quality_page
-
         html = quality_page.render(title, self.outcomes, flagged, gx_index="index.html")
-        return quality_page.write(self.docs_dir / PAGE, html)
+        return quality_page.write(self.docs_dir / quality_page.PAGE, html)
 
     def page(self, suite_name: str) -> Path | None:
         """The Data Docs page of the latest validation of ``suite_name``, once written."""
@@ -578,7 +575,7 @@ def _clear_docs(folder: Path) -> None:
         if (folder / name).is_dir():
             shutil.rmtree(folder / name)
     (folder / "index.html").unlink(missing_ok=True)
-    (folder / PAGE).unlink(missing_ok=True)
+    (folder / quality_page.PAGE).unlink(missing_ok=True)
 
 
 def _error(info: Any) -> str | None:
@@ -626,7 +623,7 @@ def _outcome(suite: gx.ExpectationSuite, result: Any, rows: int) -> Outcome:
         unexpected += int(count or 0)
         if r.success and not error:
             continue
-        columns = expectation_columns(kwargs)
+        columns = quality_page.expectation_columns(kwargs)
         label = f"{config.type}({', '.join(columns)})" if columns else config.type
         observed = details.get("observed_value", details.get("partial_unexpected_list"))
         if isinstance(observed, list):

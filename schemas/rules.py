@@ -22,11 +22,6 @@ def message(rule: str, column: str, value: str | None, lang: str) -> str:
     return rule_messages()[rule][lang].format(column=column, value="" if value is None else value)
 
 
-def citizen_id_valid(expr: pl.Expr) -> pl.Expr:
-    """13 digits whose last is (11 - sum(d_i * (14 - i)) mod 11) mod 10, docs/domain.md §6."""
-    return expr.str.contains(r"^\d{13}$") & check_digit_holds(expr)
-
-
 def check_digit_holds(expr: pl.Expr) -> pl.Expr:
     """The check digit of IDs already known to be 13 digits, by integer arithmetic on the ID as
     one number: no slicing of the text into 13 strings per row (a 13-digit number fits Int64)."""

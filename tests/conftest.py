@@ -112,7 +112,7 @@ def live_query() -> Callable[[Settings, str], list[tuple]]:
 TINY_YEARS = [2565, 2566]
 
 
-def _break_one_member(folder: Path) -> None:
+def break_one_member(folder: Path) -> None:
     """One member's ID gets a wrong check digit: that row must land in quarantine, not vanish,
     and its household stays (the count declared still matches the rows delivered)."""
     path = next((folder / "members").glob("*.csv"))
@@ -135,7 +135,7 @@ def tiny_generated(tmp_path_factory) -> GenerationSummary:
 def run(tiny_generated) -> Settings:
     """The tiny generated sample (one province, two years) through the whole pipeline."""
     home = tiny_generated.out.parent
-    _break_one_member(home / "landing" / "bmn" / "2566")
+    break_one_member(home / "landing" / "bmn" / "2566")
     write_targets(home / "landing")
     return run_pipeline(home, TINY_YEARS)
 

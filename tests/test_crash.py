@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 
 from synthetic import generate
-from tests.conftest import TEST_KEY, TINY_YEARS, _break_one_member, settings_for
+from tests.conftest import TEST_KEY, TINY_YEARS, break_one_member, settings_for
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEADLINE = 420  # seconds a tiny run may take on a busy machine before the test calls it a hang
@@ -109,7 +109,7 @@ def table_hashes(path: Path) -> dict[str, tuple]:
 
 def test_runs_killed_early_in_a_middle_asset_and_while_publishing_are_survived(tmp_path, run):
     generate("tiny", TINY_YEARS, seed=7, out=tmp_path / "landing")  # the sample of `run`
-    _break_one_member(tmp_path / "landing" / "bmn" / "2566")
+    break_one_member(tmp_path / "landing" / "bmn" / "2566")
 
     for kill_at in (
         "2565 staging_bmn: started",  # early: the first year's ingest holds the writer slot
