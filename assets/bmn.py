@@ -9,7 +9,8 @@ import polars as pl
 
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from assets.survey_year import year_multi_asset
+from assets.warehouse import Rows, Warehouse
 from ingest.landing import ce_folder_hint
 from ingest.masking import mask_text
 from ingest.staging import (
@@ -79,7 +80,8 @@ def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> 
     )
 
 
-@dg.multi_asset(
+@year_multi_asset(
+    "bmn",
     specs=[
         dg.AssetSpec(
             ["raw", "landing_file"],
@@ -122,9 +124,6 @@ def _share_check(ledger: pl.DataFrame, failures: pl.DataFrame, limit: float) -> 
             description="no file has more than the allowed share quarantined",
         ),
     ],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="bmn",
 )
 def staging_bmn(
     context: dg.AssetExecutionContext,

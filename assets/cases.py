@@ -8,7 +8,8 @@ import polars as pl
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.panel import previous_year
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, query, write, year_columns
+from assets.survey_year import year_multi_asset
+from assets.warehouse import Rows, Warehouse, query, write, year_columns
 from measures.cases import STATUSES, case_counts, case_outcome
 
 CASE_CHECK = "case_counts_add_up"
@@ -50,7 +51,8 @@ def count_problems(frame: pl.DataFrame) -> list[str]:
     ]
 
 
-@dg.multi_asset(
+@year_multi_asset(
+    "marts",
     specs=[
         dg.AssetSpec(
             ["marts", "area_case"],
@@ -71,9 +73,6 @@ def count_problems(frame: pl.DataFrame) -> list[str]:
             description="statuses add up to the problems raised; resolved <= helped + solved",
         )
     ],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="marts",
 )
 def case_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 from assets import warehouse as store
 from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse
+from assets.survey_year import year_asset
+from assets.warehouse import Rows, Warehouse
 from reports import data, files
 
 # The marts and levels of the files (reports/files.py declares them).
@@ -29,12 +30,10 @@ MEASURE_MARTS = [
 ]
 
 
-@dg.asset(
+@year_asset(
+    "exports",
     key=["exports", "suppressed_cells"],
     deps=[["marts", m] for m in [*MARTS, *MEASURE_MARTS]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="exports",
     description="The year's suppressed cells, small counts and their complements (keys only, no "
     "values): what the exports and packs hide. Worked out in parts, the top tier then each "
     "province's subtree, and kept in core.suppression_history so that a recomputed year hides "
@@ -58,12 +57,10 @@ def suppressed_cells(
     return dg.MaterializeResult(metadata={ROW_COUNT: hidden, "path": str(path)})
 
 
-@dg.asset(
+@year_asset(
+    "exports",
     key=["exports", "area_files"],
     deps=[["exports", "suppressed_cells"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="exports",
     description="CSV and Parquet per mart and level, and wide per level, for the year; small "
     "cells suppressed so that they hold; written a province at a time below the provinces.",
 )

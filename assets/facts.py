@@ -3,16 +3,15 @@
 import dagster as dg
 
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, count_year, write
+from assets.survey_year import year_asset
+from assets.warehouse import Rows, Warehouse, count_year, write
 from schemas import catalog
 
 
-@dg.asset(
+@year_asset(
+    "core",
     key=["core", "fact_household"],
     deps=[["staging", "household"], ["staging", "member"], ["core", "dim_area"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="core",
     description="One row per household and year: members, income, 7 household indicators; "
     "and core.village_area, the year's villages with the areas above them.",
 )
@@ -32,12 +31,10 @@ def fact_household(context: dg.AssetExecutionContext, warehouse: Warehouse):
     return dg.MaterializeResult(metadata={ROW_COUNT: rows, "income_criterion": criterion})
 
 
-@dg.asset(
+@year_asset(
+    "core",
     key=["core", "fact_person"],
     deps=[["core", "fact_household"], ["core", "dim_age_band"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="core",
     description="One row per person and year: age band, 17 indicator statuses (1/0/NULL), "
     "MPI-poor (union rule) and target poor; core.village_count, every additive count per "
     "village and age band; core.person_income, the incomes the measures read.",

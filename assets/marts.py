@@ -3,7 +3,8 @@
 import dagster as dg
 
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write
+from assets.survey_year import year_asset
+from assets.warehouse import Rows, Warehouse, write
 from schemas import catalog
 
 
@@ -23,12 +24,10 @@ STORED = {"area_indicator": "area_indicator_wide"}
 
 
 def _mart(name: str, description: str, deps: list[list[str]]) -> dg.AssetsDefinition:
-    @dg.asset(
+    @year_asset(
+        "marts",
         key=["marts", name],
         deps=deps,
-        partitions_def=SURVEY_YEARS,
-        pool=WRITER_POOL,
-        group_name="marts",
         description=description,
     )
     def mart(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

@@ -10,13 +10,13 @@ checks of the count marts, so that a broken measure mart is never exported or pu
     marts/area_theil_decomposition  Theil = within + between = area_inequality's Theil
 """
 
-import warnings
 from collections.abc import Iterator
 
 import dagster as dg
 
 import sql
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.survey_year import year_check_spec, year_checks
+from assets.warehouse import Warehouse
 
 TABLES = (
     "area_mpi",
@@ -30,16 +30,13 @@ EPS = 1e-9  # float identities; the marts' sums run in one fixed order
 
 
 def _spec(table: str) -> dg.AssetCheckSpec:
-    with warnings.catch_warnings():  # partitioned checks are a preview in Dagster 1.13
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        return dg.AssetCheckSpec(
-            CHECK,
-            asset=dg.AssetKey(["marts", table]),
-            partitions_def=SURVEY_YEARS,
-            blocking=True,
-            description=f"The identities marts.{table} must obey (sql/quality/"
-            "measure_invariants.sql): rows that break one fail the check.",
-        )
+    return year_check_spec(
+        CHECK,
+        dg.AssetKey(["marts", table]),
+        f"The identities marts.{table} must obey (sql/quality/measure_invariants.sql): rows "
+        "that break one fail the check.",
+        blocking=True,
+    )
 
 
 def invariant_results(con, year_be: int, eps: float = EPS) -> list[dg.AssetCheckResult]:
@@ -72,11 +69,10 @@ def invariant_results(con, year_be: int, eps: float = EPS) -> list[dg.AssetCheck
     return results
 
 
-@dg.multi_asset_check(
+@year_checks(
     specs=[_spec(t) for t in TABLES],
     name="measure_checks",
     can_subset=True,
-    pool=WRITER_POOL,
     description="Identities of the measure marts of the survey year (MPI, income poverty, "
     "inequality, Theil decomposition), checked in DuckDB.",
 )

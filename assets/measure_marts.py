@@ -12,7 +12,8 @@ import polars as pl
 
 import sql
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
+from assets.survey_year import year_multi_asset
+from assets.warehouse import Rows, Warehouse, write, year_columns
 from measures import areas
 from schemas import catalog
 from sources.reference import poverty_line_section
@@ -116,7 +117,8 @@ INSERT = {
 }
 
 
-@dg.multi_asset(
+@year_multi_asset(
+    "marts",
     specs=[
         dg.AssetSpec(
             ["marts", name],
@@ -125,9 +127,6 @@ INSERT = {
         )
         for name in MARTS
     ],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="marts",
 )
 def measure_marts(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)

@@ -9,7 +9,8 @@ import polars as pl
 import sql
 from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, query, write, year_columns
+from assets.survey_year import year_multi_asset
+from assets.warehouse import Rows, Warehouse, query, write, year_columns
 from measures.areas import per_area
 
 MARTS = {  # mart -> (query, the keys besides the area)
@@ -52,7 +53,8 @@ def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) ->
     return frames
 
 
-@dg.multi_asset(
+@year_multi_asset(
+    "marts",
     specs=[
         dg.AssetSpec(
             key,
@@ -61,9 +63,6 @@ def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) ->
         )
         for key in [["core", "household_link"], *(["marts", m] for m in MARTS)]
     ],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="marts",
 )
 def household_panel(context: dg.AssetExecutionContext, warehouse: Warehouse):
     year_be = int(context.partition_key)

@@ -13,7 +13,8 @@ import sql
 from assets.measure_marts import INCOME, LEVELS, poverty_lines, read_persons
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Rows, Warehouse, write, year_columns
+from assets.survey_year import year_asset
+from assets.warehouse import Rows, Warehouse, write, year_columns
 from measures import progress, targets
 from measures.areas import bands_and_all
 from schemas import catalog
@@ -35,12 +36,10 @@ def targeting_frame(villages: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(pl.col(c).fill_nan(None) for c in ("exclusion_rate", "inclusion_rate"))
 
 
-@dg.asset(
+@year_asset(
+    "marts",
     key=["marts", "area_targeting"],
     deps=[["core", "fact_person"], ["core", "dim_area"], ["core", "dim_age_band"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="marts",
     description="See docs/marts.md, 'Progress marts': area_targeting.",
 )
 def area_targeting(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -100,12 +99,10 @@ def load_centres(landing: LandingZone, values: pl.DataFrame) -> list[targets.Cen
     return targets.load_centres(landing.target_files(), measures, bands)
 
 
-@dg.asset(
+@year_asset(
+    "marts",
     key=["marts", "area_progress"],
     deps=[["marts", m] for m in [*MPI_MARTS, "area_targeting"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="marts",
     description="See docs/marts.md, 'Progress marts': area_progress, area_change_factor, "
     "area_target.",
 )

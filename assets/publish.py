@@ -13,7 +13,8 @@ import dagster as dg
 
 from assets.inputs import rules_digest, year_inputs
 from assets.storage import LandingZone, PseudonymKey
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.survey_year import year_asset
+from assets.warehouse import SURVEY_YEARS, Warehouse
 
 PUBLISHED = dg.AssetKey(["published", "warehouse"])
 # Run tags: the fingerprint of the inputs when the run was asked for (set by `chipao run`, the
@@ -47,12 +48,10 @@ def build_publish(year_assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefini
     """The publish asset, downstream of every asset in ``year_assets``."""
     deps = sorted({key for assets in year_assets for key in assets.keys})
 
-    @dg.asset(
+    @year_asset(
+        "publish",
         key=PUBLISHED,
         deps=deps,
-        partitions_def=SURVEY_YEARS,
-        pool=WRITER_POOL,
-        group_name="publish",
         description="The analysts' read-only snapshot (published/warehouse.duckdb), replaced "
         "atomically once every asset of the year and every blocking check succeeded.",
     )

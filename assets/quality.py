@@ -41,7 +41,6 @@ check runs with each survey-year run and its results are stored per partition.
 import math
 import shutil
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +54,8 @@ import pandas as pd
 import sql
 from assets.metadata import table_schema
 from assets.storage import ExportFolder
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.survey_year import year_check_spec, year_checks
+from assets.warehouse import Warehouse
 from schemas import quality_page, row_rules
 
 FACT_PERSON = dg.AssetKey(["core", "fact_person"])
@@ -116,15 +116,7 @@ BLOCKING = {ROW_CONTRACT, CONTRACT, RECONCILE}
 
 
 def _spec(name: str, asset: dg.AssetKey, description: str) -> dg.AssetCheckSpec:
-    with warnings.catch_warnings():  # partitioned checks are a preview in Dagster 1.13
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        return dg.AssetCheckSpec(
-            name,
-            asset=asset,
-            partitions_def=SURVEY_YEARS,
-            description=description,
-            blocking=name in BLOCKING,
-        )
+    return year_check_spec(name, asset, description, blocking=name in BLOCKING)
 
 
 FACT_SPECS = [
@@ -719,10 +711,9 @@ def _check_year(
     return results
 
 
-@dg.multi_asset_check(
+@year_checks(
     specs=FACT_SPECS,
     name="fact_checks",
-    pool=WRITER_POOL,
     description="Every row rule of core/fact_person over every person of the survey year, in "
     "DuckDB, before the marts are built from it; the rules and their counts in "
     "<exports>/<year_be>/data_docs/fact_person/quality.html.",
@@ -737,11 +728,10 @@ def fact_checks(
     yield from _check_year(context, config, warehouse, docs_dir)
 
 
-@dg.multi_asset_check(
+@year_checks(
     specs=MART_SPECS,
     name="gx_quality",
     can_subset=True,  # a run of one asset (or one check) runs only the checks selected
-    pool=WRITER_POOL,
     description="Great Expectations on the two marts of the survey year; Data Docs in the "
     "exports folder (<exports>/<year_be>/data_docs/index.html).",
 )

@@ -8,17 +8,16 @@ import dagster as dg
 
 from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder, LandingZone
-from assets.warehouse import SURVEY_YEARS, WRITER_POOL, Warehouse
+from assets.survey_year import year_asset
+from assets.warehouse import Warehouse
 from reports import packs
 
 
-@dg.asset(
+@year_asset(
+    "exports",
     key=["exports", "report_packs"],
     # the progress sheet reads marts.area_progress and area_target (one asset writes both)
     deps=[["exports", "area_files"], ["marts", "area_progress"]],
-    partitions_def=SURVEY_YEARS,
-    pool=WRITER_POOL,
-    group_name="exports",
     description="A report pack per centre (country, regions, provinces, districts) for the "
     "latest survey year; `chipao report` writes any other on demand.",
 )

@@ -1,4 +1,12 @@
-"""The one entry point of the Dagster code location: every asset, job, schedule and resource."""
+"""The one entry point of the Dagster code location: every asset, job, schedule and resource.
+
+``defs`` is what the webserver, the daemon and `dg check defs` load, built from the environment's
+settings; `chipao run` and `chipao pull` build the same location with ``build_defs`` for their
+settings and resolve their jobs from it, so that a command runs exactly the jobs the UI shows and
+a location that does not load fails the commands too.
+"""
+
+import logging
 
 import dagster as dg
 
@@ -17,9 +25,10 @@ from pipelines.jobs import (
     survey_year_job,
 )
 from pipelines.resources import build_resources
-from pipelines.settings import load_settings
+from pipelines.settings import Settings, load_settings
 from pipelines.source_jobs import SOURCE_JOBS
 from sources import config as sources_config
+from sources.config import Source
 
 # Everything a survey year computes; its snapshot is published after all of them.
 YEAR_ASSETS = [
@@ -38,24 +47,44 @@ YEAR_ASSETS = [
     case_marts,
 ]
 ASSETS = [
-    *with_standard_metadata(
-        [reference.reference_tables, *YEAR_ASSETS, publish.build_publish(YEAR_ASSETS)]
-    ),
+    *with_standard_metadata([reference.reference_tables]),
+    *YEAR_ASSETS,
+    publish.build_publish(YEAR_ASSETS),
     quality.fact_checks,
     quality.gx_quality,
     measure_checks,
 ]
-# The configured sources (sources.yaml): a pull asset each, the figures loaded from landing.
-SOURCE_ASSETS, SOURCE_CHECKS = source_assets.build(
-    sources_config.load(load_settings().sources_file)
-)
-SOURCE_ASSETS = with_standard_metadata(SOURCE_ASSETS)
 JOBS = [reference_job, survey_year_job]
 
-defs = dg.Definitions(
-    assets=[*ASSETS, *SOURCE_ASSETS, *SOURCE_CHECKS],
-    jobs=[*JOBS, *SOURCE_JOBS],
-    schedules=[nightly_refresh],
-    sensors=[landing_years, alert_on_failure],
-    resources=build_resources(load_settings()),
-)
+# The Python logger a run's events also go to when its run config names the "listener" logger:
+# `chipao run` hangs its progress display on it. Without a handler (the webserver's and the
+# daemon's runs do not name it) it says nothing.
+LISTENER = "chipao.run"
+_listener = logging.getLogger(LISTENER)
+_listener.setLevel(logging.DEBUG)  # step events are DEBUG
+_listener.propagate = False  # the display's, not the root logger's
+
+
+def build_defs(settings: Settings, sources: list[Source] | None = None) -> dg.Definitions:
+    """The code location with the resources of ``settings``; ``sources``: those of the
+    settings' sources file (sources.yaml), unless given (`chipao pull` loads the landed ones)."""
+    if sources is None:
+        sources = sources_config.load(settings.sources_file)
+    # the configured sources (sources.yaml): a pull asset each, the figures loaded from landing
+    figures, checks = source_assets.build(sources)
+    return dg.Definitions(
+        assets=[*ASSETS, *with_standard_metadata(figures), *checks],
+        jobs=[*JOBS, *SOURCE_JOBS],
+        schedules=[nightly_refresh],
+        sensors=[landing_years, alert_on_failure],
+        resources=build_resources(settings),
+        loggers={
+            "console": dg.colored_console_logger,
+            "listener": dg.LoggerDefinition(
+                lambda _: _listener, description="the progress display of `chipao run`"
+            ),
+        },
+    )
+
+
+defs = build_defs(load_settings())

@@ -8,12 +8,11 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 import duckdb
 
-from assets import reference
 from assets import sources as source_assets
-from pipelines.resources import build_resources
+from pipelines.definitions import build_defs
 from pipelines.run import RunFailed, execute
 from pipelines.settings import Settings
-from pipelines.source_jobs import SOURCE_JOBS, load_sources_job, pull_sources_job
+from pipelines.source_jobs import load_sources_job, pull_sources_job
 from sources import config
 from sources.run import fingerprint
 
@@ -31,15 +30,6 @@ def configured(settings: Settings, names: Sequence[str] = ()) -> list[config.Sou
     return found
 
 
-def _definitions(settings: Settings, sources: list[config.Source]) -> dg.Definitions:
-    assets, checks = source_assets.build(sources)
-    return dg.Definitions(
-        assets=[reference.reference_tables, *assets, *checks],
-        jobs=SOURCE_JOBS,
-        resources=build_resources(settings),
-    )
-
-
 def pull(
     settings: Settings,
     instance: dg.DagsterInstance,
@@ -52,7 +42,7 @@ def pull(
     sources = configured(settings, names)
     if not sources:
         raise config.ConfigError(f"no sources configured in {settings.sources_file}")
-    defs = _definitions(settings, sources)
+    defs = build_defs(settings, sources)
     selection = [source_assets.pull_key(s) for s in sources if not names or s.name in names]
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     progress(f"pulling {', '.join(k.path[-1] for k in selection)} ...")
@@ -85,7 +75,7 @@ def load(
         return None
     if not force and _published_fingerprint(settings) == fingerprint(sources, settings.landing):
         return None
-    defs = _definitions(settings, sources)
+    defs = build_defs(settings, sources)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     return execute(defs, run_config, load_sources_job.name, settings, instance, tags={})
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -23,11 +24,10 @@ from assets.warehouse import SURVEY_YEARS
 from ingest.landing import ce_folder_hint, has_survey
 from ingest.pseudonymise import load_key
 from pipelines.alerts import root_cause
-from pipelines.definitions import ASSETS, JOBS
+from pipelines.definitions import LISTENER, build_defs
 from pipelines.jobs import reference_job, survey_year_job
 from pipelines.plan import plan_years
 from pipelines.recovery import process_tags, recover
-from pipelines.resources import build_resources
 from pipelines.settings import Settings
 
 
@@ -86,19 +86,20 @@ def blocked_year(message: str, warehouse: Path, year_be: int) -> str:
     return f"{line}, because {file} was {what}; {advice or 'send a corrected file'}{others}"
 
 
-def _definitions(settings: Settings, log_level: str, listener: logging.Handler | None):
-    """The code location's assets and jobs with this run's resources and loggers."""
-    loggers = {"console": dg.colored_console_logger}
+@contextmanager
+def _run_config(log_level: str, listener: logging.Handler | None) -> Iterator[dict]:
+    """The run config of the console's level and, with a ``listener``, the listener logger of
+    the code location, which passes every record to it while the runs last."""
     config: dict = {"console": {"config": {"log_level": log_level}}}
-    if listener is not None:
-        logger = logging.Logger("chipao.run", level=logging.DEBUG)  # step events are DEBUG
-        logger.addHandler(listener)
-        loggers["listener"] = dg.LoggerDefinition(lambda _: logger)
-        config["listener"] = {}
-    defs = dg.Definitions(
-        assets=ASSETS, jobs=JOBS, resources=build_resources(settings), loggers=loggers
-    )
-    return defs, {"loggers": config}
+    if listener is None:
+        yield {"loggers": config}
+        return
+    logger = logging.getLogger(LISTENER)
+    logger.addHandler(listener)
+    try:
+        yield {"loggers": {**config, "listener": {}}}
+    finally:
+        logger.removeHandler(listener)
 
 
 def execute(
@@ -157,31 +158,34 @@ def run_years(
             progress(f"{plan.year_be}: {plan.reason}, skipped")
     results: dict[int, dg.ExecuteInProcessResult] = {}
     if todo:
-        defs, run_config = _definitions(settings, log_level, listener)
+        defs = build_defs(settings)
         tags = process_tags()
-        progress("reference tables: areas, abolished codes, catalogs ...")
-        execute(defs, run_config, reference_job.name, settings, instance, tags)
-        instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(p.year_be) for p in todo])
-        for n, plan in enumerate(todo, start=1):
-            t0 = time.perf_counter()
-            why = "--force" if force and not plan.changed else plan.reason
-            progress(
-                f"survey year {plan.year_be} ({n}/{len(todo)}, {why}): ingest, facts, marts, "
-                "checks, exports, publish ..."
-            )
-            try:
-                results[plan.year_be] = execute(
-                    defs,
-                    run_config,
-                    survey_year_job.name,
-                    settings,
-                    instance,
-                    {**tags, **plan.tags},
-                    partition_key=str(plan.year_be),
+        with _run_config(log_level, listener) as run_config:
+            progress("reference tables: areas, abolished codes, catalogs ...")
+            execute(defs, run_config, reference_job.name, settings, instance, tags)
+            instance.add_dynamic_partitions(SURVEY_YEARS.name, [str(p.year_be) for p in todo])
+            for n, plan in enumerate(todo, start=1):
+                t0 = time.perf_counter()
+                why = "--force" if force and not plan.changed else plan.reason
+                progress(
+                    f"survey year {plan.year_be} ({n}/{len(todo)}, {why}): ingest, facts, marts, "
+                    "checks, exports, publish ..."
                 )
-            except RunFailed as err:
-                raise RunFailed(blocked_year(str(err), settings.warehouse, plan.year_be)) from None
-            progress(f"survey year {plan.year_be} done in {time.perf_counter() - t0:.1f}s")
+                try:
+                    results[plan.year_be] = execute(
+                        defs,
+                        run_config,
+                        survey_year_job.name,
+                        settings,
+                        instance,
+                        {**tags, **plan.tags},
+                        partition_key=str(plan.year_be),
+                    )
+                except RunFailed as err:
+                    raise RunFailed(
+                        blocked_year(str(err), settings.warehouse, plan.year_be)
+                    ) from None
+                progress(f"survey year {plan.year_be} done in {time.perf_counter() - t0:.1f}s")
     progress(f"all done in {time.perf_counter() - started:.1f}s")
     return results
 
@@ -195,5 +199,8 @@ def run_reference(
     """Only the reference tables (areas, abolished codes, catalogs), as a run of their job."""
     for line in recover(instance):  # a dead run's writer slot would hold this one for ever
         progress(line)
-    defs, run_config = _definitions(settings, log_level, None)
-    return execute(defs, run_config, reference_job.name, settings, instance, process_tags())
+    with _run_config(log_level, None) as run_config:
+        return execute(
+            build_defs(settings), run_config, reference_job.name, settings, instance,
+            process_tags(),
+        )  # fmt: skip

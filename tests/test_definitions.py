@@ -8,11 +8,13 @@ from pathlib import Path
 import dagster as dg
 
 from assets.measure_checks import TABLES as MEASURE_MARTS
+from assets.metadata import FRESHNESS, NIGHTLY_GROUPS, OWNERS, table_schema
 from assets.publish import PUBLISHED
-from assets.warehouse import WRITER_POOL
-from pipelines.definitions import ASSETS, YEAR_ASSETS, defs
+from assets.sources import PULL_GROUP
+from assets.warehouse import SURVEY_YEARS, WRITER_POOL
+from pipelines.definitions import ASSETS, YEAR_ASSETS, build_defs, defs
 from pipelines.instance import DAGSTER_YAML
-from pipelines.jobs import nightly_refresh
+from pipelines.jobs import SURVEY_YEAR_ASSETS, nightly_refresh
 from pipelines.resources import build_resources
 from tests.conftest import settings_for
 
@@ -113,10 +115,53 @@ def test_publishing_waits_for_every_asset_and_every_blocking_check_of_the_year()
     }
 
 
-def test_every_asset_that_writes_duckdb_is_in_the_single_writer_pool():
-    for asset in ASSETS:
-        for spec in asset.specs:
-            assert asset.op.pool == WRITER_POOL, spec.key
+def test_every_survey_year_asset_and_check_is_made_by_the_year_policy():
+    """assets/survey_year.py makes them all: partitioned by survey year, in the writer pool,
+    with the standard owners, kinds, column schema and freshness; nothing else is partitioned,
+    and every other asset or check that opens the warehouse is in the writer pool too."""
+    graph = defs.resolve_asset_graph()
+    year_keys = SURVEY_YEAR_ASSETS.resolve(graph)
+    assert PUBLISHED in year_keys and dg.AssetKey(["core", "fact_person"]) in year_keys
+    checked = set()
+    for asset in graph.assets_defs:
+        keys = set(asset.keys) | {spec.asset_key for spec in asset.check_specs}
+        if keys & year_keys:
+            assert keys <= year_keys, keys - year_keys
+            assert asset.partitions_def == SURVEY_YEARS, asset.node_def.name
+            checked |= keys
+        else:
+            assert asset.partitions_def is None, asset.node_def.name
+        if asset.is_executable and PULL_GROUP not in asset.group_names_by_key.values():
+            assert asset.op.pool == WRITER_POOL, asset.node_def.name  # pulls write landing only
+        for key, spec in asset.specs_by_key.items():
+            assert set(OWNERS) <= set(spec.owners) and spec.kinds, key
+            if spec.group_name in NIGHTLY_GROUPS:
+                assert spec.freshness_policy == FRESHNESS, key
+            if table_schema(key) is not None:
+                assert spec.metadata["dagster/column_schema"] == table_schema(key), key
+    assert checked == year_keys
+
+
+def test_the_commands_run_the_code_location_that_the_webserver_loads(tmp_path):
+    """`chipao run` and `chipao pull` build their Definitions with build_defs, as `defs` is: the
+    same assets, checks, jobs, schedules and sensors, only the folders differ."""
+    mine = build_defs(settings_for(tmp_path))
+
+    def shape(location: dg.Definitions):
+        repo = location.get_repository_def()
+        repo.load_all_definitions()
+        graph = repo.asset_graph
+        return (
+            graph.get_all_asset_keys(),
+            graph.asset_check_keys,
+            {job.name for job in repo.get_all_jobs()},
+            {s.name for s in repo.schedule_defs},
+            {s.name for s in repo.sensor_defs},
+        )
+
+    assert shape(mine) == shape(defs)
+    warehouse = mine.resources["warehouse"]
+    assert warehouse.path == str(tmp_path / "warehouse.duckdb")
 
 
 def test_writer_pool_is_limited_to_one_and_telemetry_off():

@@ -17,7 +17,7 @@ from assets.inputs import rules_digest, year_inputs
 from assets.publish import INPUTS_TAG
 from assets.storage import LandingZone
 from pipelines.cli import main
-from pipelines.definitions import ASSETS, JOBS
+from pipelines.definitions import build_defs
 from pipelines.instance import prepare_dagster_home
 from pipelines.jobs import landing_years, nightly_refresh
 from pipelines.plan import plan_years
@@ -159,13 +159,7 @@ def test_schedule_and_sensor_ask_only_for_the_years_that_changed(published):
     with instance_at(settings) as instance:
         # the code location, with this test's folders
         resources = build_resources(settings)
-        repository = dg.Definitions(
-            assets=ASSETS,
-            jobs=JOBS,
-            schedules=[nightly_refresh],
-            sensors=[landing_years],
-            resources=resources,
-        ).get_repository_def()
+        repository = build_defs(settings).get_repository_def()
 
         # each context closed before the instance: it opens its own on the instance's ref
         def schedule():
