@@ -10,7 +10,7 @@ import polars as pl
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.survey_year import year_multi_asset
-from assets.warehouse import Rows, Warehouse
+from assets.warehouse import Warehouse
 from ingest.landing import ce_folder_hint
 from ingest.masking import mask_text
 from ingest.staging import (
@@ -22,6 +22,7 @@ from ingest.staging import (
     stage_year,
 )
 from schemas.validate import AreaRegister
+from store.tables import Rows
 
 LEDGER_CHECK = "rows_reconcile"
 SHARE_CHECK = "quarantine_share"

@@ -5,12 +5,12 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
-from assets.panel import previous_year
 from assets.survey_year import year_multi_asset
-from assets.warehouse import Rows, Warehouse, query, write, year_columns
+from assets.warehouse import Warehouse
 from measures.cases import STATUSES, case_counts, case_outcome
+from store.areas import LEVELS, previous_year
+from store.tables import Rows, query, write, year_columns
 
 CASE_CHECK = "case_counts_add_up"
 MARTS = ("marts.area_case", "marts.area_case_outcome")

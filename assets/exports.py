@@ -12,12 +12,12 @@ import dagster as dg
 import polars as pl
 import pyarrow.parquet as pq
 
-from assets import warehouse as store
 from assets.metadata import ROW_COUNT
 from assets.storage import ExportFolder
 from assets.survey_year import year_asset
-from assets.warehouse import Rows, Warehouse
+from assets.warehouse import Warehouse
 from reports import data, files
+from store.tables import Rows, write
 
 # The marts and levels of the files (reports/files.py declares them).
 MARTS, LEVELS, NO_CSV = files.MARTS, files.LEVELS, files.NO_CSV
@@ -51,7 +51,7 @@ def suppressed_cells(
         before = Path(warehouse.published_path)
         history = data.suppress_year(con, year_be, path, Path(scratch), before=before)
         rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})
-        store.write(con, year_be, {"core.suppression_history": rows})
+        write(con, year_be, {"core.suppression_history": rows})
     hidden = pq.ParquetFile(path).metadata.num_rows
     context.log.info(f"{hidden:,} cells suppressed in {path.name}")
     return dg.MaterializeResult(metadata={ROW_COUNT: hidden, "path": str(path)})

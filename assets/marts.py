@@ -4,8 +4,9 @@ import dagster as dg
 
 from assets.metadata import ROW_COUNT
 from assets.survey_year import year_asset
-from assets.warehouse import Rows, Warehouse, write
+from assets.warehouse import Warehouse
 from schemas import catalog
+from store.tables import Rows, write
 
 
 def _params(name: str, year_be: int) -> dict[str, object]:

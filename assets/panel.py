@@ -7,24 +7,18 @@ import duckdb
 import polars as pl
 
 import sql
-from assets.measure_marts import LEVELS
 from assets.metadata import ROW_COUNT
 from assets.survey_year import year_multi_asset
-from assets.warehouse import Rows, Warehouse, query, write, year_columns
+from assets.warehouse import Warehouse
 from measures.areas import per_area
+from store.areas import LEVELS, previous_year
+from store.tables import Rows, query, write, year_columns
 
 MARTS = {  # mart -> (query, the keys besides the area)
     "area_transition": ("transitions", ["age_band", "dimension"]),
     "area_persistent_deprivation": ("persistent", ["indicator_code"]),
     "area_panel": ("movers", []),
 }
-
-
-def previous_year(con: duckdb.DuckDBPyConnection, year_be: int) -> int | None:
-    (row,) = con.execute(
-        "SELECT max(year_be) FROM core.fact_household WHERE year_be < ?", [year_be]
-    ).fetchall()
-    return row[0]
 
 
 def panel_frames(con: duckdb.DuckDBPyConnection, year_be: int, previous: int) -> dict:

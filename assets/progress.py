@@ -3,21 +3,22 @@ year, why it changed, and the centres' targets (measures.progress, measures.targ
 
 A year's progress reads the marts of the earlier years from the warehouse: runs go in year
 order, and a year's input fingerprint covers the earlier years' files and the target files
-(assets/inputs.py), so a change there recomputes the later years too.
+(store/inputs.py), so a change there recomputes the later years too.
 """
 
 import dagster as dg
 import polars as pl
 
 import sql
-from assets.measure_marts import INCOME, LEVELS, poverty_lines, read_persons
 from assets.metadata import ROW_COUNT
 from assets.storage import LandingZone
 from assets.survey_year import year_asset
-from assets.warehouse import Rows, Warehouse, write, year_columns
+from assets.warehouse import Warehouse
 from measures import progress, targets
 from measures.areas import bands_and_all
 from schemas import catalog
+from store.areas import INCOME, LEVELS, poverty_lines, read_persons
+from store.tables import Rows, write, year_columns
 
 MPI_MARTS = ["area_summary", "area_mpi", "area_mpi_component", "area_income_poverty",
              "area_inequality", "area_theil_decomposition"]  # fmt: skip

@@ -3,7 +3,7 @@
 `published/warehouse` depends on every asset of the year, and through them on the blocking checks
 (the ingest ledger, the Great Expectations contract and reconciliation checks): Dagster runs it
 only when all of them succeeded, so a failed run leaves the last good snapshot in place. It
-stores the year's input fingerprint with the snapshot (assets/inputs.py), which is how a later
+stores the year's input fingerprint with the snapshot (store/inputs.py), which is how a later
 run knows the year needs no recomputing.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from assets.inputs import rules_digest, year_inputs
 from assets.storage import LandingZone, PseudonymKey
 from assets.survey_year import year_asset
 from assets.warehouse import SURVEY_YEARS, Warehouse
+from store.inputs import rules_digest, year_inputs
 
 PUBLISHED = dg.AssetKey(["published", "warehouse"])
 # Run tags: the fingerprint of the inputs when the run was asked for (set by `chipao run`, the

@@ -6,8 +6,9 @@ import polars as pl
 from geothai.abolished import abolished_areas
 
 from assets.metadata import ROW_COUNT
-from assets.warehouse import WRITER_POOL, Rows, Warehouse
+from assets.warehouse import WRITER_POOL, Warehouse
 from schemas import catalog
+from store.tables import Rows
 
 COUNTRY = {"code": "TH", "name_th": "ประเทศไทย", "name_en": "Thailand"}
 

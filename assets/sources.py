@@ -18,10 +18,11 @@ import polars as pl
 import sql
 from assets.metadata import row_count
 from assets.storage import ExportFolder, LandingZone
-from assets.warehouse import WRITER_POOL, Rows, Warehouse, ensure_schema, restore_years
+from assets.warehouse import WRITER_POOL, Warehouse
 from sources import run as sources_run
 from sources.config import Source
 from sources.figures import figures_catalog
+from store.tables import Rows, ensure_schema, restore_years
 
 PULL_GROUP = "sources_pull"
 GROUP = "sources"

@@ -70,9 +70,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from assets.inputs import years_with_files
     from assets.storage import LandingZone
     from ingest.landing import ce_folders, not_read, waiting_cases
+    from store.inputs import years_with_files
 
     settings = _settings()
     for line in ce_folders(settings.landing):  # a CE folder (2022/) is no survey year: say so

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.inputs import years_with_files
 from assets.storage import LandingZone, PseudonymKey
 from assets.warehouse import SURVEY_YEARS, Warehouse
 from pipelines.alerts import Alert, notify, root_cause
 from pipelines.plan import plan_years, years_in_progress
 from pipelines.recovery import recover
 from pipelines.settings import load_settings
+from store.inputs import years_with_files
 
 # read when the code location loads: the daemon's environment (CHIPAO_SENSOR_SECONDS)
 SENSOR_SECONDS = load_settings().sensor_seconds

@@ -1,6 +1,6 @@
 """Which survey years need a run: the one decision `chipao run`, the schedule and the sensor share.
 
-A year needs a run when its input fingerprint (assets/inputs.py) is not the one published with
+A year needs a run when its input fingerprint (store/inputs.py) is not the one published with
 the snapshot, or when its latest run did not publish it (a failed check, a crash): the live
 warehouse may then hold rows of it that never passed. Otherwise it is skipped.
 """
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.inputs import (
+from assets.publish import INPUTS_TAG, PARTITION_TAG, unpublished_years
+from pipelines.recovery import UNFINISHED
+from store.inputs import (
     Landing,
     Published,
     YearInputs,
@@ -21,8 +23,6 @@ from assets.inputs import (
     rules_digest,
     year_inputs,
 )
-from assets.publish import INPUTS_TAG, PARTITION_TAG, unpublished_years
-from pipelines.recovery import UNFINISHED
 
 
 @dataclass(frozen=True)

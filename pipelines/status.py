@@ -78,9 +78,9 @@ def status_lines(
 ) -> list[str]:
     """The per-year summary of `chipao status`: published when, inputs changed since, last run,
     then the ingest ledger (per file with ``every_file``)."""
-    from assets.inputs import published_inputs, rules_digest, year_inputs, years_with_files
     from assets.storage import LandingZone
     from ingest.landing import has_survey, waiting_cases
+    from store.inputs import published_inputs, rules_digest, year_inputs, years_with_files
 
     landing = LandingZone(root=str(settings.landing))
     published = published_inputs(settings.published)

@@ -14,8 +14,8 @@ import pytest
 
 import assets.measure_marts
 import assets.quality
-from assets.inputs import published_inputs
 from pipelines.run import RunFailed
+from store.inputs import published_inputs
 from tests.conftest import run_pipeline
 from tests.handmade import household, member, write_landing
 

@@ -3,12 +3,12 @@ poor households and makes the help work on some problems), and the fingerprint o
 
 from pathlib import Path
 
-from assets.inputs import year_inputs, years_with_files
 from assets.storage import LandingZone
 from ingest.landing import refused_for, waiting_cases
 from measures.cases import OUTCOME_LEVELS
 from pipelines.cli import main
 from pipelines.status import status_lines
+from store.inputs import year_inputs, years_with_files
 from tests.conftest import TEST_KEY, TINY_YEARS, settings_for
 from tests.handmade import household, member, write_landing
 

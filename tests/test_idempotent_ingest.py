@@ -8,7 +8,7 @@ its step left."""
 import duckdb
 import pytest
 
-import assets.warehouse
+import store.tables
 from pipelines.run import RunFailed
 from tests.conftest import run_pipeline
 from tests.handmade import household, member, write_landing
@@ -49,7 +49,7 @@ def story(tmp_path_factory):
     households[1]["income_main"] = "70000"
     write_landing(home / "landing", YEAR, households, members)
     calls = []
-    original = assets.warehouse._insert
+    original = store.tables._insert
 
     def insert_then_fail(con, table, rows, year_be):
         calls.append(table)
@@ -58,7 +58,7 @@ def story(tmp_path_factory):
         return original(con, table, rows, year_be)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(assets.warehouse, "_insert", insert_then_fail)
+        patch.setattr(store.tables, "_insert", insert_then_fail)
         with pytest.raises(RunFailed, match="disk full"):
             run_pipeline(home, [YEAR])
     seen["failed write"] = _state(settings)

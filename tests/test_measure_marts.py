@@ -8,7 +8,9 @@ from polars.testing import assert_frame_equal
 
 import measures as m
 import sql
-from assets.measure_marts import (
+from measures import areas
+from schemas import catalog
+from store.areas import (
     DECOMPOSITIONS,
     LEVELS,
     indicator_weights,
@@ -17,8 +19,6 @@ from assets.measure_marts import (
     poverty_lines,
     read_persons,
 )
-from measures import areas
-from schemas import catalog
 
 YEAR = 2566
 

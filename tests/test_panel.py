@@ -7,10 +7,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.panel import panel_frames, previous_year
+from assets.panel import panel_frames
 from assets.reference import catalog_rows
-from assets.warehouse import ensure_schema
 from schemas import catalog
+from store.areas import previous_year
+from store.tables import ensure_schema
 
 V1, V2 = "50010101", "50010102"
 INDICATORS = [i.column for i in catalog.indicators()]

@@ -13,7 +13,6 @@ import dagster as dg
 import pytest
 
 import pipelines.plan
-from assets.inputs import rules_digest, year_inputs
 from assets.publish import INPUTS_TAG
 from assets.storage import LandingZone
 from pipelines.cli import main
@@ -24,6 +23,7 @@ from pipelines.plan import plan_years
 from pipelines.recovery import HOST_TAG, PID_TAG
 from pipelines.resources import build_resources
 from pipelines.run import NoLandingFiles, run_years
+from store.inputs import rules_digest, year_inputs
 from tests.conftest import TEST_KEY, settings_for
 from tests.handmade import household, member, write_landing
 from tests.test_recovery import gone_pid, started_run

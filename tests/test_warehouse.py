@@ -6,8 +6,9 @@ import duckdb
 import polars as pl
 import pytest
 
-import assets.warehouse
-from assets.warehouse import Rows, Warehouse, count_year
+import store.tables
+from assets.warehouse import Warehouse
+from store.tables import Rows, count_year
 
 
 @pytest.fixture
@@ -46,14 +47,14 @@ def test_a_column_the_table_lacks_is_an_error_not_dropped(warehouse):
 
 def test_a_failure_in_any_table_rolls_back_every_table(warehouse, monkeypatch):
     warehouse.write(2565, {"core.ingest_ledger": Rows(_ledger("old.csv"))})
-    original = assets.warehouse._insert
+    original = store.tables._insert
 
     def fail_on_second(con, table, rows, year_be):
         if table == "raw.landing_file":
             raise OSError("disk full")
         return original(con, table, rows, year_be)
 
-    monkeypatch.setattr(assets.warehouse, "_insert", fail_on_second)
+    monkeypatch.setattr(store.tables, "_insert", fail_on_second)
     with pytest.raises(OSError, match="disk full"):
         warehouse.write(
             2565,
@@ -74,8 +75,8 @@ def test_the_ddl_runs_once_per_schema_change_not_per_connection(warehouse, monke
     with warehouse.connect():
         pass
     loads = []
-    original = assets.warehouse.sql.load
-    monkeypatch.setattr(assets.warehouse.sql, "load", lambda n: loads.append(n) or original(n))
+    original = store.tables.sql.load
+    monkeypatch.setattr(store.tables.sql, "load", lambda n: loads.append(n) or original(n))
     with warehouse.connect() as con:
         assert count_year(con, "core.ingest_ledger", 2565) == 0
     with warehouse.connect(read_only=True):

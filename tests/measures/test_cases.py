@@ -5,8 +5,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from assets.measure_marts import LEVELS
 from measures.cases import case_counts, case_outcome
+from store.areas import LEVELS
 
 V1, V2 = 50010101, 50010201  # two villages of district 5001 (subdistricts 500101, 500102)
 

@@ -92,15 +92,15 @@ def test_national_totals_are_checked_at_the_country_and_every_level(con):
 
 
 def test_the_measure_marts_take_the_lines_of_the_named_source(con, monkeypatch):
-    from assets import measure_marts
     from schemas import catalog
+    from store import areas
 
-    assert measure_marts.published_lines(con) is None  # survey_rules.yaml: the typed lines
+    assert areas.published_lines(con) is None  # survey_rules.yaml: the typed lines
     rows = [("country", "TH", "poverty_line_monthly", 3000.0),
             ("region", "4", "poverty_line_monthly", 2500.0)]  # fmt: skip
     _published(con, rows, source="nso_poverty_line")
     monkeypatch.setattr(catalog, "poverty_line_source", lambda: "nso_poverty_line")
-    section = measure_marts.published_lines(con)
+    section = areas.published_lines(con)
     assert section == {"national": {2566: 3000.0}, "regional_year": 2566,
                        "national_in_regional_year": 3000.0, "regional": {"4": 2500.0}}  # fmt: skip
     assert catalog.poverty_line(2566, "4", section) == 12 * 2500.0

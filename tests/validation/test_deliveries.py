@@ -94,9 +94,9 @@ def test_a_ce_year_folder_is_no_survey_year(tmp_path):
 
 
 def test_a_landing_with_nothing_loadable_names_every_file(tmp_path):
-    from assets.inputs import years_with_files
     from assets.storage import LandingZone
     from ingest.landing import not_read
+    from store.inputs import years_with_files
 
     (tmp_path / "bmn" / "2566" / "households").mkdir(parents=True)
     (tmp_path / "bmn" / "2566" / "households" / "50.xls").write_bytes(b"\xd0\xcf")
