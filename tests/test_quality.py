@@ -1,4 +1,4 @@
-"""Great Expectations checks (assets/quality.py, schemas/expectations.py) on hand-built data.
+"""The quality checks (schemas/checks.py, schemas/expectations.py) on hand-built data.
 
 Two survey years of four villages in one subdistrict (Chiang Mai, 500101), one person per
 household; a person is MPI-poor when the household is not food-safe (indicator 1.2):
@@ -19,7 +19,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.quality import (
+from assets.quality import fact_results
+from pipelines.definitions import ASSETS
+from pipelines.resources import build_resources
+from pipelines.run import run_years
+from schemas.checks import (
     ALL_PASS,
     CONTRACT,
     FLAG_INDEX,
@@ -27,16 +31,12 @@ from assets.quality import (
     ROLLUP,
     ROW_CONTRACT,
     YOY_JUMPS,
-    QualityConfig,
+    Bars,
     YearData,
-    fact_results,
     flagged_areas,
     read_year,
     what_changed,
 )
-from pipelines.definitions import ASSETS
-from pipelines.resources import build_resources
-from pipelines.run import run_years
 from tests.conftest import settings_for
 from tests.handmade import household, member, write_landing
 
@@ -236,14 +236,14 @@ def test_data_docs_are_written_to_the_exports_folder(pipeline, year):
     assert result.metadata["quality_page"].value == str(facts)
 
 
-ROW_ONLY = frozenset({dg.AssetCheckKey(dg.AssetKey(["core", "fact_person"]), ROW_CONTRACT)})
+ROW_ONLY = frozenset({("core.fact_person", ROW_CONTRACT)})
 
 
 def test_person_facts_are_checked_over_every_row_in_slices_that_add_up(pipeline):
     settings, _ = pipeline
     with duckdb.connect(str(settings.published), read_only=True) as con:
-        whole = read_year(con, 2566, QualityConfig(), ROW_ONLY)
-        sliced = read_year(con, 2566, QualityConfig(slice_rows=50), ROW_ONLY)  # 3 slices
+        whole = read_year(con, 2566, Bars(), ROW_ONLY)
+        sliced = read_year(con, 2566, Bars(slice_rows=50), ROW_ONLY)  # 3 slices
     assert whole.summary is None and whole.indicator is None  # only what the check needs
     assert whole.person_rows == whole.person_keys == 129  # every row, no sample
     assert (sliced.person_rows, sliced.person_keys) == (129, 129)
@@ -262,7 +262,7 @@ def broken_copy(pipeline, tmp_path):
 
 def broken_rules(path, year=2566, slice_rows=50) -> dict[str, tuple[int, str | None]]:
     with duckdb.connect(str(path), read_only=True) as con:
-        data = read_year(con, year, QualityConfig(slice_rows=slice_rows), ROW_ONLY)
+        data = read_year(con, year, Bars(slice_rows=slice_rows), ROW_ONLY)
     return {r.name: (r.broken, r.first_village) for r in [data.repeated_keys, *data.rules]
             if r.broken}  # fmt: skip
 
@@ -306,7 +306,7 @@ def test_a_person_counted_twice_breaks_the_row_contract(broken_copy, tmp_path):
             "person_key_unique": (2, "50010104")
         }
     with duckdb.connect(str(broken_copy), read_only=True) as con:
-        data = read_year(con, 2566, QualityConfig(slice_rows=50), ROW_ONLY)
+        data = read_year(con, 2566, Bars(slice_rows=50), ROW_ONLY)
     assert (data.person_rows, data.person_keys) == (130, 129)
     [result] = fact_results(data, tmp_path / "docs")
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
@@ -478,16 +478,13 @@ def test_one_asset_runs_only_its_checks(pipeline):
 
 # --- the findings, calibrated: quiet on clean generated data, loud on a planted fault -----------
 
-FINDINGS = frozenset(
-    dg.AssetCheckKey(dg.AssetKey(["marts", "area_summary"]), c)
-    for c in (YOY_JUMPS, ALL_PASS, ROLLUP)
-)
+FINDINGS = frozenset(("marts.area_summary", c) for c in (YOY_JUMPS, ALL_PASS, ROLLUP))
 
 
 def findings(path, year=2566) -> tuple[dict[str, list[tuple[str, str]]], YearData]:
     """The areas each finding flags in ``year`` of the warehouse at ``path``."""
     with duckdb.connect(str(path), read_only=True) as con:
-        data = read_year(con, year, QualityConfig(), FINDINGS)
+        data = read_year(con, year, Bars(), FINDINGS)
     flagged = {
         name: sorted(zip(f["level"], f["area_code"], strict=True))
         for name, f, flag in (
