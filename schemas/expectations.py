@@ -2,7 +2,7 @@
 run them: on a pandas frame, in an ephemeral GX context, offline. (The person facts are checked
 over every row in DuckDB instead: schemas/row_rules.py.)
 
-Pure: no Dagster, no DuckDB. Callers read the frames (assets/quality.py reads them from the
+Pure: no Dagster, no DuckDB. Callers read the frames (schemas/checks.py reads them from the
 warehouse); derived columns (rates, recounts) are added here with ``derive_*`` so that each suite
 states its rule on plain columns. A suite run on a frame without its derived columns does not pass:
 the expectation on a missing column raises inside GX, and ``validate`` reports that as a failure.

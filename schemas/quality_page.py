@@ -142,7 +142,7 @@ def render_rules(
     rules: Sequence[tuple[str, str, int, str | None]],
     now: datetime | None = None,
 ) -> str:
-    """The page of the row rules checked over every row of ``table`` (assets/quality.py): per
+    """The page of the row rules checked over every row of ``table`` (schemas/checks.py): per
     rule (name, what must hold, rows that break it, first village where one does) its outcome.
     Village codes are public; no key and no cell value is shown."""
     when = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")

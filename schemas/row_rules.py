@@ -1,5 +1,5 @@
 """The row rules of core.fact_person, generated from the catalogs, as DuckDB predicates: what
-assets/quality.py checks over every person of a survey year in one scan
+schemas/checks.py checks over every person of a survey year in one scan
 (sql/quality/fact_person_rules.sql), not over a sample in pandas.
 
 Each rule names what must hold and gives the predicate that is true on a row that breaks it.
@@ -93,7 +93,7 @@ def fact_person_rules(columns: Sequence[str]) -> list[Rule]:
     """Every row rule of core.fact_person (``columns``: the table's columns): the required
     columns, the input fields' catalog rules, statuses 1/0/NULL, the age band of the age, and
     the stated counts equal to their recount, the union rule included. Uniqueness of the person
-    key is not a row rule: assets/quality.py counts repeated keys in slices of the keys."""
+    key is not a row rule: schemas/checks.py counts repeated keys in slices of the keys."""
     statuses = [ind.column for ind in catalog.indicators()]
     own = [f"own_{c}" for c in statuses]
     bands = [b.code for b in catalog.age_bands()]

@@ -411,7 +411,7 @@ CREATE TABLE IF NOT EXISTS marts.area_indicator_wide (
 
 -- The long form readers know (one row per area, band, year and indicator), with the columns
 -- and their order the table of that name had before it was stored wide (a warehouse made before
--- holds that table: assets/warehouse.py REPLACED drops it).
+-- holds that table: store/tables.py REPLACED drops it).
 CREATE OR REPLACE VIEW marts.area_indicator AS
 SELECT
     year, year_be, level, area_code, name_th, name_en, parent_code, age_band, indicator_code,
@@ -474,7 +474,7 @@ ALTER TABLE core.dim_indicator ADD COLUMN IF NOT EXISTS counted_by VARCHAR;
 -- level of the marts rolls up against. Stored per year with core.fact_household
 -- (sql/core/village_area.sql) rather than a view, which redid a DISTINCT over every household
 -- each time a mart read it. (A warehouse made before holds a view of that name, dropped by
--- assets/warehouse.py REPLACED; every year is then recomputed, as the SQL changed.)
+-- store/tables.py REPLACED; every year is then recomputed, as the SQL changed.)
 CREATE TABLE IF NOT EXISTS core.village_area (
     year_be INTEGER NOT NULL,
     village_code VARCHAR NOT NULL,
@@ -676,7 +676,7 @@ ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS tpmap_year_b
 ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS child_areas_expected BIGINT;
 ALTER TABLE marts.area_theil_decomposition ADD COLUMN IF NOT EXISTS rollup_incomplete BOOLEAN;
 
--- What each published survey year was computed from (assets/inputs.py); written by the publish
+-- What each published survey year was computed from (store/inputs.py); written by the publish
 -- step, so the snapshot says which inputs it holds. A year whose fingerprint is unchanged is not
 -- recomputed.
 CREATE TABLE IF NOT EXISTS core.year_input (

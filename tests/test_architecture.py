@@ -6,15 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-    "importlinter"
-]
+from tests.architecture_graph import BEGIN, CONFIG, DOC, END, ROOT, mermaid
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:
@@ -69,3 +65,12 @@ def test_a_crossing_breaks_its_contract(copy, module, crossing, contract):
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"{name} BROKEN" in done.stdout
     assert "Contracts: 2 kept, 1 broken." in done.stdout
+
+
+def test_the_pictures_of_the_architecture_page_are_those_of_the_imports():
+    text = DOC.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    assert text[start:end] == mermaid(), (
+        "docs/architecture.md shows other imports than the code's: run "
+        "`.venv/bin/python -m tests.architecture_graph`"
+    )
