@@ -28,7 +28,7 @@ def _edges(graph: grimp.ImportGraph, within: str | None = None) -> set[tuple[str
         importer = module.split(".")
         if importer[0] not in ROOMS or (within is not None and importer[0] != within):
             continue
-        for imported in map(str.split, graph.find_modules_directly_imported_by(module), "."):
+        for imported in (m.split(".") for m in graph.find_modules_directly_imported_by(module)):
             if within is None:
                 pair = (importer[0], imported[0])
                 if imported[0] in (*ROOMS, DAGSTER):
