@@ -4,9 +4,10 @@ and the writer pool. What it does is store/tables.py's: the one write path, the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -39,18 +40,9 @@ class Warehouse(dg.ConfigurableResource):
         with self.connect() as con:
             return tables.write(con, year_be, rows)
 
-    def publish(
-        self,
-        year_be: int,
-        *,
-        fingerprint: str,
-        files: int,
-        size: int,
-        run_id: str | None,
-        restore: Collection[int] = (),
-    ) -> Path:
-        """The year's snapshot, published (store/tables.py ``publish``)."""
+    def publish(self, year_be: int, **inputs: Any) -> Path:
+        """The year's snapshot, published: ``inputs`` are what it was computed from and the
+        years to restore (store/tables.py ``publish``)."""
         return tables.publish(
-            Path(self.path), Path(self.published_path), self.memory_limit, year_be,
-            fingerprint=fingerprint, files=files, size=size, run_id=run_id, restore=restore,
-        )  # fmt: skip
+            Path(self.path), Path(self.published_path), self.memory_limit, year_be, **inputs
+        )
