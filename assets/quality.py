@@ -1,4 +1,6 @@
-"""The checks of a survey year's person facts and count marts, run as Dagster asset checks.
+"""The checks of a survey year's person facts and count marts, run as Dagster asset checks:
+declared here, their logic in schemas/checks.py (what they read, run and write), each outcome
+turned into a Dagster result here.
 
 Two multi-asset checks, partitioned by survey year like the assets they check:
 

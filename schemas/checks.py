@@ -70,7 +70,7 @@ SHORT_LISTED = [*FLAG_INDEX, "child_areas", "child_areas_expected", "child_areas
 
 @dataclass(frozen=True)
 class Bars:
-    """The settings of the checks (assets/quality.py QualityConfig, the same fields)."""
+    """The bars of the checks; assets/quality.py makes its run config (QualityConfig) of them."""
 
     yoy_bound: float = YOY_BOUND
     yoy_alpha: float = YOY_ALPHA
