@@ -74,12 +74,12 @@ def missing_alerts(missing: list[dict[str, str]]) -> list[tuple[str, str]]:
     """A line (Thai, English) per province held whole: its data is missing, and why."""
     return [
         (
-            f"ข้อมูลของจังหวัด{m['name_th']} ({m['code']}) ไม่อยู่ในตัวเลขปีนี้: ไฟล์ {m['files']} "
-            f"ถูกกักทั้งไฟล์ ({m['reason']}) ตัวเลขของพื้นที่นี้จึงไม่รวมจังหวัดดังกล่าว "
+            f"ข้อมูลของจังหวัด{m['name_th']} ({m['code']}) ไม่อยู่ในตัวเลขปีนี้ "
+            f"เพราะไฟล์ถูกกักทั้งไฟล์: {m['held']} ตัวเลขของพื้นที่นี้จึงไม่รวมจังหวัดดังกล่าว "
             "จนกว่าจะได้รับไฟล์ที่แก้ไขแล้ว",
-            f"{m['name_en']} province ({m['code']}) is missing from this year's figures: "
-            f"{m['files']} was held whole ({m['reason']}). This area's figures leave the "
-            "province out until a corrected file arrives.",
+            f"{m['name_en']} province ({m['code']}) is missing from this year's figures, its "
+            f"files held whole: {m['held']}. This area's figures leave the province out until "
+            "a corrected file arrives.",
         )
         for m in missing
     ]

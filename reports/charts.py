@@ -143,9 +143,9 @@ def _shown(frame: pl.DataFrame, col: str) -> list[float]:
 
 
 TREND = (
-    ("target_poor_rate", COLOURS["target"], "-", "คนจนเป้าหมาย (ทางการ) Target-poor rate, official"),
+    ("target_poor_rate", COLOURS["target"], "-", "คนจนเป้าหมาย ทางการ Target poor, official"),
     ("target_poor_rate_same", COLOURS["target"], "--", None),  # labelled per layout
-    ("mpi_poor_rate", COLOURS["mpi"], "-", "คนจนหลายมิติ MPI-poor rate"),
+    ("mpi_poor_rate", COLOURS["mpi"], "-", "คนจนหลายมิติ MPI-poor"),
     ("m0", COLOURS["m0"], "-", "MPI M0 (TPMAP)"),
 )
 
@@ -162,7 +162,7 @@ def _trend_canvas(years: tuple[int, ...], top: float) -> tuple[Canvas, list]:
     for col, colour, style, label in TREND:
         if col == "target_poor_rate_same":
             label = (
-                f"คนจนเป้าหมาย เกณฑ์ปี {years[-1]} ทุกปี Target-poor rate, {years[-1]}'s rule"
+                f"คนจนเป้าหมาย เกณฑ์ปี {years[-1]} Target poor, {years[-1]} rule"
                 if changes
                 else "_same"
             )
@@ -177,7 +177,8 @@ def _trend_canvas(years: tuple[int, ...], top: float) -> tuple[Canvas, list]:
         ax.set_xticks(years)
         ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     shown = [line for line in lines if not line.get_label().startswith("_")]
-    fig.legend(handles=shown, loc="lower center", ncol=2, fontsize=9, frameon=False)
+    fig.legend(handles=shown, loc="lower center", ncol=2, fontsize=8.5, frameon=False,
+               columnspacing=1.0, handlelength=1.6)  # fmt: skip
     ax.set_title("แนวโน้ม Trend", fontsize=12)
     ax.set_ylim(0, top)
     percent_axis(ax.yaxis, top)

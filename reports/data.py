@@ -283,8 +283,8 @@ def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
 
 def missing_provinces(con: duckdb.DuckDBPyConnection, year_be: int) -> list[dict[str, str]]:
     """The year's provinces whose files were held whole (published without them,
-    CHIPAO_MISSING_PROVINCE=publish): code, Thai and English name, the files and the reasons
-    (masked: a reason quotes what it read)."""
+    CHIPAO_MISSING_PROVINCE=publish): code, Thai and English name, and ``held``: each file
+    with its reason (masked: a reason may quote what it read)."""
     import geothai
 
     from ingest.masking import mask_text
@@ -298,12 +298,9 @@ def missing_provinces(con: duckdb.DuckDBPyConnection, year_be: int) -> list[dict
     names = {p.code: (p.name_th, p.name_en) for p in geothai.provinces()}
     out = []
     rows = con.execute(sql.load("reports/missing_provinces"), [year_be]).fetchall()
-    for code, held, reasons in rows:
+    for code, held in rows:
         th, en = names.get(code, (code, code))
-        out.append(
-            {"code": code, "name_th": th, "name_en": en, "files": held,
-             "reason": mask_text(reasons) or ""}
-        )  # fmt: skip
+        out.append({"code": code, "name_th": th, "name_en": en, "held": mask_text(held) or ""})
     return out
 
 

@@ -1,8 +1,7 @@
 -- Provinces of the survey year whose files were held whole (core.missing_province), one row
--- per province with every file held and its reason: the packs that cover it say so.
+-- per province with each file held and its reason: the packs that cover it say so.
 SELECT province_code,
-       string_agg(file, '; ' ORDER BY file) AS files,
-       string_agg(DISTINCT reason, '; ' ORDER BY reason) AS reasons
+       string_agg(file || ' (' || reason || ')', '; ' ORDER BY file) AS held
 FROM core.missing_province
 WHERE year_be = $1
 GROUP BY province_code
