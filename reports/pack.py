@@ -575,16 +575,17 @@ def _hidden_in(pack: Pack, frame: pl.DataFrame, year: str, measure: str, out: st
     )
 
 
-def _breaks() -> pl.Expr:
-    """The break of the official target-poor series between base_year_be and year_be, in
-    Thai and English, with the rules by name (null where the rule did not change)."""
-    return pl.struct("year_be", "base_year_be").map_elements(  # a few pairs of years
-        lambda r: (
-            " ".join(rule_change_note([r["base_year_be"], r["year_be"]], r["year_be"]) or ())
-            or None
-        ),
-        return_dtype=pl.String,
-    )
+def _with_breaks(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``_break``: the break of the official target-poor series between its
+    base_year_be and year_be, in Thai and English, the rules by name (null where the rule did
+    not change). Worked out per pair of years (a few), then joined."""
+    pairs = frame.select("year_be", "base_year_be").unique().drop_nulls()
+    notes = [
+        " ".join(rule_change_note([y0, y1], y1) or ()) or None
+        for y1, y0 in pairs.iter_rows()  # a few pairs of years
+    ]
+    pairs = pairs.with_columns(pl.Series("_break", notes, dtype=pl.String))
+    return frame.join(pairs, on=["year_be", "base_year_be"], how="left", maintain_order="left")
 
 
 def progress_sheet(pack: Pack) -> pl.DataFrame:
@@ -631,8 +632,7 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
         SAME_RULE_SERIES
     )
     changes = (
-        progress.filter((pl.col("age_band") == "all") & (official | same_rule))
-        .with_columns(_break=_breaks())
+        _with_breaks(progress.filter((pl.col("age_band") == "all") & (official | same_rule)))
         # one rule in both years is worth a row only where the official series breaks
         .filter(official | pl.col("_break").is_not_null())
         .rename({"value": "actual_value"})
@@ -676,7 +676,7 @@ def progress_sheet(pack: Pack) -> pl.DataFrame:
     # the official series' rows across a rule change say so, and which rows to read instead
     broken = (pl.col("series") == "official") & (pl.col("base_year_be") != pl.col("year_be"))
     return (
-        frame.with_columns(names.alias("_names"), _breaks().alias("_break"))
+        _with_breaks(frame.with_columns(names.alias("_names")))
         .with_columns(
             comparison_th=pl.col("comparison").replace_strict(COMPARISON_NAMES),
             measure_th=pl.col("_names").struct.field("th"),
