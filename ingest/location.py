@@ -62,10 +62,19 @@ def check_url(text: str) -> str | None:
 def files_below(folder: Location) -> list[Location]:
     """Every file below a remote ``folder``, in name order, from one listing."""
     fs, base = folder.fs, folder.path.rstrip("/")
+    # fsspec keeps listings of a process: files another machine wrote since would be missed
+    fs.invalidate_cache(base)
     if not fs.isdir(base):
         return []
     names = sorted(fs.find(base, withdirs=False))
     return [folder.joinpath(*name[len(base) + 1 :].split("/")) for name in names]
+
+
+def names_in(folder: Location) -> list[str]:
+    """The names of the files and folders directly in ``folder``, listed afresh."""
+    if is_remote(folder):
+        folder.fs.invalidate_cache(folder.path)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def size_and_mtime(path: Location) -> tuple[int, int]:

@@ -121,7 +121,7 @@ class Spread:
             # pure=False: a unit is run even when the same arguments ran before (a file
             # re-staged after its parts were removed)
             futures = client.map(function, units, pure=False, retries=RETRIES)
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 done(future.result())
             return client.gather(futures)
 

@@ -42,7 +42,15 @@ import polars as pl
 
 import sql
 from ingest.landing import Refused
-from ingest.location import Location, fetch, is_remote, remove, size_and_mtime, upload
+from ingest.location import (
+    Location,
+    fetch,
+    is_remote,
+    names_in,
+    remove,
+    size_and_mtime,
+    upload,
+)
 from ingest.masking import mask_expr, mask_text
 from ingest.progress import Throughput
 from ingest.pseudonymise import KeyRef, key_digest, key_params, key_sql, worker_key
@@ -528,7 +536,7 @@ def _unchanged(folder: Location, index: dict[str, dict], path: Location, name: s
 def _part_files(folder: Location, parts: list[Part]) -> list[str]:
     """The names of the files under ``folder`` that belong to ``parts`` (one listing)."""
     keep = {p.stem for p in parts}
-    return [p.name for p in folder.iterdir() if p.name.split(".", 1)[0] in keep]
+    return [name for name in names_in(folder) if name.split(".", 1)[0] in keep]
 
 
 def _prune(year_folder: Location, current: Location, parts: list[Part]) -> None:
