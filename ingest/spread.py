@@ -82,7 +82,8 @@ class Spread:
 
     def describe(self) -> str:
         if self.scheduler == LOCAL:
-            return f"a local Dask cluster of {self.workers} worker process" + "es" * (self.workers > 1)
+            plural = "es" * (self.workers > 1)
+            return f"a local Dask cluster of {self.workers} worker process{plural}"
         if self.on_dask:
             return f"the Dask cluster at {self.scheduler}"
         return "this process" if self.in_process else f"{self.workers} local processes"
