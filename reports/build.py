@@ -141,6 +141,12 @@ def _charts(pack: Pack, frames: dict[str, pl.DataFrame]) -> list[bytes]:
     ]
 
 
+def _delivered(note: dict[str, str]) -> str | None:
+    """The day the year's last file arrived (``data.data_note``), if known."""
+    day = note.get("delivered", "-")
+    return None if day == "-" else day
+
+
 def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Every file of the pack in ``formats``; returns the paths written."""
     formats = set(formats)
@@ -154,7 +160,7 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
     png = _charts(pack, frames) if formats & {"xlsx", "html"} else []
     written = []
     if "xlsx" in formats:
-        book = write.Workbook(out / f"{stem}.xlsx", caption=title[1])
+        book = write.Workbook(out / f"{stem}.xlsx", title[1], _delivered(pack.note))
         book.summary(SUMMARY_TAB, title, facts, _notes(pack), png, warned)
         for sheet in SHEETS:
             book.sheet(sheet.title, frames[sheet.key], sheet.note)
@@ -185,7 +191,9 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
     return written
 
 
-def write_missing(area: Area, year: int, missing: list[dict[str, str]], folder: Path) -> list[Path]:
+def write_missing(
+    area: Area, year: int, missing: list[dict[str, str]], folder: Path, note: dict[str, str]
+) -> list[Path]:
     """The pack of a province held whole: it has no figures this year, so its workbook and HTML
     say only that its data is missing, why, and what its office sends to fix it."""
     out = folder / pack_name(area)
@@ -197,7 +205,7 @@ def write_missing(area: Area, year: int, missing: list[dict[str, str]], folder: 
         "Send the corrected file (CSV in UTF-8, or Parquet) to your operator; chipao check "
         "checks a file before it is sent.",
     )
-    book = write.Workbook(out / f"{stem}.xlsx", caption=title[1])
+    book = write.Workbook(out / f"{stem}.xlsx", title[1], _delivered(note))
     book.summary(SUMMARY_TAB, title, [], [todo], [], warned)
     book.close()
     html.install_font(folder / "fonts")

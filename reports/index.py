@@ -71,11 +71,12 @@ def zip_pack(folder: Path, zips: Path, year: int) -> Path:
         with zipfile.ZipFile(partial, "w") as archive:
             for name in [*names, SUMS]:
                 stored = name.endswith(STORED)
-                archive.write(
-                    folder / name,
-                    f"{folder.name}/{name}",
-                    compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED,
-                )
+                # dated as xlsxwriter dates a workbook's parts, not by the files' times: the
+                # same pack gives the same zip, run after run
+                entry = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o644 << 16
+                archive.writestr(entry, (folder / name).read_bytes())
 
     write.replace(path, pack)
     return path

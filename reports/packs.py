@@ -123,7 +123,7 @@ def write_all(job: Job, out: Path, progress: Callable[[str], None] = print) -> p
     packed = {(a.level, a.code) for a in todo}
     held = [a for a in job.missing_areas() if (a.level, a.code) not in packed]
     for area in held:  # a province held whole: a pack that says why
-        build.write_missing(area, job.year.year_be, covered(job.missing, area), out)
+        build.write_missing(area, job.year.year_be, covered(job.missing, area), out, job.note)
     todo += held
     index.finish(todo, job.year.year_be, out, job.missing)
     progress(f"report packs {job.year.year_be}: index.html and {len(todo)} zips")

@@ -20,6 +20,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -250,7 +251,10 @@ class Workbook:
     ROW_PIXELS = 20
     COLUMN_PIXELS = 64
 
-    def __init__(self, path: Path, caption: str = ""):
+    def __init__(self, path: Path, caption: str = "", created: str | None = None):
+        """``created`` (YYYY-MM-DD): the date the workbook's properties carry, the day its
+        data arrived, so that the same data gives the same bytes (xlsxwriter dates its parts
+        1980-01-01 and the properties now, unless told)."""
         self.path = path
         self.caption = caption
         self.partial = path.with_name(path.name + ".partial")
@@ -260,6 +264,8 @@ class Workbook:
             # in memory: no temporary file per part of the zip
             {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True},
         )
+        if created:
+            self.book.set_properties({"created": datetime.strptime(created, "%Y-%m-%d")})
         f = self.book.add_format
         self.fmt = {k: f({"num_format": v}) for k, v in NUMBER_FORMATS.items()}
         self.fmt["text"] = self.fmt["flag"] = f({})
