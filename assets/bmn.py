@@ -12,6 +12,7 @@ from assets.storage import LandingZone, PseudonymKey, ValidationPolicy
 from assets.survey_year import year_multi_asset
 from assets.warehouse import Warehouse
 from ingest.landing import ce_folder_hint
+from ingest.location import location
 from ingest.masking import mask_text
 from ingest.staging import (
     CASE,
@@ -30,7 +31,7 @@ SHARE_CHECK = "quarantine_share"
 
 def _no_files_message(landing: LandingZone, year_be: int) -> str:
     folder = landing.year_folder(year_be)
-    hint = ce_folder_hint(Path(landing.root), year_be)
+    hint = ce_folder_hint(landing.location, year_be)
     return (
         f"No BMN files for survey year {year_be}: expected CSV or Parquet files in "
         f"{folder}/households/ and {folder}/members/ (docs/input.md, 'Input layout'). "
@@ -140,15 +141,17 @@ def staging_bmn(
         raise dg.Failure(_no_files_message(landing, year_be))
     staged = stage_year(
         files,
-        root=Path(landing.root),
+        root=landing.location,
         year_be=year_be,
         areas=_area_register(warehouse),
         key=pseudonym_key.secret(),
-        work=Path(landing.staged),
-        workers=landing.workers,
+        work=location(landing.staged),
         memory_limit=landing.memory_limit,
         log=lambda line: context.log.info(mask_text(line)),
         refused=landing.refused(year_be),
+        spread=landing.spread(),
+        key_file=pseudonym_key.key_file,
+        copy=Path(landing.staged_copy) if landing.staged_copy else None,
     )
     now = datetime.now()
     year = [pl.lit(year_be).alias("year_be")]

@@ -17,7 +17,7 @@ from assets.warehouse import Warehouse
 from measures import progress, targets
 from measures.areas import bands_and_all
 from schemas import catalog
-from store.areas import INCOME, LEVELS, poverty_lines, read_persons
+from store.areas import LEVELS, poverty_lines, read_persons
 from store.tables import Rows, write, year_columns
 
 MPI_MARTS = ["area_summary", "area_mpi", "area_mpi_component", "area_income_poverty",
@@ -60,35 +60,47 @@ def _read(con, name: str, year_be: int) -> pl.DataFrame:
     return con.sql(sql.load(f"progress/{name}"), params={"year_be": year_be}).pl()
 
 
-def _ratios(con, year_be: int) -> pl.DataFrame:
-    """Each record's income over its poverty line, per line: poor when below 1."""
-    frame = read_persons(con, "measures/person_incomes", year_be)
-    lines = poverty_lines(year_be)
+def line_table(years) -> pl.DataFrame:
+    """The poverty lines of ``poverty_lines`` as values per year and region: year_be,
+    region_code, line, value (sql/progress/growth_redistribution.sql's relation ``lines``)."""
+    codes = [p for r in catalog.regions() for low, high in r.province_ranges
+             for p in range(low, high + 1)]  # fmt: skip
+    provinces = pl.DataFrame(
+        {"village_code": [p * 1_000_000 for p in codes]}, schema={"village_code": pl.UInt32}
+    )
     return pl.concat(
-        frame.select("village_code", "age_band", "persons",
-                     (pl.col(INCOME) / line).alias("ratio"), pl.lit(name).alias("line"))
-        for name, line in lines.items()
-    )  # fmt: skip
+        provinces.select(
+            pl.lit(year, pl.Int32).alias("year_be"),
+            LEVELS["region"].cast(pl.String).alias("region_code"),
+            *(expr.cast(pl.Float64).alias(name) for name, expr in poverty_lines(year).items()),
+        )
+        .unique()
+        .unpivot(index=["year_be", "region_code"], variable_name="line", value_name="value")
+        for year in years
+    )
 
 
 def growth_redistribution(con, year_be: int, bases: pl.DataFrame) -> pl.DataFrame:
-    """The Datt-Ravallion split of FGT0's change, per line, for each base year in ``bases``."""
-    end = _ratios(con, year_be)
+    """The Datt-Ravallion split of FGT0's change, per line, for each base year in ``bases``:
+    measures.progress.growth_redistribution's formula, summed in DuckDB over the two years'
+    person records (memory holds the areas, not the persons)."""
     out = []
     for base_year in sorted(bases["base_year_be"].unique().to_list()):
-        start = _ratios(con, base_year)
-        for line in end["line"].unique().to_list():
-            split = progress.growth_redistribution(
-                start.filter(pl.col("line") == line), end.filter(pl.col("line") == line), LEVELS
+        con.register("lines", line_table([base_year, year_be]))
+        split = con.sql(
+            sql.load("progress/growth_redistribution"),
+            params={"start": base_year, "end": year_be},
+        ).pl()
+        con.unregister("lines")
+        out.append(
+            split.join(
+                bases.filter(pl.col("base_year_be") == base_year), on=["level", "area_code"]
+            ).select(
+                pl.exclude("line"),
+                ("fgt0_" + pl.col("line")).alias("measure"),
+                pl.lit("growth_redistribution").alias("split"),
             )
-            out.append(
-                split.join(
-                    bases.filter(pl.col("base_year_be") == base_year), on=["level", "area_code"]
-                ).with_columns(  # fmt: skip
-                    pl.lit(f"fgt0_{line}").alias("measure"),
-                    pl.lit("growth_redistribution").alias("split"),
-                )  # fmt: skip
-            )
+        )
     return pl.concat(out, how="diagonal") if out else pl.DataFrame()
 
 

@@ -139,7 +139,6 @@ MART_SPECS = [
         "row per area, age band and catalog indicator.",
     ),
 ]
-SPECS = FACT_SPECS + MART_SPECS
 
 
 def _value(value: Any) -> Any:

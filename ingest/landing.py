@@ -10,6 +10,9 @@ belong to other sources and are not looked at here; ``cases/`` is read like ``bm
 
 A symbolic link is followed only when it resolves inside the home folder: a link out of it
 (or to nothing) is refused, so that what is loaded is what the home folder holds.
+
+The landing root may be an object-storage prefix (``s3://bucket/landing``, ingest/location.py):
+the same layout and the same rules, read through fsspec; an object store has no links.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.location import Location, files_below, is_remote
 from ingest.readers import SUFFIXES
 
 FOLDERS = {"bmn_household": "households", "bmn_member": "members"}
@@ -59,7 +63,7 @@ class Refused:
 class Delivery:
     """One survey year's files to read, per source, and the files of it that are refused."""
 
-    files: dict[str, list[Path]] = field(
+    files: dict[str, list[Location]] = field(
         default_factory=lambda: {s: [] for s in (*FOLDERS, CASE_SOURCE)}
     )
     refused: list[Refused] = field(default_factory=list)
@@ -77,9 +81,12 @@ def unsupported(suffix: str) -> str:
     return f"not read: {what}; the readers take CSV, XLSX and Parquet"
 
 
-def _link_problem(path: Path, home: Path) -> str | None:
+def _link_problem(path: Location, home: Path | None) -> str | None:
     """Why a file reached through a link (itself or a folder above it) is not read; ``home``
-    resolved once by the caller (a status or a run asks of every file several times)."""
+    resolved once by the caller (a status or a run asks of every file several times); None
+    on an object store, which has no links."""
+    if home is None:
+        return None
     target = path.resolve()
     if not target.exists():
         return f"a link to {target.name}, which does not exist: copy the file itself here"
@@ -88,9 +95,11 @@ def _link_problem(path: Path, home: Path) -> str | None:
     return None
 
 
-def _files(folder: Path) -> list[Path]:
+def _files(folder: Location) -> list[Location]:
     """Every file below ``folder`` in name order, through linked folders too (each real
     folder once), links to files included, dangling ones too."""
+    if is_remote(folder):
+        return [p for p in files_below(folder) if not IGNORED.match(p.name)]
     if not folder.is_dir():
         return []
     found, seen = [], set()
@@ -104,7 +113,7 @@ def _files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def year_folders(root: Path) -> list[int]:
+def year_folders(root: Location) -> list[int]:
     """The BE survey-year folders of ``<root>/bmn``."""
     bmn = root / "bmn"
     if not bmn.is_dir():
@@ -116,9 +125,16 @@ def year_folders(root: Path) -> list[int]:
     )
 
 
-def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
+def _home(root: Location, home: Path | None) -> Path | None:
+    """The folder links must stay in (resolved); None for an object store."""
+    if is_remote(root):
+        return None
+    return (home if home is not None else root.parent).resolve()
+
+
+def delivery(root: Location, year_be: int, home: Path | None = None) -> Delivery:
     """The files of ``<root>/bmn/<year_be>/`` to read, and the refused ones of that folder."""
-    home = (home if home is not None else root.parent).resolve()
+    home = _home(root, home)
     out = Delivery()
     folder = root / "bmn" / str(year_be)
     by_folder = {sub: source for source, sub in FOLDERS.items()}
@@ -144,7 +160,7 @@ def delivery(root: Path, year_be: int, home: Path | None = None) -> Delivery:
     return out
 
 
-def _case_files(root: Path, year_be: int, home: Path, out: Delivery) -> None:
+def _case_files(root: Location, year_be: int, home: Path | None, out: Delivery) -> None:
     """The case files of ``<root>/cases/<year_be>/``: files directly in it, CSV, XLSX or Parquet."""
     folder = root / CASES / str(year_be)
     for path in _files(folder):
@@ -167,7 +183,7 @@ def _case_files(root: Path, year_be: int, home: Path, out: Delivery) -> None:
             out.files[CASE_SOURCE].append(path)
 
 
-def _case_strays(root: Path, years: set[int]) -> list[tuple[int | None, Refused]]:
+def _case_strays(root: Location, years: set[int]) -> list[tuple[int | None, Refused]]:
     """Files under ``<root>/cases`` outside every survey year's folder: a folder that is not a
     BE year (named for one: listed under it), or a year with no BMN folder (every year run)."""
     cases = root / CASES
@@ -197,12 +213,12 @@ def _case_strays(root: Path, years: set[int]) -> list[tuple[int | None, Refused]
     return found
 
 
-def survey_years(root: Path) -> list[int]:
+def survey_years(root: Location) -> list[int]:
     """The BE year folders of ``<root>/bmn`` that hold BMN files to read (``has_survey``)."""
     return [y for y in year_folders(root) if has_survey(delivery(root, y).files)]
 
 
-def waiting_cases(root: Path) -> list[str]:
+def waiting_cases(root: Location) -> list[str]:
     """One line per ``cases/<year BE>/`` folder with files but no survey year to load them
     with, for the command line: the year is not run, its ledger lines are in every year run."""
     cases, years = root / CASES, set(survey_years(root))
@@ -217,7 +233,7 @@ def waiting_cases(root: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def strays(root: Path) -> list[tuple[int | None, Refused]]:
+def strays(root: Location) -> list[tuple[int | None, Refused]]:
     """Files under ``<root>/bmn`` outside every BE year folder, and files in ``<root>`` itself,
     each with the survey year its folder names (None: none)."""
     years = set(year_folders(root))
@@ -255,7 +271,7 @@ def strays(root: Path) -> list[tuple[int | None, Refused]]:
     return found + _case_strays(root, set(survey_years(root)))
 
 
-def ce_folders(root: Path) -> list[str]:
+def ce_folders(root: Location) -> list[str]:
     """One line per CE year folder of ``<root>/bmn``: what is wrong, for the command line."""
     bmn = root / "bmn"
     if not bmn.is_dir():
@@ -268,7 +284,7 @@ def ce_folders(root: Path) -> list[str]:
     ]
 
 
-def ce_folder_hint(root: Path, year_be: int) -> str | None:
+def ce_folder_hint(root: Location, year_be: int) -> str | None:
     """When ``<root>/bmn/<year_be - 543>/`` exists, the line that says it was seen and where its
     files belong: a year asked for as BE whose files sit under its CE number."""
     ce = year_be - 543
@@ -280,14 +296,14 @@ def ce_folder_hint(root: Path, year_be: int) -> str | None:
     )
 
 
-def refused_for(root: Path, year_be: int, home: Path | None = None) -> list[Refused]:
+def refused_for(root: Location, year_be: int, home: Path | None = None) -> list[Refused]:
     """The refused files listed in the ledger of ``year_be``: its own folder's, and the strays
     that name it or no year at all."""
     own = delivery(root, year_be, home).refused
     return own + [r for year, r in strays(root) if year in (None, year_be)]
 
 
-def not_read(root: Path) -> list[str]:
+def not_read(root: Location) -> list[str]:
     """One line per file under landing that no year's run would read, for the command line
     when no survey year has a file to load (their ledgers are then never written)."""
     refused = [r for year in year_folders(root) for r in delivery(root, year).refused]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -14,6 +17,11 @@ KEY_HELP = (
     "characters, or point CHIPAO_KEY_FILE at a file holding one (`chipao init-key` writes "
     "{path}). Keep the key: without the same key, next year's pseudonyms will not match."
 )
+
+
+# The variables that give the key (or the file holding it) to a process: the writer's and every
+# staging worker's (pipelines/settings.py reads them from the same names).
+KEY_VARIABLE, KEY_FILE_VARIABLE = "CHIPAO_KEY", "CHIPAO_KEY_FILE"
 
 
 class MissingKeyError(RuntimeError):
@@ -90,3 +98,33 @@ def pseudonyms(values: pl.Series, key: bytes, purpose: str) -> pl.Series:
     finally:
         con.close()
     return result["key"].alias(values.name)
+
+
+def key_digest(key: bytes) -> str:
+    """A short digest that tells whether two processes hold the same key, and nothing of it."""
+    return hashlib.sha256(b"chipao-key-check\x00" + key).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """What a staging worker is told of the key: its digest, and the writer's key file (the
+    same path on this machine or a shared disk). The key itself never travels with a task:
+    a worker reads it from its own environment (KEY_VARIABLE or KEY_FILE_VARIABLE, as a
+    cluster's secret gives it) or from that file."""
+
+    digest: str
+    file: str | None = None
+
+
+@cache
+def worker_key(ref: KeyRef) -> bytes:
+    """The key of this worker process, checked against the writer's (once per process)."""
+    file = os.environ.get(KEY_FILE_VARIABLE) or ref.file or "pseudonym.key"
+    key = load_key(os.environ.get(KEY_VARIABLE), Path(file))
+    if key_digest(key) != ref.digest:
+        raise MissingKeyError(
+            "this worker's pseudonymisation key is not the writer's: give every worker the "
+            f"same {KEY_VARIABLE} or {KEY_FILE_VARIABLE} (pseudonyms made with another key "
+            "would not match)"
+        )
+    return key

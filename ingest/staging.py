@@ -9,11 +9,14 @@ and pseudonymised on its own, and written as Parquet parts beside a JSON manifes
     <work>/<year_be>/<fingerprint>/<stem>.json               rows read, file error, timings
 
 so memory is bounded by the largest file, not the year, and files can be staged by several
-processes. The fingerprint covers everything a part depends on besides the file (the key, the
-catalogs, the area register, this module's version): a file already staged under the same
-fingerprint is not read again, and one whose size and modification time did not change is not
-even opened. The rules that span files then run in DuckDB over the parts
-(sql/staging/cross_rules.sql), in this order, each on what the previous left: duplicate
+processes, or on a Dask cluster (ingest/spread.py): one task per file. ``<work>`` may be an
+object-storage prefix (ingest/location.py): a part is then written on the staging process's disk
+and uploaded, and the writer copies the year's parts to its disk before the rules across files.
+The fingerprint covers everything a part depends on besides the file (the key, the catalogs,
+the area register, this module's version): a file already staged under the same fingerprint
+is not read again, and one whose size and modification time did not change is not even opened.
+The rules that span files then run in DuckDB over the parts (sql/staging/cross_rules.sql), in
+this order, each on what the previous left: duplicate
 households; member count against the member file; members whose household is missing or
 rejected; one person in two households; the same person twice; households left without members.
 Every input row ends up either staged or in the failures, and the ledger says so per file.
@@ -23,18 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files as package_files
-from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
@@ -42,17 +42,27 @@ import polars as pl
 
 import sql
 from ingest.landing import Refused
+from ingest.location import (
+    Location,
+    fetch,
+    is_remote,
+    names_in,
+    remove,
+    size_and_mtime,
+    upload,
+)
 from ingest.masking import mask_expr, mask_text
 from ingest.progress import Throughput
-from ingest.pseudonymise import key_params, key_sql
+from ingest.pseudonymise import KeyRef, key_digest, key_params, key_sql, worker_key
 from ingest.readers import SEPARATOR_NAMES, UnreadableFile, read_file, sha256_of
+from ingest.spread import Spread, worker_pool
 from schemas import catalog
 from schemas.normalise import clean_text, header_aliases, whole_code
 from schemas.rules import rule_messages
 from schemas.validate import CASE_DATES, EXTRA_CELLS, AreaRegister, check_rows
 
 HOUSEHOLD, MEMBER, CASE = "bmn_household", "bmn_member", "case_record"
-POLARS_THREADS = "POLARS_MAX_THREADS"
+__all__ = ["worker_pool"]  # staging's process pool lives in ingest/spread.py now
 FAILURE_COLUMNS = {
     "source": pl.Utf8, "file": pl.Utf8, "sha256": pl.Utf8, "row_index": pl.Int64,
     "column_name": pl.Utf8, "rule": pl.Utf8, "value": pl.Utf8,
@@ -92,7 +102,7 @@ class YearContext:
     areas: AreaRegister
     key: bytes
     reference_day: date
-    folder: Path  # <work>/<year_be>/<fingerprint>
+    folder: Location  # <work>/<year_be>/<fingerprint>: a folder, or an object-storage prefix
     # `chipao check`: the row parts keep only what the rules across files read, not the row
     keys_only: bool = False
 
@@ -278,15 +288,46 @@ def _save(part: Part, folder: Path, failures: pl.DataFrame) -> Part:
     return part
 
 
-def load_part(folder: Path, stem: str) -> Part | None:
+def load_part(folder: Location, stem: str) -> Part | None:
     manifest = folder / f"{stem}.json"
     if not manifest.is_file():
         return None
     return Part(**json.loads(manifest.read_text(encoding="utf-8")))
 
 
-def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | None = None) -> Part:
-    """Read, normalise, validate, pseudonymise and write one delivered file."""
+def stage_file(
+    task: tuple[str, Location, str], ctx: YearContext, threads: int | None = None
+) -> Part:
+    """Read, normalise, validate, pseudonymise and write one delivered file.
+
+    Into an object-storage prefix, the parts are written on this machine's disk first and
+    uploaded, the manifest last: a manifest there means the whole part is there."""
+    if not is_remote(ctx.folder):
+        return _stage_file(task, ctx, ctx.folder, threads)
+    with tempfile.TemporaryDirectory(prefix="chipao-part-") as scratch:
+        part = _stage_file(task, ctx, Path(scratch), threads)
+        written = sorted(p.name for p in Path(scratch).iterdir())
+        if written:  # nothing written: staged before, found in the prefix
+            manifest = f"{part.stem}.json"
+            upload(Path(scratch), ctx.folder, [n for n in written if n != manifest] + [manifest])
+    return part
+
+
+def stage_with_worker_key(task: tuple[str, Location, str], ctx: YearContext, ref: KeyRef) -> Part:
+    """``stage_file`` on a Dask worker: ``ctx`` came without the key, which the worker reads
+    from its own environment or the key file (ingest/pseudonymise.py ``worker_key``). An error
+    leaves with its identifiers masked: Dask logs a failed task's error on the worker and the
+    scheduler."""
+    try:
+        return stage_file(task, replace(ctx, key=worker_key(ref)), threads=1)
+    except Exception as err:  # noqa: BLE001 - re-raised, masked
+        raise RuntimeError(f"staging {task[2]}: {mask_text(str(err))}") from None
+
+
+def _stage_file(
+    task: tuple[str, Location, str], ctx: YearContext, out: Path, threads: int | None
+) -> Part:
+    """``stage_file``, its parts written into the local folder ``out``."""
     source_name, path, name = task
     source = catalog.sources()[source_name]
     stat = path.stat()
@@ -302,7 +343,7 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
     if isinstance(table, UnreadableFile):
         part.file_error = str(table)
         part.provinces = provinces_named(name, ctx.areas)
-        return _save(part, ctx.folder, _failure(part, "unreadable", str(table)))
+        return _save(part, out, _failure(part, "unreadable", str(table)))
     text = table.frame.with_columns(pl.lit(name).alias("file"), pl.lit(sha).alias("sha256"))
     part.rows_read = text.height
     part.encoding, part.header_row, part.header_rows = (
@@ -322,17 +363,15 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
             f"{_FOLDERS[other]}/ (nothing of it was loaded)"
         )
         return _save(
-            part, ctx.folder, _every_row(text, source_name, None, "wrong_folder", _FOLDERS[other])
+            part, out, _every_row(text, source_name, None, "wrong_folder", _FOLDERS[other])
         )
     missing = [f.name for f in source.fields if f.required and f.name not in text.columns]
     if missing:
         part.file_error = f"missing required column(s): {', '.join(missing)}; {table.how_read()}"
-        return _save(
-            part, ctx.folder, _every_row(text, source_name, missing[0], "missing_column", None)
-        )
+        return _save(part, out, _every_row(text, source_name, missing[0], "missing_column", None))
     if text.height == 0:
         part.file_error = "no data rows"
-        return _save(part, ctx.folder, _failure(part, "no_rows", None))
+        return _save(part, out, _failure(part, "no_rows", None))
 
     started = time.perf_counter()
     text = text.with_columns(
@@ -404,20 +443,20 @@ def stage_file(task: tuple[str, Path, str], ctx: YearContext, threads: int | Non
             f"SELECT {', '.join(keys)}, {', '.join(plain)} FROM rows AS r "
             "LEFT JOIN house AS h USING (house_code) ORDER BY r.row_index",
             person if source_name == MEMBER else {},
-            part.path(ctx.folder, "rows"),
+            part.path(out, "rows"),
         )
         _write_parquet(
             con,
             "SELECT d.file, d.row_index::BIGINT AS row_index, h.household_key "
             "FROM delivered AS d LEFT JOIN house AS h USING (house_code) ORDER BY d.row_index",
             {},
-            part.path(ctx.folder, "keys"),
+            part.path(out, "keys"),
         )
     finally:
         con.unregister("rows")
         con.unregister("delivered")
     part.timings["pseudonymise"] = time.perf_counter() - started
-    return _save(part, ctx.folder, failures)
+    return _save(part, out, failures)
 
 
 _FOLDERS = {HOUSEHOLD: "households", MEMBER: "members"}
@@ -473,17 +512,17 @@ def oversized_cells(text: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found) if found else pl.DataFrame(schema=schema)
 
 
-def _files_index(folder: Path) -> dict[str, dict]:
+def _files_index(folder: Location) -> dict[str, dict]:
     index = folder / "index.json"
     return json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
 
 
-def _save_index(folder: Path, parts: list[Part]) -> None:
+def _save_index(folder: Location, parts: list[Part]) -> None:
     entries = {p.file: {"size": p.size, "mtime_ns": p.mtime_ns, "stem": p.stem} for p in parts}
     (folder / "index.json").write_text(json.dumps(entries, indent=0), encoding="utf-8")
 
 
-def _unchanged(folder: Path, index: dict[str, dict], path: Path, name: str) -> Part | None:
+def _unchanged(folder: Location, index: dict[str, dict], path: Location, name: str) -> Part | None:
     """The part of a file whose size and modification time are those recorded: not opened."""
     entry = index.get(name)
     if entry is None:
@@ -494,63 +533,52 @@ def _unchanged(folder: Path, index: dict[str, dict], path: Path, name: str) -> P
     return load_part(folder, entry["stem"])
 
 
-def _prune(year_folder: Path, current: Path, parts: list[Part]) -> None:
+def _part_files(folder: Location, parts: list[Part]) -> list[str]:
+    """The names of the files under ``folder`` that belong to ``parts`` (one listing)."""
+    keep = {p.stem for p in parts}
+    return [name for name in names_in(folder) if name.split(".", 1)[0] in keep]
+
+
+def _prune(year_folder: Location, current: Location, parts: list[Part]) -> None:
     """Parts of files no longer delivered, and of other fingerprints, go: nothing stale stays."""
     for other in year_folder.iterdir():
-        if other.is_dir() and other != current:
-            shutil.rmtree(other)
+        if other.is_dir() and other.name != current.name:
+            remove(other)
     keep = {p.stem for p in parts}
     for path in current.iterdir():
         if path.name != "index.json" and path.name.split(".", 1)[0] not in keep:
-            path.unlink()
-
-
-@contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """Processes that each stage a file on one thread: Polars and DuckDB one thread each.
-
-    Polars sizes its thread pool once, when it is imported, and a spawned worker imports it
-    while unpickling its first task, before any initializer could run: so POLARS_MAX_THREADS
-    is in the environment the workers are started with. Without it each of two workers ran
-    Polars on every core, and they fought over the cores. Spawn, not fork: Polars and DuckDB
-    threads do not survive a fork."""
-    before = os.environ.get(POLARS_THREADS)
-    os.environ[POLARS_THREADS] = "1"
-    try:
-        # spawned on demand, a worker may start at any submit: the setting stays till the end
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            yield pool
-    finally:
-        if before is None:
-            os.environ.pop(POLARS_THREADS, None)
-        else:
-            os.environ[POLARS_THREADS] = before
+            remove(path)
 
 
 def _stage_all(
-    tasks: list[tuple[str, Path, str]],
+    tasks: list[tuple[str, Location, str]],
     ctx: YearContext,
-    workers: int,
+    spread: Spread,
     log: Callable[[str], None],
+    key_file: str | None = None,
 ) -> list[Part]:
-    """Stage the files, in worker processes when there are several; results in task order.
+    """Stage the files where ``spread`` runs them, one unit per file; results in task order.
 
-    Progress goes to ``log`` as throughput lines (ingest/progress.py): files against the total,
-    with the time left, and rows read per second."""
+    On Dask the context travels without the key, in the task graph the scheduler and its
+    dashboard see: a worker reads the key itself and checks it against the digest sent
+    (``stage_with_worker_key``). Progress goes to ``log`` as throughput lines
+    (ingest/progress.py): files against the total, with the time left, and rows read per
+    second."""
     files = Throughput("files", len(tasks), log, unit="files")
     rows = Throughput("rows", None, log, unit="rows")
 
-    def done(part: Part) -> Part:
+    def done(part: Part) -> None:
         rows.advance(part.rows_read)
         files.advance()
-        return part
 
-    if workers <= 1 or len(tasks) <= 1:
-        results = [done(stage_file(task, ctx)) for task in tasks]
+    if spread.on_dask:
+        ref = KeyRef(key_digest(ctx.key), key_file)
+        unit = partial(stage_with_worker_key, ctx=replace(ctx, key=b""), ref=ref)
     else:
-        with worker_pool(workers) as pool:
-            futures = [pool.submit(stage_file, task, ctx, 1) for task in tasks]
-            results = [done(future.result()) for future in futures]
+        unit = partial(stage_file, ctx=ctx, threads=None if spread.in_process else 1)
+    if not spread.in_process and tasks:
+        log(f"staging {len(tasks)} files on {spread.describe()}")
+    results = spread.map(unit, tasks, done)
     rows.finish()
     return results
 
@@ -605,12 +633,15 @@ def stage_year(
     year_be: int,
     areas: AreaRegister,
     key: bytes,
-    work: Path,
+    work: Location,
     workers: int = 1,
     memory_limit: str = "4GB",
     log: Callable[[str], None] = lambda _: None,
     refused: Iterable[Refused] = (),
     keys_only: bool = False,
+    spread: Spread | None = None,
+    key_file: str | None = None,
+    copy: Path | None = None,
 ) -> StagedYear:
     """Stage every household and member file of one survey year under ``work``.
 
@@ -619,14 +650,20 @@ def stage_year(
 
     ``workers`` processes stage files in parallel (spawned: a script that calls this with
     workers > 1 needs the ``if __name__ == "__main__":`` guard); the rules across files run in
-    one DuckDB that spills to ``work``/spill beyond ``memory_limit``. The ``refused`` files
-    (ingest/landing.py: outside the layout, unsupported, links out of the home folder) are not
-    read; they are listed in the ledger with their reason."""
+    one DuckDB that spills to ``work``/spill beyond ``memory_limit``. ``spread`` (when given,
+    instead of ``workers``) runs the files elsewhere: on a Dask cluster, whose workers read the
+    key from their environment or ``key_file``. ``work`` on object storage: the year's parts
+    are copied to ``copy`` on this machine for the rules across files and the load. The
+    ``refused`` files (ingest/landing.py: outside the layout, unsupported, links out of the
+    home folder) are not read; they are listed in the ledger with their reason."""
     month, day = (int(x) for x in catalog.age_reference_day().split("-"))
     reference_day = date(year_be - 543, month, day)
     # parts cut to the keys are never taken for whole ones: they have a folder of their own
     folder = work / str(year_be) / (fingerprint(key, areas, reference_day) + "-keys" * keys_only)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not is_remote(folder):  # a prefix of an object store is there once a file is
+        folder.mkdir(parents=True, exist_ok=True)
+    elif copy is None:
+        raise ValueError(f"staged parts on {work}: a local folder to copy them to is needed")
     ctx = YearContext(year_be, areas, key, reference_day, folder, keys_only)
     index = _files_index(folder)
 
@@ -640,7 +677,8 @@ def stage_year(
                 parts[name] = known
             else:
                 tasks.append((source_name, path, name))
-    for part in _stage_all(tasks, ctx, workers, log):
+    spread = spread if spread is not None else Spread(workers)
+    for part in _stage_all(tasks, ctx, spread, log, key_file):
         parts[part.file] = part
     ordered = [
         parts[str(p.relative_to(root)) if p.is_relative_to(root) else str(p)]
@@ -651,11 +689,18 @@ def stage_year(
     not_read = [_refused_part(root, r) for r in refused]
     for part in not_read:  # an .xls in households/ leaves its province without data too
         part.provinces = provinces_named(part.file, areas)
-    staged = _year(folder, ordered, memory_limit, loaded_before, not_read)
+    here = folder
+    if is_remote(folder):  # DuckDB reads local files: the year's parts, copied once
+        here = copy / str(year_be) / folder.name
+        copied = fetch(folder, _part_files(folder, ordered), here)
+        log(f"{copied} staged parts copied from {folder} to {here}")
+    staged = _year(here, ordered, memory_limit, loaded_before, not_read)
     staged.staged_files = len(tasks)
     staged.timings["wall_parts"] = time.perf_counter() - started
     _save_index(folder, ordered)
     _prune(folder.parent, folder, ordered)
+    if here != folder:
+        _prune(here.parent, here, ordered)
     log(
         f"{len(ordered)} files ({len(tasks)} read, {len(ordered) - len(tasks)} unchanged), "
         f"{sum(p.rows_read for p in ordered):,} rows read; seconds: "
@@ -676,13 +721,13 @@ def _version(part: Part) -> tuple[str, str, int]:
     return part.source, str(path.parent / base).casefold(), number
 
 
-def _refused_part(root: Path, refused: Refused) -> Part:
+def _refused_part(root: Location, refused: Refused) -> Part:
     path = root / refused.file
-    stat = path.lstat()
-    regular = path.is_file() and not path.is_symlink()
+    size, mtime_ns = size_and_mtime(path)
+    regular = path.is_file() and (is_remote(path) or not path.is_symlink())
     part = Part(
         refused.source, refused.file, sha256_of(path) if regular else "",
-        stat.st_size, stat.st_mtime_ns, file_error=mask_text(refused.reason),
+        size, mtime_ns, file_error=mask_text(refused.reason),
     )  # fmt: skip
     part.refused = refused.rule
     return part

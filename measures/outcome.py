@@ -36,12 +36,16 @@ def helped_vs_comparable(
     ``left_rate_comparison`` (weighted as the helped), ``difference``, ``se``, ``ci_low``,
     ``ci_high``. ``households``: one row per poor household and dimension with the ``cell``
     columns, ``helped`` and ``left`` (booleans)."""
-    cells = households.group_by(list(cell)).agg(
-        pl.col(helped).sum().alias("n_h"),
-        (~pl.col(helped)).sum().alias("n_u"),
-        (pl.col(helped) & pl.col(left)).sum().alias("left_h"),
-        (~pl.col(helped) & pl.col(left)).sum().alias("left_u"),
-    )
+    cells = (
+        households.group_by(list(cell))
+        .agg(
+            pl.col(helped).sum().alias("n_h"),
+            (~pl.col(helped)).sum().alias("n_u"),
+            (pl.col(helped) & pl.col(left)).sum().alias("left_h"),
+            (~pl.col(helped) & pl.col(left)).sum().alias("left_u"),
+        )
+        .sort(list(cell))
+    )  # the weighted sums below add in one order, run after run
     z = NormalDist().inv_cdf(0.5 + level / 2)
     groups = [list(by), []]
     out = []

@@ -56,9 +56,16 @@ def convergence(
     children = values.filter(
         pl.col("measure").is_in(list(measures)) & pl.col("level").is_in(list(parent_of))
     )
-    stats = children.group_by("year_be", "level", "parent_code", "age_band", "measure").agg(
-        (pl.col("value").max() - pl.col("value").min()).alias("gap"),
-        (pl.col("value").std(ddof=0) / pl.col("value").mean()).alias("cv"),
+    group = ["year_be", "level", "parent_code", "age_band", "measure"]
+    # in a fixed order within each group, so that the sums, and the ranks of near-equal CVs,
+    # are the same bits whatever order the marts' rows were read in
+    stats = (
+        children.sort(*group, "area_code")
+        .group_by(group)
+        .agg(
+            (pl.col("value").max() - pl.col("value").min()).alias("gap"),
+            (pl.col("value").std(ddof=0) / pl.col("value").mean()).alias("cv"),
+        )
     )
     parents = values.select("level", "area_code", "parent_code").unique()
     out = (

@@ -39,8 +39,10 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "landing": LandingZone(
             root=str(settings.landing),
             staged=str(settings.staged),
+            staged_copy=str(settings.staged_copy),
             workers=settings.workers,
             memory_limit=settings.duckdb_memory,
+            scheduler=settings.dask_scheduler,
         ),
         "exports": ExportFolder(root=str(settings.exports)),
         "pseudonym_key": pseudonym_key(settings),

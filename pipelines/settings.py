@@ -11,13 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.location import Location, check_url, is_url, location
+from ingest.pseudonymise import KEY_FILE_VARIABLE, KEY_VARIABLE
+from ingest.spread import scheduler_problem
 from pipelines.errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_YEARS = "2565-2567"
-# The variable that holds the pseudonymisation key: Dagster is told its name (dg.EnvVar), never
-# its value, so that the key shows neither in the UI nor in the run storage.
-KEY_VARIABLE = "CHIPAO_KEY"
+# KEY_VARIABLE holds the pseudonymisation key: Dagster is told its name (dg.EnvVar), never
+# its value, so that the key shows neither in the UI nor in the run storage. Staging workers on
+# a Dask cluster read the same variables (ingest/pseudonymise.py).
+
 # Where `chipao serve` looks for its settings when --env-file is not given, the first that exists
 # (the systemd units name the first one as their EnvironmentFile).
 ENV_FILES = (Path("/etc/chipao/chipao.env"),)
@@ -84,7 +88,7 @@ class Settings:
     key: str | None = field(repr=False)
     quarantine_share_limit: float
     missing_province: str  # publish | hold: a year with a province whose files were all held
-    workers: int  # processes that stage files in parallel
+    workers: int  # processes that stage files in parallel (or Dask workers of a local cluster)
     duckdb_memory: str  # DuckDB's memory limit, beyond which it spills to CHIPAO_HOME
     # the one YAML file configuring the pulled sources (sources/config.py)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
@@ -97,6 +101,13 @@ class Settings:
     ui_host: str = "127.0.0.1"
     ui_port: int = 3000
     ui_url: str = "http://127.0.0.1:3000"
+    # where staging runs (ingest/spread.py): None in local processes, "local" on a Dask
+    # LocalCluster of `workers` processes, or a Dask scheduler's address (tcp://host:8786)
+    dask_scheduler: str | None = None
+    # the landing folder and the staged parts elsewhere than in the home: a folder, or an
+    # object-storage prefix (s3://bucket/prefix) read through fsspec (ingest/location.py)
+    landing_at: str | None = None
+    staged_at: str | None = None
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -108,8 +119,9 @@ class Settings:
             raise SettingError(f"CHIPAO_YEARS={self.years_text!r}: {err}") from None
 
     @property
-    def landing(self) -> Path:
-        return self.home / "landing"
+    def landing(self) -> Location:
+        """CHIPAO_LANDING, else <home>/landing: a folder or an object-storage prefix."""
+        return location(self.landing_at) if self.landing_at else self.home / "landing"
 
     @property
     def warehouse(self) -> Path:
@@ -121,8 +133,15 @@ class Settings:
         return self.home / "published" / "warehouse.duckdb"
 
     @property
-    def staged(self) -> Path:
-        """Per file, its validated and pseudonymised rows (Parquet): no raw identifier."""
+    def staged(self) -> Location:
+        """Per file, its validated and pseudonymised rows (Parquet): no raw identifier.
+        CHIPAO_STAGED, else <home>/staged."""
+        return location(self.staged_at) if self.staged_at else self.home / "staged"
+
+    @property
+    def staged_copy(self) -> Path:
+        """The writer's copy of the year's parts when they are kept on object storage: DuckDB
+        reads local files (ingest/location.py)."""
         return self.home / "staged"
 
     @property
@@ -201,6 +220,22 @@ def _mail(env: Mapping[str, str]) -> Mail:
     )
 
 
+def _where(env: Mapping[str, str], name: str) -> str | None:
+    """A folder or an object-storage URL; a URL of a protocol this install cannot read is
+    refused here, not half-way through a run."""
+    text = (env.get(name) or "").strip() or None
+    if text and is_url(text) and (problem := check_url(text)):
+        raise SettingError(f"{name}={text!r}: {problem}")
+    return text
+
+
+def _scheduler(env: Mapping[str, str]) -> str | None:
+    text = (env.get("CHIPAO_DASK_SCHEDULER") or "").strip() or None
+    if text and (problem := scheduler_problem(text)):
+        raise SettingError(f"CHIPAO_DASK_SCHEDULER={text!r}: {problem}")
+    return text
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines as systemd's EnvironmentFile reads them: blank lines and # comments
     skipped, one pair of surrounding quotes removed, an optional leading `export`."""
@@ -231,7 +266,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         home=home,
         years_text=env.get("CHIPAO_YEARS") or DEFAULT_YEARS,
-        key_file=Path(env.get("CHIPAO_KEY_FILE") or home / "pseudonym.key"),
+        key_file=Path(env.get(KEY_FILE_VARIABLE) or home / "pseudonym.key"),
         key=env.get(KEY_VARIABLE) or None,
         quarantine_share_limit=_number(env, "CHIPAO_QUARANTINE_SHARE", float, 0.05),
         missing_province=_choice(env, "CHIPAO_MISSING_PROVINCE", MISSING_PROVINCE),
@@ -245,4 +280,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ui_port=ui_port,
         # the address people open, which a proxy in front may change
         ui_url=(env.get("CHIPAO_UI_URL") or f"http://{ui_host}:{ui_port}").rstrip("/"),
+        dask_scheduler=_scheduler(env),
+        landing_at=_where(env, "CHIPAO_LANDING"),
+        staged_at=_where(env, "CHIPAO_STAGED"),
     )

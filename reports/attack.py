@@ -2,8 +2,10 @@
 and works out what it can of the hidden counts.
 
 What it reads: the CSV and Parquet files per level (long and wide) and every pack's sheets, as
-CSV, Parquet and (optionally) workbook. A number is known exactly; "<5" is 0..4; "x" is 5 or
-more for a count and unknown for anything else; a blank is unknown. What one file hides another
+CSV, Parquet and (optionally) workbook. A number is known exactly, but for the rounded figures of
+a CSV (a rate as a percentage with one decimal, an index with three): anything that rounds to
+it; "<5" is 0..4; "x" is 5 or more for a count and unknown for anything else; a blank is
+unknown. What one file hides another
 may show: the attacker keeps the tightest it has of every cell.
 
 The relations it builds between the published figures:
@@ -69,35 +71,53 @@ class Result:
     cells: pl.DataFrame  # the recovered cells
 
 
+# A CSV column whose header says "(%)" holds percentages: the attacker reads them as fractions.
+PERCENT = "__percent"
+
+
 def _labels() -> dict[str, str]:
-    """Header text -> column: "Thai / English" (CSV), English (workbook), the name itself."""
-    from reports import build
+    """Header text -> column: "Thai / English" (CSV; "name__percent" when its values are
+    percentages), English (workbook), the name itself."""
+    from reports import build, write
 
     build.register_indicator_columns()
     out = {}
     for name, label in columns().items():
         out[f"{label['th']} / {label['en']}"] = name
+        percent = write.header(name, "rate")
+        if percent not in out:
+            out[percent] = name + PERCENT
         out.setdefault(label["en"], name)
         out[name] = name
     return out
 
 
-def _parse(col: pl.Series, count: bool) -> tuple[pl.Series, pl.Series]:
-    """Lower and upper bounds of a column as read: numbers, "<t", "x", blanks."""
+def _parse(col: pl.Series, count: bool, rounded: bool = False) -> tuple[pl.Series, pl.Series]:
+    """Lower and upper bounds of a column as read: numbers, "<t", "x", blanks. A number of a
+    ``rounded`` column (a CSV for people: rates, indices and baht rounded) is anything that
+    rounds to it; a count is whole and read as it is."""
     t = suppression.threshold()
     text = col.cast(pl.String).str.strip_chars()
     number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    decimals = text.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
+    half = pl.Series([0.0] * len(text))
+    if rounded and not count:
+        half = (
+            pl.DataFrame({"d": decimals})
+            .select(0.5 * pl.lit(10.0).pow(-pl.col("d").cast(pl.Float64)) * (1 + 1e-9))
+            .to_series()
+        )
     small = text == f"<{t}"
     big = (text == "x") if count else pl.Series([False] * len(text))
-    frame = pl.DataFrame({"n": number, "small": small, "big": big})
+    frame = pl.DataFrame({"n": number, "small": small, "big": big, "half": half})
     bounds = frame.select(
         lo=pl.when(pl.col("n").is_not_null())
-        .then("n")
+        .then(pl.col("n") - pl.col("half"))
         .when("big")
         .then(float(t))
         .otherwise(0.0 if count else -INF),
         hi=pl.when(pl.col("n").is_not_null())
-        .then("n")
+        .then(pl.col("n") + pl.col("half"))
         .when("small")
         .then(float(t - 1))
         .otherwise(INF),
@@ -110,12 +130,17 @@ def _counts() -> dict[str, str]:
     return {m: t for t, ms in suppression.COUNTS.items() for m in ms}
 
 
-def _long(frame: pl.DataFrame, table: str, key: pl.Expr, area: pl.Expr, band: pl.Expr):
-    """Observations (CELL, lo, hi) of every count and derived figure of a read frame."""
+def _long(
+    frame: pl.DataFrame, table: str, key: pl.Expr, area: pl.Expr, band: pl.Expr,
+    rounded: bool = False,
+):  # fmt: skip
+    """Observations (CELL, lo, hi) of every count and derived figure of a read frame
+    (``rounded``: a CSV for people, its percentages as fractions)."""
     figures = {m: t for t in derived.declared() for m in derived.figures(t)}
     counts = _counts()
     out = []
-    for col in frame.columns:
+    for read in frame.columns:
+        col, scale = read.removesuffix(PERCENT), 100.0 if read.endswith(PERCENT) else 1.0
         if col in suppression.COUNTS.get(table, ()) or col in derived.figures(table):
             owner = table
         elif col in OTHER_MART:
@@ -127,7 +152,8 @@ def _long(frame: pl.DataFrame, table: str, key: pl.Expr, area: pl.Expr, band: pl
         else:
             continue
         is_count = col in counts
-        lo, hi = _parse(frame[col], is_count)
+        lo, hi = _parse(frame[read], is_count, rounded)
+        lo, hi = lo / scale, hi / scale
         measure, cell_key = col, key
         if col.startswith("rate_"):
             measure, cell_key = "deprived_rate", pl.lit(col.removeprefix("rate_"))
@@ -215,7 +241,8 @@ def observations(folder: Path, workbooks: bool = True) -> tuple[pl.DataFrame, in
         else:
             table, key = "area_summary", pl.lit("")
         band = pl.col("age_band") if "age_band" in frame.columns else pl.lit("all")
-        obs = merge([*obs, *_long(frame, table, key, pl.col("area_code"), band)])
+        rounded = path.suffix == ".csv"
+        obs = merge([*obs, *_long(frame, table, key, pl.col("area_code"), band, rounded)])
     dims = _dimension_codes()
     for pack in sorted((folder / "packs").glob("*_*")):
         if not pack.is_dir():
@@ -238,7 +265,7 @@ def observations(folder: Path, workbooks: bool = True) -> tuple[pl.DataFrame, in
                     key = pl.concat_str("rule", pl.lit("|"), "_dim")
                 else:
                     key = pl.col(key_col) if key_col else pl.lit("")
-                obs += _long(frame, table, key, area, band)
+                obs += _long(frame, table, key, area, band, path.suffix == ".csv")
         if len(obs) > 2000:
             obs = merge(obs)
     if not obs:

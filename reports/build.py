@@ -21,12 +21,14 @@ from reports.pack import (
     headline,
     map_areas,
     rate,
+    rule_change_note,
     trend,
     with_hidden,
 )
 from schemas import catalog
 
 FORMATS = ("xlsx", "csv", "parquet", "html")
+SUMMARY_TAB = "สรุป Summary"
 LEVEL_NAMES = {  # Thai, English
     "country": ("ประเทศ", "Country"),
     "region": ("ภาค", "Region"),
@@ -51,6 +53,46 @@ HEADLINE = {
 
 def pack_name(area: Area) -> str:
     return f"{area.level}_{area.code}"
+
+
+def area_title(area: Area) -> str:
+    """The area's Thai name as a title: "จังหวัดแม่ฮ่องสอน", "อำเภอเมืองแม่ฮ่องสอน", but
+    "ประเทศไทย" and "ภาคเหนือ" as they are (their names say the level already), and Bangkok
+    and its districts (เขต) without the level of other provinces."""
+    level_th = LEVEL_NAMES[area.level][0]
+    name = area.name_th
+    if area.level in ("country", "region") or name.startswith((level_th, "เขต", "กรุงเทพ")):
+        return name
+    return f"{level_th}{name}"
+
+
+def titles(area: Area, year: int) -> list[str]:
+    """The pack's title lines, Thai then English."""
+    level_en = LEVEL_NAMES[area.level][1]
+    return [f"{area_title(area)} ปี {year}", f"{level_en} {area.name_en} ({area.code}), {year}"]
+
+
+def missing_alerts(missing: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """A line (Thai, English) per province held whole: its data is missing, and why."""
+    return [
+        (
+            f"ข้อมูลของจังหวัด{m['name_th']} ({m['code']}) ไม่อยู่ในตัวเลขปีนี้ "
+            f"เพราะไฟล์ถูกกักทั้งไฟล์: {m['held']} ตัวเลขของพื้นที่นี้จึงไม่รวมจังหวัดดังกล่าว "
+            "จนกว่าจะได้รับไฟล์ที่แก้ไขแล้ว",
+            f"{m['name_en']} province ({m['code']}) is missing from this year's figures, its "
+            f"files held whole: {m['held']}. This area's figures leave the province out until "
+            "a corrected file arrives.",
+        )
+        for m in missing
+    ]
+
+
+def alerts(pack: Pack) -> list[tuple[str, str]]:
+    """What a reader must know before the figures: provinces missing, a rule that changed."""
+    years = sorted({*pack.history, pack.year.year_be})
+    found = missing_alerts(pack.missing)
+    note = rule_change_note(years, pack.year.year_be)
+    return found + ([note] if note else [])
 
 
 def _facts(pack: Pack) -> list[tuple[str, str, object, bool, str]]:
@@ -101,6 +143,12 @@ def _charts(pack: Pack, frames: dict[str, pl.DataFrame]) -> list[bytes]:
     ]
 
 
+def _delivered(note: dict[str, str]) -> str | None:
+    """The day the year's last file arrived (``data.data_note``), if known."""
+    day = note.get("delivered", "-")
+    return None if day == "-" else day
+
+
 def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Every file of the pack in ``formats``; returns the paths written."""
     formats = set(formats)
@@ -109,16 +157,13 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
     stem = f"{pack_name(area)}_{year}"
     frames = {sheet.key: sheet.build(pack) for sheet in SHEETS}
     facts = _facts(pack)
-    level_th, level_en = LEVEL_NAMES[area.level]
-    title = [
-        f"{level_th}{area.name_th} ปี {year}",
-        f"{level_en} {area.name_en} ({area.code}), {year}",
-    ]
+    title = titles(area, year)
+    warned = alerts(pack)
     png = _charts(pack, frames) if formats & {"xlsx", "html"} else []
     written = []
     if "xlsx" in formats:
-        book = write.Workbook(out / f"{stem}.xlsx")
-        book.summary("สรุป Summary", title, facts, _notes(pack), png)
+        book = write.Workbook(out / f"{stem}.xlsx", title[1], _delivered(pack.note))
+        book.summary(SUMMARY_TAB, title, facts, _notes(pack), png, warned)
         for sheet in SHEETS:
             book.sheet(sheet.title, frames[sheet.key], sheet.note)
         book.close()
@@ -140,11 +185,45 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
             facts=[(th, en, _shown(v, h, k)) for th, en, v, h, k in facts],
             charts=png,
             notes=[n for pair in _notes(pack) for n in pair],
+            alerts=warned,
         )
         path = out / f"{stem}_summary.html"
         write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
         written.append(path)
     return written
+
+
+def write_missing(
+    area: Area, year: int, missing: list[dict[str, str]], folder: Path, note: dict[str, str]
+) -> list[Path]:
+    """The pack of a province held whole: it has no figures this year, so its workbook and HTML
+    say only that its data is missing, why, and what its office sends to fix it."""
+    out = folder / pack_name(area)
+    stem = f"{pack_name(area)}_{year}"
+    title = titles(area, year)
+    warned = missing_alerts(missing)
+    todo = (
+        "ส่งไฟล์ที่แก้ไขแล้ว (CSV แบบ UTF-8 หรือ Parquet) ให้ผู้ดูแลระบบ ตรวจก่อนส่งได้ด้วย chipao check",
+        "Send the corrected file (CSV in UTF-8, or Parquet) to your operator; chipao check "
+        "checks a file before it is sent.",
+    )
+    book = write.Workbook(out / f"{stem}.xlsx", title[1], _delivered(note))
+    book.summary(SUMMARY_TAB, title, [], [todo], [], warned)
+    book.close()
+    html.install_font(folder / "fonts")
+    page = html.page(
+        font=f"../fonts/{html.FONT}",
+        title=title[1],
+        heading=title[0],
+        subheading=title[1],
+        facts=[],
+        charts=[],
+        notes=list(todo),
+        alerts=warned,
+    )
+    path = out / f"{stem}_summary.html"
+    write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
+    return [book.path, path]
 
 
 def national_wide(ym, level: str) -> pl.DataFrame:

@@ -27,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 
-from reports.pack import HIDDEN
+from reports.pack import HIDDEN, rule_changes
 
 DPI = 80
 COLOURS = {"target": "#C0392B", "mpi": "#2E86C1", "m0": "#7D3C98", "none": "#D5D8DC"}
@@ -55,8 +55,35 @@ def province_tiles() -> pl.DataFrame:
     return pl.read_csv(text, schema_overrides={"province_code": pl.String})
 
 
+# The tick step of each axis top: four or five ticks, at a step a person reads.
+TICKS = {0.02: 0.005, 0.05: 0.01, 0.1: 0.02, 0.2: 0.05, 0.5: 0.1, 1.0: 0.2}
+
+
 def _step(value: float | None) -> float:
     return next((s for s in STEPS if (value or 0) <= s), 1.0)
+
+
+def percent_decimals(step: float) -> int:
+    """Decimals a percentage tick at ``step`` (a fraction) needs: 0.5 % needs one, 2 % none."""
+    for decimals in range(4):
+        if abs(round(step * 100, decimals) - step * 100) < 1e-9:
+            return decimals
+    return 4
+
+
+def percent_axis(axis, top: float) -> None:
+    """Ticks of a rate axis from 0 to ``top`` at a readable step, each with the decimals it
+    needs (a 2.5 % step printed as "2 %" would read wrong)."""
+    step = TICKS.get(top, top / 4)
+    axis.set_major_locator(matplotlib.ticker.MultipleLocator(step))
+    axis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, percent_decimals(step)))
+
+
+def _colorbar(fig: Figure, image, ax, top: float, **kw):
+    bar = fig.colorbar(image, ax=ax, **kw)
+    percent_axis(bar.ax.yaxis, top)
+    bar.ax.tick_params(labelsize=9)
+    return bar
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -116,33 +143,57 @@ def _shown(frame: pl.DataFrame, col: str) -> list[float]:
 
 
 TREND = (
-    ("target_poor_rate", COLOURS["target"], "คนจนเป้าหมาย Target-poor rate"),
-    ("mpi_poor_rate", COLOURS["mpi"], "คนจนหลายมิติ MPI-poor rate"),
-    ("m0", COLOURS["m0"], "MPI M0 (TPMAP)"),
+    ("target_poor_rate", COLOURS["target"], "-", "คนจนเป้าหมาย ทางการ Target poor, official"),
+    ("target_poor_rate_same", COLOURS["target"], "--", None),  # labelled per layout
+    ("mpi_poor_rate", COLOURS["mpi"], "-", "คนจนหลายมิติ MPI-poor"),
+    ("m0", COLOURS["m0"], "-", "MPI M0 (TPMAP)"),
 )
 
 
 @lru_cache(LAYOUTS)
 def _trend_canvas(years: tuple[int, ...], top: float) -> tuple[Canvas, list]:
-    fig = _figure(6, 3.4)
-    ax = fig.add_axes((0.1, 0.2, 0.87, 0.68))
-    lines = [
-        ax.plot(years, [np.nan] * len(years), marker="o", color=colour, label=label)[0]
-        for _, colour, label in TREND
-    ]
+    """The trend's layout. Where the target-poor rule changed between two of ``years``, a
+    dotted line marks the change and a dashed line draws the target-poor rate on the last
+    year's rule in every year; otherwise that line is not drawn."""
+    fig = _figure(6, 3.9)
+    ax = fig.add_axes((0.11, 0.32, 0.86, 0.58))
+    changes = rule_changes(list(years))
+    lines = []
+    for col, colour, style, label in TREND:
+        if col == "target_poor_rate_same":
+            label = (
+                f"คนจนเป้าหมาย เกณฑ์ปี {years[-1]} Target poor, {years[-1]} rule"
+                if changes
+                else "_same"
+            )
+        line = ax.plot(years, [np.nan] * len(years), marker="o", color=colour, linestyle=style,
+                       label=label)[0]  # fmt: skip
+        lines.append(line)
+    for y0, y1, _, _ in changes:
+        ax.axvline((y0 + y1) / 2, color="#888888", linestyle=":", linewidth=1)
+        ax.text((y0 + y1) / 2, top * 0.98, " เปลี่ยนเกณฑ์ rule changed", fontsize=8,
+                color="#555555", va="top", ha="left")  # fmt: skip
     if years:
         ax.set_xticks(years)
         ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    fig.legend(handles=lines, loc="lower center", ncol=3, fontsize=7, frameon=False)
-    ax.set_title("แนวโน้ม Trend", fontsize=11)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    shown = [line for line in lines if not line.get_label().startswith("_")]
+    fig.legend(handles=shown, loc="lower center", ncol=2, fontsize=8.5, frameon=False,
+               columnspacing=1.0, handlelength=1.6)  # fmt: skip
+    ax.set_title("แนวโน้ม Trend", fontsize=12)
     ax.set_ylim(0, top)
+    percent_axis(ax.yaxis, top)
+    ax.tick_params(labelsize=9)
     return Canvas(fig, lines), lines
 
 
 def trend_chart(trend: pl.DataFrame) -> bytes:
+    """The rates of ``pack.trend`` by year; the same-rule line only across a rule change."""
     years = tuple(trend["year_be"].to_list()) if not trend.is_empty() else ()
-    values = [_shown(trend, col) for col, _, _ in TREND] if years else []
+    changed = bool(rule_changes(list(years)))
+    values = [
+        _shown(trend, col) if changed or col != "target_poor_rate_same" else [np.nan] * len(years)
+        for col, _, _, _ in TREND
+    ] if years else []  # fmt: skip
     top = _step(max((v for vs in values for v in vs if v == v), default=0.0))
     canvas, lines = _trend_canvas(years, top)
     for line, ys in zip(lines, values, strict=True):
@@ -164,11 +215,12 @@ def _indicator_canvas(codes: tuple[str, ...], bands: tuple[str, ...]):
         vmax=1,
         aspect="auto",
     )
-    ax.set_xticks(range(len(bands)), bands, fontsize=8)
-    ax.set_yticks(range(len(codes)), codes, fontsize=8)
-    ax.set_title("ไม่ผ่านเกณฑ์ตามช่วงวัย Deprived by age band (grey: suppressed)", fontsize=10)
+    ax.set_xticks(range(len(bands)), bands, fontsize=9)
+    ax.set_yticks(range(len(codes)), codes, fontsize=9)
+    ax.set_title("ไม่ผ่านเกณฑ์ตามช่วงวัย Deprived by age band\n(สีเทา: ปกปิด grey: suppressed)",
+                 fontsize=10)  # fmt: skip
     ax.tick_params(length=0)
-    fig.colorbar(image, ax=ax, format=matplotlib.ticker.PercentFormatter(1.0, 0), shrink=0.8)
+    _colorbar(fig, image, ax, 1.0, shrink=0.8)
     return Canvas(fig, [image, grey]), image, grey
 
 
@@ -194,24 +246,29 @@ def indicator_chart(indicators: pl.DataFrame) -> bytes:
 
 
 def _ranking_height(n: int) -> float:
-    return 0.9 + 0.22 * max(n, 3)
+    return 1.1 + 0.24 * max(n, 3)
 
 
 @lru_cache(LAYOUTS)
 def _ranking_canvas(n: int, top: float):
+    """Bars at a fixed height each (the figure grows with the areas, the bars never stretch),
+    the title in two lines across the whole figure, so that it is never cut."""
     height = _ranking_height(n)
     fig = _figure(6, height)
-    ax = fig.add_axes((0.45, 0.35 / height, 0.52, 1 - 0.8 / height))
+    ax = fig.add_axes((0.45, 0.35 / height, 0.52, 1 - 0.95 / height))
     bars = list(ax.barh(range(n), [0.0] * n, color=COLOURS["target"]))
     ax.set_yticks([])
     ax.set_ylim(max(n, 1) - 0.5, -0.5)
     ax.set_xlim(0, top)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
+    percent_axis(ax.xaxis, top)
+    ax.tick_params(labelsize=9)
 
-    def slots(fig):  # the title above the axes, then a name left of each bar
-        x, y = ax.transAxes.transform((0.5, 1.0))
+    def slots(fig):  # two title lines across the figure, then a name left of each bar
+        width, full = fig.bbox.width, fig.bbox.height
         names = ax.get_yaxis_transform().transform([(-0.01, i) for i in range(n)])
-        return [(x, y + 4, "md", 10)] + [(nx, ny, "rm", 7) for nx, ny in names]
+        return [(width / 2, full - 6, "mt", 10), (width / 2, full - 24, "mt", 9)] + [
+            (nx, ny, "rm", 8) for nx, ny in names
+        ]
 
     return Canvas(fig, bars, slots), bars
 
@@ -224,9 +281,10 @@ def ranking_chart(ranking: pl.DataFrame, top: int = 20) -> bytes:
     for bar, rate in zip(bars, rates, strict=True):
         bar.set_width(rate)
     unranked = ranking["rank"].null_count()
-    note = f"; {unranked} not ranked (suppressed)" if unranked else ""
+    note = f"{unranked} พื้นที่ไม่จัดอันดับ (ปกปิด) · {unranked} not ranked (suppressed)"
     names = [f"{th} {en}" for th, en in zip(shown["name_th"], shown["name_en"], strict=True)]
-    return canvas.png(["อันดับ Ranking: target-poor rate" + note, *names])
+    title = "อันดับคนจนเป้าหมาย Ranking by target-poor rate"
+    return canvas.png([title, note if unranked else "", *names])
 
 
 @lru_cache(LAYOUTS)
@@ -244,8 +302,8 @@ def _map_canvas(rows: int, cols: int, top: float, title: str):
         vmax=1,
     )
     ax.axis("off")
-    ax.set_title(title, fontsize=9)
-    fig.colorbar(image, ax=ax, shrink=0.5, format=matplotlib.ticker.PercentFormatter(1.0, 1))
+    ax.set_title(title, fontsize=10)
+    _colorbar(fig, image, ax, top, shrink=0.5)
 
     def slots(fig):  # a code on each tile, row by row
         centres = ax.transData.transform([(c, r) for r in range(rows) for c in range(cols)])

@@ -281,6 +281,29 @@ def data_note(con: duckdb.DuckDBPyConnection, year_be: int) -> dict[str, str]:
     return {"files": f"{files:,}", "delivered": f"{delivered:%Y-%m-%d}" if delivered else "-"}
 
 
+def missing_provinces(con: duckdb.DuckDBPyConnection, year_be: int) -> list[dict[str, str]]:
+    """The year's provinces whose files were held whole (published without them,
+    CHIPAO_MISSING_PROVINCE=publish): code, Thai and English name, and ``held``: each file
+    with its reason (masked: a reason may quote what it read)."""
+    import geothai
+
+    from ingest.masking import mask_text
+
+    ((n,),) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'core' AND table_name = 'missing_province'"
+    ).fetchall()
+    if not n:  # a warehouse made before the table was
+        return []
+    names = {p.code: (p.name_th, p.name_en) for p in geothai.provinces()}
+    out = []
+    rows = con.execute(sql.load("reports/missing_provinces"), [year_be]).fetchall()
+    for code, held in rows:
+        th, en = names.get(code, (code, code))
+        out.append({"code": code, "name_th": th, "name_en": en, "held": mask_text(held) or ""})
+    return out
+
+
 def hidden_file(year_be: int) -> str:
     return f"suppressed_cells_{year_be}.parquet"
 

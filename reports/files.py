@@ -1,5 +1,7 @@
 """The year's files per level for people (CSV and Parquet per mart and level, a wide file per
-level), written a part at a time: the levels above the province whole, the others one province
+level): the CSV as the packs' CSV are (headers "Thai / English", hidden cells "<5" or "x", rates
+as percentages with one decimal), the Parquet at full precision with hidden cells null. Written
+a part at a time: the levels above the province whole, the others one province
 at a time, so memory is bounded by a province's rows, never by the country's. Each file is
 written in one pass, parts appended in the files' order (level, area_code, ...), so the result
 is the file a whole-level write would give."""
@@ -29,13 +31,22 @@ BY_PROVINCE = ("district", "subdistrict", "village")
 NO_CSV = {("area_indicator", "village")}
 
 
-def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
-    """The mart's rows of ``level``, hidden counts null, ``suppressed`` true on rows with one."""
-    flagged = ym.flags(mart, pl.col("level") == level)
+def flagged(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
+    """The mart's rows of ``level`` with ``<count>__hidden`` for each of its counts."""
+    frame = ym.flags(mart, pl.col("level") == level)
     # a figure declared for the mart but not one of its columns (a rate the packs work out)
-    absent = [c for c in flagged.columns if c.endswith(HIDDEN)]
-    absent = [c for c in absent if c.removesuffix(HIDDEN) not in flagged.columns]
-    flagged = flagged.drop(absent)
+    absent = [c for c in frame.columns if c.endswith(HIDDEN)]
+    return frame.drop([c for c in absent if c.removesuffix(HIDDEN) not in frame.columns])
+
+
+def suppressed(ym: data.YearMarts, mart: str, level: str) -> pl.DataFrame:
+    """The mart's rows of ``level``, hidden counts null, ``suppressed`` true on rows with one:
+    the Parquet file's (full precision, for analysts)."""
+    return nulled(flagged(ym, mart, level))
+
+
+def nulled(flagged: pl.DataFrame) -> pl.DataFrame:
+    """``flagged`` with its hidden cells null and ``suppressed`` on the rows with one."""
     flags = [c for c in flagged.columns if c.endswith(HIDDEN)]
     return flagged.with_columns(
         *(
@@ -124,9 +135,9 @@ def write_year(con: duckdb.DuckDBPyConnection, year_be: int, folder: Path) -> li
             if ym["area_summary"].is_empty():
                 continue
             for mart, key in MARTS.items():
-                part = suppressed(ym, mart, level).sort(*key)
-                for out in outs[mart]:
-                    out.add(part)
+                part = flagged(ym, mart, level).sort(*key)
+                for out in outs[mart]:  # CSV for people: "<5" and "x", rounded, Thai / English
+                    out.add(write.for_people(part) if out.path.suffix == ".csv" else nulled(part))
             wide.append(build.national_wide(ym, level))
         for files in outs.values():
             written += [out.close() for out in files]

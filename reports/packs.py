@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from reports import build, data
+from reports import build, data, index
 from reports.pack import Area, Pack
+from schemas import catalog
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Job:
     year: data.YearMarts
     history: dict[int, data.YearMarts]
     note: dict[str, str]
+    missing: list[dict[str, str]] = field(default_factory=list)  # provinces held whole
 
     def areas(self, levels: Iterable[str] = data.PACK_LEVELS) -> list[Area]:
         rows = (
@@ -31,7 +33,23 @@ class Job:
         ]
 
     def pack(self, area: Area) -> Pack:
-        return Pack(area, self.year, self.history, self.note)
+        return Pack(area, self.year, self.history, self.note, covered(self.missing, area))
+
+    def missing_areas(self) -> list[Area]:
+        """The provinces held whole: no rows in the marts, so a pack that only says why."""
+        return [Area("province", m["code"], m["name_th"], m["name_en"]) for m in self.missing]
+
+
+def covered(missing: list[dict[str, str]], area: Area) -> list[dict[str, str]]:
+    """The provinces held whole that ``area`` covers: every one for the country, those of a
+    region, the province itself."""
+    if area.level == "country":
+        return missing
+    if area.level == "region":
+        return [m for m in missing if catalog.region_of(m["code"]).code == area.code]
+    if area.level == "province":
+        return [m for m in missing if m["code"] == area.code]
+    return []
 
 
 def survey_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -54,7 +72,7 @@ def prepare(con: duckdb.DuckDBPyConnection, year_be: int, folder: Callable[[int]
         year = data.load_year(con, year_be)
     earlier = [y for y in survey_years(con) if y < year_be]
     history = data.load_history(con, {y: folder(y) for y in earlier})
-    return Job(year, history, data.data_note(con, year_be))
+    return Job(year, history, data.data_note(con, year_be), data.missing_provinces(con, year_be))
 
 
 def area_codes(con: duckdb.DuckDBPyConnection, year_be: int, level: str, code: str) -> list[str]:
@@ -90,7 +108,7 @@ def prepare_one(
     year = year_of(year_be)
     earlier = {y: year_of(y) for y in survey_years(con) if y < year_be}
     history = {y: ym for y, ym in earlier.items() if ym is not None}
-    return Job(year, history, data.data_note(con, year_be))
+    return Job(year, history, data.data_note(con, year_be), data.missing_provinces(con, year_be))
 
 
 def write_all(job: Job, out: Path, progress: Callable[[str], None] = print) -> pl.DataFrame:
@@ -102,6 +120,13 @@ def write_all(job: Job, out: Path, progress: Callable[[str], None] = print) -> p
         build.write_pack(job.pack(area), out)
         if n % 100 == 0 or n == len(todo):
             progress(f"report packs {job.year.year_be}: {n}/{len(todo)}")
+    packed = {(a.level, a.code) for a in todo}
+    held = [a for a in job.missing_areas() if (a.level, a.code) not in packed]
+    for area in held:  # a province held whole: a pack that says why
+        build.write_missing(area, job.year.year_be, covered(job.missing, area), out, job.note)
+    todo += held
+    index.finish(todo, job.year.year_be, out, job.missing)
+    progress(f"report packs {job.year.year_be}: index.html and {len(todo)} zips")
     return pl.DataFrame(
         [(a.level, a.code) for a in todo], schema=["level", "area_code"], orient="row"
     )

@@ -269,6 +269,26 @@ def target_poor_rule(year_be: int) -> str:
     return target_poor_entry(year_be)["rule"]
 
 
+@cache
+def _poverty_rules() -> dict[str, dict[str, dict[str, str]]]:
+    return _load("poverty_rules")
+
+
+def rule_label(kind: str, code: str) -> tuple[str, str]:
+    """Thai and English name of a poverty rule or line (poverty_rules.yaml): ``kind`` is mpi,
+    income_line or target_poor."""
+    try:
+        entry = _poverty_rules()[kind][code]
+    except KeyError:
+        raise KeyError(f"no label for {kind} {code!r}: add it to poverty_rules.yaml") from None
+    return entry["name_th"], entry["name_en"]
+
+
+def rule_labels(kind: str) -> dict[str, tuple[str, str]]:
+    """Every code of ``kind`` with its Thai and English name."""
+    return {code: rule_label(kind, code) for code in _poverty_rules()[kind]}
+
+
 def assumptions() -> tuple[Assumption, ...]:
     """Every assumption noted in the catalogs (docs/domain.md §10 describes each)."""
     rules = survey_rules()

@@ -11,10 +11,6 @@ from schemas.catalog import Field, Source, sources
 
 POLARS_TYPES: dict[str, type[pl.DataType]] = {"str": pl.Utf8, "int": pl.Int64, "float": pl.Float64}
 
-# Names of the row rules as they appear in the quarantine; pandera's own `not_nullable` is
-# renamed `required` so that every rule a user sees is one of ours.
-RULE_NAMES = {"not_nullable": "required"}
-
 
 def polars_type(field: Field) -> type[pl.DataType]:
     return POLARS_TYPES[field.type]

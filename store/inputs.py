@@ -28,6 +28,7 @@ import duckdb
 import schemas
 import sql
 from ingest.landing import CASE_SOURCE, has_survey
+from ingest.location import location, size_and_mtime
 
 RULE_FILES = (
     (Path(schemas.__file__).parent / "catalog", "*.yaml"),
@@ -96,7 +97,7 @@ def rules_digest(key: bytes) -> str:
 def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
     """The files the ingest would read for the year (the same listing), and the rules
     (`rules_digest`)."""
-    root = Path(landing.root)
+    root = location(landing.root)
     files = []
     for paths in landing.bmn_files(year_be).values():
         for path in paths:
@@ -104,8 +105,7 @@ def year_inputs(landing: Landing, year_be: int, rules: str) -> YearInputs:
             files.append((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns))
     # a file the ledger lists as not read counts too: one arriving changes the ledger
     for refused in getattr(landing, "refused", lambda _: [])(year_be):
-        stat = (root / refused.file).lstat()
-        files.append((refused.file, stat.st_size, stat.st_mtime_ns))
+        files.append((refused.file, *size_and_mtime(root / refused.file)))
     # the progress and panel marts read the earlier years and the centres' targets; the case
     # outcome (assets/cases.py) reads the previous year's case records, no earlier ones
     before = [y for y in landing.years() if y < year_be]

@@ -136,3 +136,44 @@ def test_target_poor_progress_is_also_read_on_one_rule(run, query):
     earlier = got["target_poor_persons_card_verified"]
     assert earlier[:4] == ("earlier_rule", "card_verified", "card_verified", False)
     assert (earlier[4], earlier[5]) == (bv, sv)
+
+
+def test_growth_redistribution_in_sql_is_the_formula(run):
+    """The mart's split, summed in DuckDB (sql/progress/growth_redistribution.sql), equals
+    measures.progress.growth_redistribution on the same person records, value for value, and
+    the stored mart holds it."""
+    import duckdb
+    import polars as pl
+
+    from assets import progress as asset
+    from measures import progress
+    from store.areas import INCOME, LEVELS, poverty_lines, read_persons
+
+    with duckdb.connect(str(run.published), read_only=True) as con:
+
+        def ratios(year: int, line: str) -> pl.DataFrame:
+            frame = read_persons(con, "measures/person_incomes", year)
+            return frame.select(
+                "village_code", "age_band", "persons",
+                (pl.col(INCOME) / poverty_lines(year)[line]).alias("ratio"),
+            )  # fmt: skip
+
+        expected = pl.concat(
+            progress.growth_redistribution(
+                ratios(2565, line), ratios(2566, line), LEVELS
+            ).with_columns(pl.col("age_band").cast(pl.String), measure=pl.lit(f"fgt0_{line}"))
+            for line in ("nso", "bmn")
+        )
+        bases = expected.select("level", "area_code").unique().with_columns(base_year_be=2565)
+        got = asset.growth_redistribution(con, 2566, bases)
+        stored = con.sql(
+            "SELECT level, area_code, age_band, measure, factor, contribution "
+            "FROM marts.area_change_factor WHERE split = 'growth_redistribution' "
+            "AND year_be = 2566 AND base_year_be = 2565 AND comparison = 'previous'"
+        ).pl()
+    keys = ["level", "area_code", "age_band", "measure", "factor"]
+    assert expected.height > 1000 and got.height == expected.height
+    both = expected.join(got, on=keys, suffix="_sql").join(stored, on=keys, suffix="_mart")
+    assert both.height == expected.height
+    assert (both["contribution"] - both["contribution_sql"]).abs().max() == 0
+    assert (both["contribution"] - both["contribution_mart"]).abs().max() == 0

@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.quality import all_pass_areas
+from schemas.checks import all_pass_areas
 from tests.browser import render
 
 VALUE = 0.4321987  # a distinctive cell value that must not reach any page

@@ -346,7 +346,7 @@ def test_the_progress_sheet_shows_the_centres_targets_and_changes(country_book, 
     assert PROGRESS.title == "ความก้าวหน้าตามเป้าหมาย Targets"
     assert PROGRESS.title in book.sheetnames
     sheet = book[PROGRESS.title]
-    assert sheet["A1"].value == "รายการ" and sheet["F1"].value == "รหัสตัววัด"
+    assert sheet["A1"].value == "รายการ" and "รหัสตัววัด" in [c.value for c in sheet[1]]
     frame = _sheet_frame(sheet)
     with duckdb.connect(str(run.published), read_only=True) as con:
         targets = con.sql(f"FROM marts.area_target WHERE year_be = {YEAR} AND centre = 'TH'").pl()
@@ -367,6 +367,12 @@ def test_the_progress_sheet_shows_the_centres_targets_and_changes(country_book, 
         shown = frame.filter(pl.col("Row").str.contains(comparison))
         mart = changes.filter(pl.col("comparison") == comparison)
         joined = shown.join(mart, left_on="Measure code", right_on="measure")
+        # the key figures, and the target-poor count and rate on each rule in both years:
+        # the rule changed from 2565 to 2566 (issue 18)
+        same = joined.filter(pl.col("Series").str.contains("same rule"))
+        assert sorted(same["Measure code"]) == sorted(pack_module.SAME_RULE_FIGURES)
+        assert set(same["series"]) == {"later_rule", "earlier_rule"}
+        joined = joined.filter(pl.col("Measure code").is_in(pack_module.KEY_FIGURES))
         assert joined.height == len(pack_module.KEY_FIGURES)
         # M0 is hidden where one indicator's deprived count is (the tiny country is one
         # province): the other figures are shown, and equal the mart's

@@ -89,3 +89,36 @@ def test_pseudonyms_are_standard_hmac_sha256():
             for v in ids
         ]
         assert got == expected
+
+
+def test_where_staging_runs_and_where_files_are_are_settings():
+    from ingest.location import is_remote
+    from pipelines.settings import SettingError
+
+    settings = load_settings({
+        "CHIPAO_HOME": "/srv/chipao", "CHIPAO_DASK_SCHEDULER": "tcp://10.0.0.5:8786",
+        "CHIPAO_LANDING": "s3://centre/landing", "CHIPAO_STAGED": "s3://centre/staged",
+    })  # fmt: skip
+    assert settings.dask_scheduler == "tcp://10.0.0.5:8786"
+    assert is_remote(settings.landing) and str(settings.landing) == "s3://centre/landing"
+    assert is_remote(settings.staged) and settings.staged_copy == Path("/srv/chipao/staged")
+    default = load_settings({"CHIPAO_HOME": "/srv/chipao"})
+    assert default.dask_scheduler is None and default.landing == Path("/srv/chipao/landing")
+    with pytest.raises(SettingError, match="CHIPAO_DASK_SCHEDULER='dask'"):
+        load_settings({"CHIPAO_DASK_SCHEDULER": "dask"})
+    with pytest.raises(SettingError, match="CHIPAO_LANDING='nosuch://x'"):
+        load_settings({"CHIPAO_LANDING": "nosuch://x"})
+
+
+def test_a_worker_with_another_key_refuses_to_stage(tmp_path, monkeypatch):
+    from ingest.pseudonymise import KeyRef, key_digest, worker_key
+
+    writer = b"writer-key-" + b"0123456789abcdef" * 2
+    other = tmp_path / "other.key"
+    other.write_text("another-key-" + "0123456789abcdef" * 2, encoding="utf-8")
+    monkeypatch.delenv("CHIPAO_KEY", raising=False)
+    monkeypatch.setenv("CHIPAO_KEY_FILE", str(other))
+    with pytest.raises(MissingKeyError, match="not the writer's"):
+        worker_key(KeyRef(key_digest(writer)))
+    monkeypatch.setenv("CHIPAO_KEY", writer.decode())
+    assert worker_key(KeyRef(key_digest(writer), "/nowhere")) == writer
