@@ -7,22 +7,19 @@ landing/sources/ holds, pulled or not, and puts the figures in the published sna
 """
 
 import os
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 
-import sql
 from assets.metadata import row_count
 from assets.storage import ExportFolder, LandingZone
 from assets.warehouse import WRITER_POOL, Warehouse
 from sources import run as sources_run
 from sources.config import Source
-from sources.figures import figures_catalog
-from store.tables import Rows, ensure_schema, restore_years
+from sources.plausibility import disagreements, rank_gaps, totals_gaps
+from store.tables import Rows
 
 PULL_GROUP = "sources_pull"
 GROUP = "sources"
@@ -97,7 +94,7 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
         }
         rows["core.source_input"] = Rows(pl.DataFrame([inputs]))
         counts = warehouse.write(None, rows)
-        publish_tables(warehouse, [*TABLES, "core.source_input"])
+        warehouse.publish_tables([*TABLES, "core.source_input"])
         context.log.info(f"source rows: {counts}")
         for table, key in TABLES.items():
             yield dg.MaterializeResult(asset_key=key, metadata=row_count(counts[table]))
@@ -108,39 +105,6 @@ def load_asset(sources: list[Source]) -> dg.AssetsDefinition:
 def _frames(loaded, attribute: str) -> pl.DataFrame | None:
     frames = [getattr(x, attribute) for x in loaded if getattr(x, attribute).height]
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
-
-
-def publish_tables(warehouse: Warehouse, tables: list[str]) -> Path:
-    """Put the live rows of ``tables`` (none of them a survey year's) into the published
-    snapshot, atomically (copy, change, sync, rename), leaving its survey years as published.
-    Without a snapshot yet, the copy of the live file keeps no survey year's rows."""
-    target = Path(warehouse.published_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".sources.partial")
-    partial.unlink(missing_ok=True)
-    live = Path(warehouse.path)
-    shutil.copyfile(target if target.exists() else live, partial)
-    try:
-        if not target.exists():
-            with duckdb.connect(str(partial)) as con:
-                years = [r[0] for r in con.execute(sql.load("sources/live_years")).fetchall()]
-            restore_years(partial, target, years)
-        with duckdb.connect(str(partial)) as con:
-            ensure_schema(con)
-            con.execute("ATTACH ? AS live (READ_ONLY)", [str(live)])
-            con.execute("BEGIN TRANSACTION")
-            for table in tables:
-                con.execute(f"DELETE FROM {table}")
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM live.{table}")
-            con.execute("COMMIT")
-            con.execute("DETACH live")
-            con.execute("CHECKPOINT")
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
 
 
 @dg.asset_check(
@@ -165,25 +129,6 @@ def source_rows_reconcile(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-def totals_gaps(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[str]:
-    """For each source stating its national totals (``totals:`` in sources.yaml), the country
-    rows that differ from them and the levels whose sum differs from the country's."""
-    gaps = []
-    for source in sources:
-        totals = source.spec.get("totals") or {}
-        for measure, expected in totals.items():
-            rows = dict(con.execute(sql.load("sources/level_totals"),
-                                    [source.name, measure]).fetchall())  # fmt: skip
-            if rows.get("country") != float(expected):
-                gaps.append(f"{source.name} {measure}: country {rows.get('country')} != {expected}")
-            gaps += [
-                f"{source.name} {measure}: {level} sums to {value}, not {expected}"
-                for level, value in rows.items()
-                if value != float(expected) and level != "country"
-            ]
-    return gaps
-
-
 def totals_check(sources: list[Source]) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=FIGURES,
@@ -202,11 +147,6 @@ def totals_check(sources: list[Source]) -> dg.AssetChecksDefinition:
     return _check
 
 
-def disagreements(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    tolerance = float(figures_catalog()["tolerance"])
-    return con.sql(sql.load("sources/disagreements"), params=[tolerance]).pl()
-
-
 @dg.asset_check(
     asset=FIGURES,
     blocking=False,
@@ -223,10 +163,6 @@ def survey_agreement(warehouse: Warehouse) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"disagreements": found.height, "largest": [str(r) for r in shown]},
     )
-
-
-def rank_gaps(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql(sql.load("sources/rank_gaps"), params=[int(figures_catalog()["rank_gap"])]).pl()
 
 
 @dg.asset(

@@ -46,3 +46,7 @@ class Warehouse(dg.ConfigurableResource):
         return tables.publish(
             Path(self.path), Path(self.published_path), self.memory_limit, year_be, **inputs
         )
+
+    def publish_tables(self, names: list[str]) -> Path:
+        """The live rows of tables of no survey year, published (store/tables.py)."""
+        return tables.publish_tables(Path(self.path), Path(self.published_path), names)

@@ -140,6 +140,37 @@ def publish(
     return target
 
 
+def publish_tables(live: Path, target: Path, tables: list[str]) -> Path:
+    """Put the live rows of ``tables`` (none of them a survey year's) into the published
+    snapshot, atomically (copy, change, sync, rename), leaving its survey years as published.
+    Without a snapshot yet, the copy of the live file keeps no survey year's rows."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".sources.partial")
+    partial.unlink(missing_ok=True)
+    shutil.copyfile(target if target.exists() else live, partial)
+    try:
+        if not target.exists():
+            with duckdb.connect(str(partial)) as con:
+                years = [r[0] for r in con.execute(sql.load("sources/live_years")).fetchall()]
+            restore_years(partial, target, years)
+        with duckdb.connect(str(partial)) as con:
+            ensure_schema(con)
+            con.execute("ATTACH ? AS live (READ_ONLY)", [str(live)])
+            con.execute("BEGIN TRANSACTION")
+            for table in tables:
+                con.execute(f"DELETE FROM {table}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM live.{table}")
+            con.execute("COMMIT")
+            con.execute("DETACH live")
+            con.execute("CHECKPOINT")
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
 def restore_years(copy: Path, published: Path, years: Sequence[int]) -> None:
     """In ``copy``, replace the rows of ``years`` by those of the published snapshot (by name,
     the columns both have), or drop them when the snapshot has none."""

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 import sql
-from assets.sources import disagreements, rank_gaps, totals_gaps
 from sources.config import Source
+from sources.plausibility import disagreements, rank_gaps, totals_gaps
 
 
 @pytest.fixture
