@@ -31,8 +31,10 @@ browser:
 	  chromium fonts-thai-tlwg >/dev/null; } \
 	  || echo "chromium is not installed: the browser tests skip (apt-get install chromium fonts-thai-tlwg)"
 
+# a worker per core; a session's costly fixtures (the tiny run, the publishing story) are
+# built once per worker that needs them
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 dev: install
 	$(BIN)/chipao init

@@ -26,6 +26,15 @@ def pytest_configure(config):
     os.environ.setdefault("CHIPAO_WORKERS", "1")
 
 
+def pytest_collection_modifyitems(items):
+    """Under `make test` (pytest-xdist, --dist loadgroup) a module's tests stay on one worker,
+    so that its module fixtures (a pipeline run each, some of them) are built once; modules
+    that share a session story say so with their own xdist_group mark."""
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def settings_for(home: Path, **env: str) -> Settings:
     """One staging process unless a test asks for more: spawning workers costs seconds per run
     on a busy machine, and parallel staging has tests of its own (tests/test_staging_parts.py).

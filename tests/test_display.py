@@ -9,6 +9,8 @@ from rich.console import Console
 
 from pipelines.display import RunDisplay
 
+pytestmark = pytest.mark.xdist_group("publish_story")  # with tests/test_publish.py
+
 STEPS = [
     "staging_bmn",
     "core/fact_household",

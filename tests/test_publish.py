@@ -4,6 +4,11 @@ run, whatever failed, leaves the last good snapshot (and exports) in place.
 The publishing story of tests/stories.py is told once (six runs where three separate homes took
 eight, and the display's tests read two of them); each test reads what its steps left."""
 
+import pytest
+
+# told once per worker that holds its readers: with the display's tests, on one worker
+pytestmark = pytest.mark.xdist_group("publish_story")
+
 
 def test_a_failed_blocking_check_leaves_the_last_good_snapshot_and_exports(publish_story):
     published, failed = publish_story["published"], publish_story["failed check"]
