@@ -176,21 +176,28 @@ def write_pack(pack: Pack, folder: Path, formats: Iterable[str] = FORMATS) -> li
             write.write_parquet(frames[sheet.key], out / f"{stem}_{sheet.key}.parquet")
             written.append(out / f"{stem}_{sheet.key}.parquet")
     if "html" in formats:
-        html.install_font(folder / "fonts")
-        page = html.page(
-            font=f"../fonts/{html.FONT}",
-            title=title[1],
-            heading=title[0],
-            subheading=title[1],
-            facts=[(th, en, _shown(v, h, k)) for th, en, v, h, k in facts],
-            charts=png,
-            notes=[n for pair in _notes(pack) for n in pair],
-            alerts=warned,
-        )
-        path = out / f"{stem}_summary.html"
-        write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
-        written.append(path)
+        facts_shown = [(th, en, _shown(v, h, k)) for th, en, v, h, k in facts]
+        notes = [n for pair in _notes(pack) for n in pair]
+        written.append(_summary_page(folder, out / f"{stem}_summary.html", title, facts_shown,
+                                     png, notes, warned))  # fmt: skip
     return written
+
+
+def _summary_page(folder: Path, path: Path, title, facts, charts, notes, alerts) -> Path:
+    """A pack's one-page HTML summary, its Thai font once in ``folder``/fonts."""
+    html.install_font(folder / "fonts")
+    page = html.page(
+        font=f"../fonts/{html.FONT}",
+        title=title[1],
+        heading=title[0],
+        subheading=title[1],
+        facts=facts,
+        charts=charts,
+        notes=notes,
+        alerts=alerts,
+    )
+    write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
+    return path
 
 
 def write_missing(
@@ -210,19 +217,7 @@ def write_missing(
     book = write.Workbook(out / f"{stem}.xlsx", title[1], _delivered(note))
     book.summary(SUMMARY_TAB, title, [], [todo], [], warned)
     book.close()
-    html.install_font(folder / "fonts")
-    page = html.page(
-        font=f"../fonts/{html.FONT}",
-        title=title[1],
-        heading=title[0],
-        subheading=title[1],
-        facts=[],
-        charts=[],
-        notes=list(todo),
-        alerts=warned,
-    )
-    path = out / f"{stem}_summary.html"
-    write.replace(path, lambda p: p.write_text(page, encoding="utf-8"))
+    path = _summary_page(folder, out / f"{stem}_summary.html", title, [], [], list(todo), warned)
     return [book.path, path]
 
 
