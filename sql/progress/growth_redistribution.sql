@@ -48,12 +48,10 @@ WITH placed AS (
     -- P(mu1, L0): the start year's records at the end year's mean; P(mu0, L1) the other way
     SELECT
         r.level, r.area_code, r.age_band, r.line,
-        sum(r.persons * (r.ratio * CASE WHEN r.year_be = $start THEN q.scale0 ELSE q.scale1 END
-            < 1)::INTEGER) FILTER (WHERE r.year_be = $start) / sum(r.persons)
-            FILTER (WHERE r.year_be = $start) AS p_mu1_l0,
-        sum(r.persons * (r.ratio * CASE WHEN r.year_be = $start THEN q.scale0 ELSE q.scale1 END
-            < 1)::INTEGER) FILTER (WHERE r.year_be = $end) / sum(r.persons)
-            FILTER (WHERE r.year_be = $end) AS p_mu0_l1
+        sum(r.persons * (r.ratio * q.scale0 < 1)::INTEGER) FILTER (WHERE r.year_be = $start)
+            / sum(r.persons) FILTER (WHERE r.year_be = $start) AS p_mu1_l0,
+        sum(r.persons * (r.ratio * q.scale1 < 1)::INTEGER) FILTER (WHERE r.year_be = $end)
+            / sum(r.persons) FILTER (WHERE r.year_be = $end) AS p_mu0_l1
     FROM ratios AS r
     JOIN paired AS q USING (level, area_code, age_band, line)
     GROUP BY ALL
