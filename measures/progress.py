@@ -103,11 +103,17 @@ def ranks(values: pl.DataFrame, country_levels: Sequence[str] = ("province",)) -
 
 
 def base_years(
-    values: pl.DataFrame, year_be: int, baselines: pl.DataFrame | None = None
+    values: pl.DataFrame,
+    year_be: int,
+    baselines: pl.DataFrame | None = None,
+    years: Sequence[int] | None = None,
 ) -> tuple[int | None, pl.DataFrame]:
     """The previous year with data before ``year_be`` and, per area, the baseline year: the one
-    in ``baselines`` (level, area_code, baseline_year_be), else the earliest year with data."""
-    years = sorted(y for y in values["year_be"].unique().to_list() if y < year_be)
+    in ``baselines`` (level, area_code, baseline_year_be), else the earliest year with data.
+    ``years`` are the years with data (default: those of ``values``)."""
+    if years is None:
+        years = values["year_be"].unique().to_list()
+    years = sorted(y for y in years if y < year_be)
     previous = years[-1] if years else None
     areas = values.filter(pl.col("year_be") == year_be).select("level", "area_code").unique()
     if baselines is not None and baselines.height:
@@ -230,17 +236,26 @@ def progress(
     converge: Sequence[str],
     baselines: pl.DataFrame | None = None,
     rules: Mapping[int, str] | None = None,
+    *,
+    years: Sequence[int] | None = None,
+    report: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """One row per (level, area, age band, measure, comparison) of ``year_be``: the value, the
     base year's value, their change, ranks and rank changes. ``comparison`` is ``previous``
     (the latest year before) or ``baseline`` (per area, see ``base_years``); a year without an
     earlier one, or an area or measure missing in the base year, has no row. With ``rules``
-    (survey year -> target-poor rule), the target-poor rows say their rule (``rule_series``)."""
+    (survey year -> target-poor rule), the target-poor rows say their rule (``rule_series``).
+
+    A part of the country can be computed alone (store/progress.py): ``values`` then hold the
+    areas of the levels in ``report`` with all their peers and children, ``years`` the years
+    the whole country has data for, and only the ``report`` levels' rows are returned."""
     values = values.filter(pl.col("year_be") <= year_be)
     values = pl.concat([values, convergence(values, converge, levels)], how="vertical_relaxed")
     ranked = ranks(values)
     current = ranked.filter(pl.col("year_be") == year_be)
-    previous, baseline = base_years(values, year_be, baselines)
+    if report is not None:
+        current = current.filter(pl.col("level").is_in(list(report)))
+    previous, baseline = base_years(values, year_be, baselines, years)
     parts = []
     if previous is not None:
         prev = (

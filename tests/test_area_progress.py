@@ -145,8 +145,8 @@ def test_growth_redistribution_in_sql_is_the_formula(run):
     import duckdb
     import polars as pl
 
-    from assets import progress as asset
     from measures import progress
+    from store import progress as parts
     from store.areas import INCOME, LEVELS, poverty_lines, read_persons
 
     with duckdb.connect(str(run.published), read_only=True) as con:
@@ -164,8 +164,8 @@ def test_growth_redistribution_in_sql_is_the_formula(run):
             ).with_columns(pl.col("age_band").cast(pl.String), measure=pl.lit(f"fgt0_{line}"))
             for line in ("nso", "bmn")
         )
-        bases = expected.select("level", "area_code").unique().with_columns(base_year_be=2565)
-        got = asset.growth_redistribution(con, 2566, bases)
+        query, params = parts.growth_redistribution(con, 2566, 2565)
+        got = con.sql(query, params=params).pl()
         stored = con.sql(
             "SELECT level, area_code, age_band, measure, factor, contribution "
             "FROM marts.area_change_factor WHERE split = 'growth_redistribution' "

@@ -312,3 +312,52 @@ def test_target_poor_change_on_one_rule_across_a_rule_change():
     assert got["base_value"] == 150 and got["target_value"] == 75
     assert got["expected_value"] == pytest.approx(112.5) and not got["on_track"]
     assert got["series_break"] is not None
+
+
+def test_the_parts_of_the_country_give_the_whole_countrys_rows():
+    """store/progress.py runs progress on one part at a time (sql/progress/parts.sql: the top
+    tier, then each province's subtree); put together, the parts' rows are those of the whole
+    country at once, to the bit: ranks among peers of two provinces, a province's convergence
+    over its districts, an area missing in the base year, a centre's own baseline."""
+    import duckdb
+
+    import sql
+    from store.progress import CONVERGE, PROVINCE_LEVELS, TOP, TOP_LEVELS
+
+    rng = np.random.default_rng(5)
+    tree = [("country", "TH", None), ("region", "1", "TH")]
+    for p in ("10", "11"):
+        tree.append(("province", p, "1"))
+        for d in range(1, 4):
+            tree.append(("district", f"{p}0{d}", p))
+            for s in range(1, 3):
+                tree.append(("subdistrict", f"{p}0{d}0{s}", f"{p}0{d}"))
+                tree += [("village", f"{p}0{d}0{s}0{v}", f"{p}0{d}0{s}") for v in range(1, 4)]
+    rows = [
+        {"year_be": y, "level": lv, "area_code": a, "parent_code": par, "age_band": band,
+         "measure": m, "value": float(rng.integers(0, 5)) / 4}
+        for y in YEARS for lv, a, par in tree for band in ("all", "0-5")
+        for m in ("mpi_poor_rate", "target_poor_rate")
+        if not (y == 2566 and a == "1102")  # a district new since the previous year
+    ]  # fmt: skip
+    values = pl.DataFrame(rows)
+    baselines = pl.DataFrame(
+        {"level": ["district"], "area_code": ["1001"], "baseline_year_be": [2566]}
+    )
+    whole = progress.progress(values, 2567, LEVELS, CONVERGE, baselines)
+    tagged = duckdb.sql(sql.load("progress/parts").format(query="SELECT * FROM values")).pl()
+    parts = [
+        progress.progress(
+            tagged.filter(pl.col("part") == part).drop("part"), 2567, LEVELS, CONVERGE,
+            baselines, years=YEARS, report=TOP_LEVELS if part == TOP else PROVINCE_LEVELS,
+        )
+        for part in tagged["part"].unique().sort()
+    ]  # fmt: skip
+    assert sorted(tagged["part"].unique()) == ["10", "11", TOP]
+    together = pl.concat(parts)
+    keys = ["comparison", "level", "area_code", "age_band", "measure"]
+    assert whole.height > 600 and together.height == whole.height
+    assert together.sort(keys).equals(whole.sort(keys).select(together.columns))
+    assert whole.filter(pl.col("measure").str.contains("_child_")).height > 0
+    own = whole.filter((pl.col("area_code") == "1001") & (pl.col("comparison") == "baseline"))
+    assert own["base_year_be"].unique().to_list() == [2566]
