@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from assets.metadata import ROW_COUNT
-from assets.storage import ExportFolder
+from assets.storage import ExportFolder, LandingZone
 from assets.survey_year import year_asset
 from assets.warehouse import Warehouse
 from reports import data, files
@@ -40,7 +40,10 @@ MEASURE_MARTS = [
     "them again.",
 )
 def suppressed_cells(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, exports: ExportFolder
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    exports: ExportFolder,
+    landing: LandingZone,
 ) -> dg.MaterializeResult:
     year_be = int(context.partition_key)
     folder = exports.folder(year_be)
@@ -49,7 +52,11 @@ def suppressed_cells(
     spill = Path(warehouse.path).parent
     with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=spill) as scratch:
         before = Path(warehouse.published_path)
-        history = data.suppress_year(con, year_be, path, Path(scratch), before=before)
+        spread = landing.spread()  # the provinces' subtrees run where staging does
+        context.log.info(f"provinces' subtrees protected in {spread.describe()}")
+        history = data.suppress_year(
+            con, year_be, path, Path(scratch), before=before, each=spread.stream
+        )
         rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})
         write(con, year_be, {"core.suppression_history": rows})
     hidden = pq.ParquetFile(path).metadata.num_rows

@@ -19,17 +19,29 @@ dashboard shows: it must hold no secret (ingest/staging.py sends the key's diges
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
+# How a caller runs units that each need loading first: ``each(function, keys, load)`` yields
+# ``(key, function(load(key)))`` in the keys' order, wherever it likes (Spread.stream, or
+# ``here``, one after the other in this process).
+Each = Callable[
+    [Callable[[Any], Any], Sequence[Any], Callable[[Any], Any]], Iterable[tuple[Any, Any]]
+]
 POLARS_THREADS = "POLARS_MAX_THREADS"
 LOCAL = "local"
 SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://")
 # tries after the first of a unit that raised (a worker's death is counted by the scheduler)
 RETRIES = 2
+
+
+def here(function: Callable[[Any], Any], keys: Sequence[Any], load: Callable[[Any], Any]):
+    """``Each`` in this process, one unit after the other."""
+    return ((key, function(load(key))) for key in keys)
 
 
 def scheduler_problem(text: str) -> str | None:
@@ -115,6 +127,46 @@ class Spread:
                 done(results[-1])
             return results
 
+    def stream(
+        self,
+        function: Callable[[Any], Any],
+        keys: Sequence[Any],
+        load: Callable[[Any], Any],
+        window: int | None = None,
+    ) -> Iterator[tuple[Any, Any]]:
+        """``(key, function(load(key)))`` for every key, in the keys' order. ``load`` runs here,
+        a unit at a time, when a worker is about to be free: at most ``window`` units (default
+        two a worker) are out at once, so that memory holds a few units, never all of them
+        (a province's marts, where ``map``'s units are file names)."""
+        keys = list(keys)
+        # one unit is not worth starting local processes for; a cluster is there already
+        if self.in_process or not keys or (len(keys) == 1 and not self.on_dask):
+            for key in keys:
+                yield key, function(load(key))
+            return
+        window = window or 2 * self.workers
+        if self.on_dask:
+            runner = _client(self.scheduler, self.workers, *_dask_types())
+
+            def submit(client, unit):
+                return client.submit(function, unit, pure=False, retries=RETRIES)
+        else:
+            runner = worker_pool(min(self.workers, len(keys)))
+
+            def submit(pool, unit):
+                return pool.submit(function, unit)
+
+        with runner as where:
+            out: deque = deque()
+            for key in keys:
+                out.append((key, submit(where, load(key))))
+                if len(out) >= window:
+                    done, future = out.popleft()
+                    yield done, future.result()
+            while out:
+                done, future = out.popleft()
+                yield done, future.result()
+
     def _on_dask(self, function, units, done) -> list[Any]:
         from distributed import Client, LocalCluster, as_completed
 
@@ -125,6 +177,12 @@ class Spread:
             for future in as_completed(futures, loop=client.loop):
                 done(future.result())
             return client.gather(futures)
+
+
+def _dask_types():
+    from distributed import Client, LocalCluster
+
+    return Client, LocalCluster
 
 
 @contextmanager

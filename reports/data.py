@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sql
+from ingest.spread import Each
 from reports import suppression
 from reports.derived import flag as flag_derived
 
@@ -219,13 +220,15 @@ def suppress_year(
     scratch: Path,
     limit: int | None = None,
     before: Path | None = None,
+    each: Each | None = None,
 ) -> Path:
     """Protect the year part by part, reading one province at a time, and write the keys of
     its hidden cells to ``path`` (HIDDEN_KEYS, the top tier then the provinces in code order,
     each sorted by its keys: the same marts give the same bytes). Returns the file of the
     year's history (LEVEL_KEYS and bounds, the cells hidden now and those an earlier
     publication hid that are gone) for core.suppression_history. ``before`` is the published
-    snapshot, whose values of the year an attacker holds."""
+    snapshot, whose values of the year an attacker holds. ``each`` runs the provinces'
+    subtrees (suppression.suppress_in_parts)."""
 
     def part_file(part: str | None) -> Path:
         return scratch / f"part_{part or 'top'}.parquet"
@@ -246,6 +249,7 @@ def suppress_year(
             year_be,
             limit,
             lambda part: told(con, year_be, part, published),
+            each,
         )
     finally:
         if published is not None:

@@ -16,10 +16,12 @@ cells and equation memberships, repeated until nothing changes: no loop per cell
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from ingest.spread import Each, here
 from schemas import catalog
 
 INF = float("inf")
@@ -679,10 +681,16 @@ def suppress_in_parts(
     year_be: int,
     limit: int | None = None,
     previous: Callable[[str | None], pl.DataFrame] | None = None,
+    each: Each | None = None,
 ) -> list[str]:
     """The year's protection in parts (τ-ARGUS's HiTaS): the top tier (country, regions,
     provinces), then each province's subtree (the province and the areas under it), each a
     system of its own, so that memory holds one province at a time. Returns the provinces.
+
+    The subtrees of a round are independent: ``each(function, provinces, load)`` runs
+    ``function(load(province))`` for every province and yields ``(province, result)`` in their
+    order, wherever it likes (ingest.spread.Spread.stream: worker processes, a Dask cluster);
+    by default here, one after the other.
 
     ``read(None)`` gives the top tier's marts, ``read(code)`` a province's subtree; a part's
     decisions go to ``keep(part, cells)`` (level, KEYS, hidden, and ``present``: false for a
@@ -723,26 +731,18 @@ def suppress_in_parts(
         if not todo:
             return provinces
         agreed = True  # every subtree left its province cells as the top tier gave them
-        for province in todo:
+
+        def subtree(province: str, shared: pl.DataFrame = shared) -> Subtree:
             sent = _of(shared, province)
-            earlier = previous(province)
             # what this subtree hid before stays hidden: every round only adds
             forced = pl.concat(
                 [kept(province).filter("present").select(KEYS), sent.filter("hidden").select(KEYS)]
             )
-            cells = suppress_marts(
-                read(province),
-                year_be,
-                limit,
-                forced,
-                sent.drop("hidden"),
-                earlier,
-                avoid=pl.col("level") == "province",
-            )
-            below = pl.col("level") != "province"
-            keep(province, _decided(cells.filter(below), earlier.filter(below)))
-            back = _shared(cells)
-            agreed &= back.equals(sent)
+            return Subtree(read(province), year_be, limit, forced, sent, previous(province))
+
+        for province, (decided, back) in (each or here)(protect_subtree, todo, subtree):
+            keep(province, decided)
+            agreed &= back.equals(_of(shared, province))
             given[province] = back
             top_prior = pl.concat(
                 [top_prior.filter(pl.col("area_code") != province), back.drop("hidden")]
@@ -755,6 +755,35 @@ def suppress_in_parts(
             # say (they say what it said): doing it again would change nothing
             return provinces
     raise RuntimeError(f"suppression of {year_be} did not settle in {MAX_PART_ROUNDS} rounds")
+
+
+@dataclass(frozen=True)
+class Subtree:
+    """What one province's subtree is protected from: a unit of work that can travel (to a
+    worker process or a Dask worker), as suppress_in_parts' ``each`` sends it."""
+
+    marts: dict[str, pl.DataFrame]
+    year_be: int
+    limit: int | None
+    forced: pl.DataFrame
+    sent: pl.DataFrame  # the top tier's province cells: hidden and bounds
+    earlier: pl.DataFrame
+
+
+def protect_subtree(unit: Subtree) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One subtree's protection, its province cells fixed as the top tier sent them: the
+    decisions below the province (``_decided``) and the province cells as it left them."""
+    cells = suppress_marts(
+        unit.marts,
+        unit.year_be,
+        unit.limit,
+        unit.forced,
+        unit.sent.drop("hidden"),
+        unit.earlier,
+        avoid=pl.col("level") == "province",
+    )
+    below = pl.col("level") != "province"
+    return _decided(cells.filter(below), unit.earlier.filter(below)), _shared(cells)
 
 
 def _of(shared: pl.DataFrame, province: str) -> pl.DataFrame:

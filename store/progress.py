@@ -13,12 +13,14 @@ country's computation. Pure of Dagster: reads through the connection given.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 import sql
+from ingest.spread import Each, here
 from measures import progress, targets
 from schemas import catalog
 from store.areas import LEVELS, poverty_lines
@@ -86,14 +88,46 @@ def _bases(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select("year_be", "base_year_be", "comparison", "level", "area_code").unique()
 
 
-def _factors(folder: Path, part: str, bases: pl.DataFrame, base_years: Sequence[int]):
-    """The change factors of one part's compared areas (``bases``)."""
-    mpi, components = (read_part(folder / name, part) for name in ("mpi", "components"))
-    factors = [progress.m0_split(mpi, bases)] if mpi.height else []
-    if components.height:
-        factors.append(progress.component_split(components, bases))
-    for y in base_years:
-        growth = read_part(folder / f"growth_{y}", part)
+@dataclass(frozen=True)
+class Part:
+    """One part's values and what its rows are worked out with: a unit of work that can
+    travel (to a worker process or a Dask worker), as year_progress' ``each`` sends it."""
+
+    values: pl.DataFrame
+    year_be: int
+    years: list[int]
+    report: tuple[str, ...]
+    baselines: pl.DataFrame
+    rules: dict[int, str]
+    centres: list[targets.Centre]
+
+
+def progress_part(unit: Part) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A part's progress rows and its centres' attained targets."""
+    rows = progress.progress(unit.values, unit.year_be, list(LEVELS), CONVERGE, unit.baselines,
+                             unit.rules, years=unit.years, report=unit.report)  # fmt: skip
+    if not rows.height:
+        return rows, rows
+    return rows, targets.attainment(rows, unit.centres, unit.year_be)
+
+
+@dataclass(frozen=True)
+class FactorPart:
+    """One part's compared areas and the marts their change factors are read from."""
+
+    bases: pl.DataFrame
+    mpi: pl.DataFrame
+    components: pl.DataFrame
+    growth: dict[int, pl.DataFrame]  # per base year: sql/progress/growth_redistribution.sql
+
+
+def factor_part(unit: FactorPart) -> pl.DataFrame:
+    """The change factors of one part's compared areas."""
+    bases = unit.bases
+    factors = [progress.m0_split(unit.mpi, bases)] if unit.mpi.height else []
+    if unit.components.height:
+        factors.append(progress.component_split(unit.components, bases))
+    for y, growth in unit.growth.items():
         if growth.height:
             factors.append(
                 growth.join(
@@ -110,10 +144,16 @@ def year_progress(
     target_files: Sequence[Path],
     scratch: Path,
     log: Callable[[str], None] = lambda _: None,
+    each: Each | None = None,
 ) -> dict[str, tuple[str, int]]:
     """The year's progress, change factors and attained targets, a part at a time, written under
     ``scratch``. Returns, per table of TABLES, the glob of its Parquet files (for
-    sql/progress/insert_parts.sql) and the rows in them; no earlier year, no rows."""
+    sql/progress/insert_parts.sql) and the rows in them; no earlier year, no rows.
+
+    ``each(function, parts, load)`` runs ``function(load(part))`` for every part and yields
+    ``(part, result)`` in their order, wherever it likes (ingest.spread.Spread.stream: worker
+    processes, a Dask cluster); by default here, one after the other."""
+    each = each or here
     params = {"year_be": year_be}
     split(con, sql.load("progress/values"), params, scratch / "values")
     top = read_part(scratch / "values", TOP)
@@ -137,26 +177,28 @@ def year_progress(
     bands = ["all", *(b.code for b in catalog.age_bands())]
     centres = targets.load_centres(target_files, measures, bands)
     rules = {y: catalog.target_poor_rule(y) for y in years}
+    top_areas = top.filter(
+        (pl.col("year_be") == year_be) & pl.col("level").is_in(TOP_LEVELS)
+    ).select("level", "area_code", "parent_code").unique()  # fmt: skip
     levels = list(LEVELS)
-    current = top.filter(pl.col("year_be") == year_be)
-    top_areas = current.filter(pl.col("level").is_in(TOP_LEVELS)).select(
-        "level", "area_code", "parent_code").unique()  # fmt: skip
     provinces = sorted(p.name.removeprefix("part=") for p in (scratch / "values").iterdir())
     parts = [TOP, *(p for p in provinces if p != TOP)]
-    base_years: set[int] = set()
-    for i, part in enumerate(parts, 1):
+
+    def part_of(part: str) -> Part:
         values = top if part == TOP else read_part(scratch / "values", part)
         areas = values.filter(pl.col("year_be") == year_be).select(
             "level", "area_code", "parent_code")  # fmt: skip
         # the centres above a province's areas are in the top tier
         baselines = targets.baselines(pl.concat([top_areas, areas]).unique(), centres, levels)
         report = TOP_LEVELS if part == TOP else PROVINCE_LEVELS
-        rows = progress.progress(values, year_be, levels, CONVERGE, baselines, rules,
-                                 years=years, report=report)  # fmt: skip
+        return Part(values, year_be, years, report, baselines, rules, centres)
+
+    base_years: set[int] = set()
+    for i, (part, (rows, attained)) in enumerate(each(progress_part, parts, part_of), 1):
         if rows.height:
             base_years.update(rows["base_year_be"].unique().to_list())
             _bases(rows).write_parquet(scratch / "bases" / f"{part}.parquet")
-            save("marts.area_target", part, targets.attainment(rows, centres, year_be))
+            save("marts.area_target", part, attained)
             save("marts.area_progress", part, rows)
         if i % 10 == 0 or i == len(parts):
             log(f"progress of {year_be}: {i} of {len(parts)} parts")
@@ -165,9 +207,16 @@ def year_progress(
     split(con, sql.load("progress/components"), params, scratch / "components")
     for y in sorted(base_years):
         split(con, *growth_redistribution(con, year_be, y), scratch / f"growth_{y}")
-    for part in parts:
-        bases = scratch / "bases" / f"{part}.parquet"
-        if bases.exists():
-            factors = _factors(scratch, part, pl.read_parquet(bases), sorted(base_years))
-            save("marts.area_change_factor", part, factors)
+
+    def factors_of(part: str) -> FactorPart:
+        return FactorPart(
+            pl.read_parquet(scratch / "bases" / f"{part}.parquet"),
+            read_part(scratch / "mpi", part),
+            read_part(scratch / "components", part),
+            {y: read_part(scratch / f"growth_{y}", part) for y in sorted(base_years)},
+        )
+
+    compared = [p for p in parts if (scratch / "bases" / f"{p}.parquet").exists()]
+    for part, factors in each(factor_part, compared, factors_of):
+        save("marts.area_change_factor", part, factors)
     return {t: (str(out[t] / "*.parquet"), counts[t]) for t in TABLES}

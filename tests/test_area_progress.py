@@ -177,3 +177,36 @@ def test_growth_redistribution_in_sql_is_the_formula(run):
     assert both.height == expected.height
     assert (both["contribution"] - both["contribution_sql"]).abs().max() == 0
     assert (both["contribution"] - both["contribution_mart"]).abs().max() == 0
+
+
+def test_the_parts_spread_over_worker_processes_give_the_same_rows(run, tmp_path):
+    """store.progress.year_progress sends each part (store.progress.Part, FactorPart) to
+    ingest.spread.Spread.stream, as it would to a Dask cluster: worker processes give the
+    same rows, to the bit, as one part after the other here."""
+    import duckdb
+    import polars as pl
+
+    from ingest.spread import Spread
+    from store.progress import TABLES, year_progress
+
+    targets = sorted((run.landing / "targets").glob("*.yaml"))
+    sent = []
+
+    def each(function, keys, load):
+        for key, result in Spread(workers=2).stream(function, keys, load, window=1):
+            sent.append((function.__name__, key))
+            yield key, result
+
+    made = {}
+    with duckdb.connect(str(run.published), read_only=True) as con:
+        for name, how in (("here", None), ("spread", each)):
+            (tmp_path / name).mkdir()
+            made[name] = year_progress(con, 2566, targets, tmp_path / name, each=how)
+    assert {f for f, _ in sent} == {"progress_part", "factor_part"}
+    assert {k for _, k in sent} == {"top", "58"}  # the tiny sample: Mae Hong Son
+    for table in TABLES:
+        (here, rows), (spread, rows_spread) = made["here"][table], made["spread"][table]
+        assert rows > 0 and rows_spread == rows, table
+        a, b = pl.read_parquet(here), pl.read_parquet(spread)
+        keys = [c for c in a.columns if a[c].dtype == pl.String]
+        assert a.sort(keys).equals(b.sort(keys)), table

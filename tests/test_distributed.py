@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from reports.data import hidden_file
 from tests.compare_marts import TOLERANCE, compare
 from tests.conftest import TEST_KEY, TINY_YEARS, run_pipeline
 
@@ -82,8 +83,10 @@ class Watch(SchedulerPlugin):
         self.specs: dict[str, bytes] = {}
         self.killed: tuple[str, int] | None = None  # (task, pid)
         self.started: dict[str, list[str]] = {}  # task -> workers it was sent to
+        self.keys: set[str] = set()  # every task the cluster was given
 
     def update_graph(self, scheduler, *, keys, **kwargs) -> None:
+        self.keys |= {str(key) for key in keys}
         for key in keys:
             task = scheduler.tasks.get(key)
             if task is not None and STAGE_TASK in str(key):
@@ -220,6 +223,15 @@ def test_the_marts_equal_the_single_process_runs(run, spread_run):
         assert r["max_diff"] <= TOLERANCE, r
     marts = _differences(run.published, settings.published, "marts")
     assert set(marts) == set(report) and not any(marts.values()), marts
+    # the per-province work went to the cluster too: the suppression's subtrees and the
+    # progress parts (the top tier's and the province's), and the same cells are hidden
+    for task in ("protect_subtree", "progress_part", "factor_part"):
+        assert any(key.startswith(task) for key in watch.keys), (task, sorted(watch.keys)[:5])
+    for year in TINY_YEARS:
+        hidden = [
+            pl.read_parquet(s.exports / str(year) / hidden_file(year)) for s in (run, settings)
+        ]
+        assert hidden[0].height > 0 and hidden[0].equals(hidden[1]), year
 
 
 def test_a_killed_worker_has_its_file_staged_again(spread_run):

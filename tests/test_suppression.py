@@ -180,7 +180,7 @@ def _summary(persons: dict[str, dict[str, int]], households: dict[str, int]) -> 
     return pl.DataFrame(rows).with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in counts))
 
 
-def _in_parts(marts: dict[str, pl.DataFrame], previous=None, reads=None):
+def _in_parts(marts: dict[str, pl.DataFrame], previous=None, reads=None, each=None):
     """suppress_in_parts over frames in memory; returns the hidden cells' LEVEL_KEYS (and the
     cells of ``previous`` that are gone, with present false)."""
     store: dict[str | None, pl.DataFrame] = {}
@@ -197,7 +197,7 @@ def _in_parts(marts: dict[str, pl.DataFrame], previous=None, reads=None):
         return previous.filter(suppression.in_part(part))
 
     provinces = suppression.suppress_in_parts(
-        read, store.__setitem__, kept, YEAR, 5, earlier if previous is not None else None
+        read, store.__setitem__, kept, YEAR, 5, earlier if previous is not None else None, each
     )
     return pl.concat([store[None], *(store[p] for p in provinces)])
 
@@ -286,6 +286,26 @@ def test_the_same_marts_hide_the_same_cells_in_whatever_order_their_rows_come():
         runs.append(whole.filter("hidden").select("level", *suppression.KEYS, present=pl.lit(True)))
     assert runs[0].equals(runs[2]) and runs[0].equals(runs[4]), "in parts"
     assert runs[1].equals(runs[3]) and runs[1].equals(runs[5]), "in one system"
+
+
+def test_the_subtrees_spread_over_worker_processes_hide_the_same_cells():
+    """The provinces' subtrees of a round are units of work (suppression.Subtree) that
+    ingest.spread.Spread.stream sends to worker processes, as it would to a Dask cluster: the
+    same cells are hidden, with the same bounds, as one after the other here, and every
+    province went through the workers."""
+    from ingest.spread import Spread
+
+    marts = _random_year(np.random.default_rng(12), provinces=4)
+    sent = []
+
+    def each(function, keys, load):
+        for key, result in Spread(workers=2).stream(function, keys, load, window=2):
+            sent.append(key)
+            yield key, result
+
+    here, spread = _in_parts(marts), _in_parts(marts, each=each)
+    assert here.height > 0 and spread.equals(here)
+    assert len(set(sent)) == 4
 
 
 def _both_versions(first, before, second, after):
