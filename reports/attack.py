@@ -14,8 +14,9 @@ The relations it builds between the published figures:
 - every rate times its base is its count (MPI-poor and target-poor rates, indicators' deprived
   rates, H, FGT0), whichever of the three is hidden;
 - a dimension's headcount x persons x its indicators = the sum of its indicators' deprived
-  counts, and M0 of the union rule x persons = Σ weight x deprived count (both exact when
-  nobody's answers are missing, which the attacker assumes).
+  counts, and M0 of the union rule x persons = Σ weight x deprived count (plus, for an
+  indicator counted by person, what its households count more, which no file shows: an
+  unknown of the relation, 0 and up).
 Each sum takes in every cell it is made of, those no file shows included (unknown): a
 relation that does not hold pins values that only look like a leak (``Result.unsound``). Then
 interval propagation through all of them to a fixed point. A hidden count of 1..4 is recovered
@@ -330,48 +331,73 @@ def _relations(cells: pl.DataFrame, obs: pl.DataFrame, year_be: int) -> pl.DataF
     ]
     top += rated.height
     indicators = catalog.indicators(year_be)
+    # The MPI reads every indicator as its households' status (every member of a household
+    # where someone fails it); an indicator counted by person (1.1, 3.3) publishes the persons'
+    # own, which can be fewer. How many more the households count is in no file: each relation
+    # below takes it as an unknown of its own (0 and up, a cell numbered after the counts).
+    # Without it, the relations did not hold in 1.4 % of the demo's M0.
+    by_person = {i.code for i in indicators if i.counted_by == "person"}
     members = pl.DataFrame(
-        {"key": [i.code for i in indicators], "dim": [i.dimension for i in indicators]}
+        {
+            "key": [i.code for i in indicators],
+            "dim": [i.dimension for i in indicators],
+            "by_person": [i.code in by_person for i in indicators],
+        }
     )
-    n_dim = members.group_by("dim").len()
+    n_dim = members.group_by("dim").agg(pl.len(), unseen=pl.col("by_person").any())
+    unknown = cells.height  # the next number for an unknown of a relation
+
+    def unknowns(rows: pl.DataFrame, first: int) -> pl.DataFrame:
+        """One unknown (coefficient 1) for each of ``rows`` (eq, unseen): what the households
+        of the relation's indicators counted by person add to their published counts."""
+        rows = rows.filter("unseen")
+        return rows.select("eq", cell=pl.int_range(pl.len()) + first, coef=pl.lit(1.0))
+
     # a dimension's headcount x persons x its indicators = Σ its indicators' deprived counts
     heads = (
         figure("area_mpi_component", "uncensored_headcount")
         .with_columns(dim=pl.col("key").str.split("|").list.get(1))
         .join(n_dim, on="dim")
         .with_row_index("n")
+        .with_columns(eq=pl.col("n").cast(pl.Int64) + top)
     )
     heads = cell_of(heads, "area_summary", "persons", pl.lit(""), "p")
     deprived = index.filter(
         (pl.col("table") == "area_indicator") & (pl.col("measure") == "persons_deprived")
     ).join(members, on="key")
     eqs += [
-        heads.select(
-            eq=pl.col("n").cast(pl.Int64) + top, cell="p", coef=-pl.col("value") * pl.col("len")
-        ),
+        heads.select("eq", cell="p", coef=-pl.col("value") * pl.col("len")),
         heads.join(
             deprived.select("area_code", "age_band", "dim", d="cell"),
             on=["area_code", "age_band", "dim"],
-        ).select(eq=pl.col("n").cast(pl.Int64) + top, cell="d", coef=pl.lit(1.0)),
+        ).select("eq", cell="d", coef=pl.lit(1.0)),
+        unknowns(heads, unknown),
     ]
+    unknown += heads.filter("unseen").height
     top += heads.height
     # M0 of the union rule x persons = Σ weight x deprived count (weights as whole numbers)
     weights = {
         i.code: 1 / (len(catalog.dimensions()) * n)
         for i in indicators
-        for d, n in n_dim.iter_rows()
+        for d, n, _ in n_dim.iter_rows()
         if d == i.dimension
     }
     scale = math.lcm(*(round(1 / w) for w in weights.values()))
-    m0 = figure("area_mpi", "m0").filter(pl.col("key") == "tpmap_union").with_row_index("n")
+    m0 = (
+        figure("area_mpi", "m0")
+        .filter(pl.col("key") == "tpmap_union")
+        .with_row_index("n")
+        .with_columns(eq=pl.col("n").cast(pl.Int64) + top, unseen=pl.lit(bool(by_person)))
+    )
     m0 = cell_of(m0, "area_summary", "persons", pl.lit(""), "p")
     w = pl.DataFrame({"key": list(weights), "w": [round(scale * v) for v in weights.values()]})
     eqs += [
-        m0.select(eq=pl.col("n").cast(pl.Int64) + top, cell="p", coef=-pl.col("value") * scale),
+        m0.select("eq", cell="p", coef=-pl.col("value") * scale),
         m0.join(
             deprived.join(w, on="key").select("area_code", "age_band", "w", d="cell"),
             on=["area_code", "age_band"],
-        ).select(eq=pl.col("n").cast(pl.Int64) + top, cell="d", coef=pl.col("w").cast(pl.Float64)),
+        ).select("eq", cell="d", coef=pl.col("w").cast(pl.Float64)),
+        unknowns(m0, unknown),
     ]
     return pl.concat(
         [
@@ -491,6 +517,10 @@ def attack(folder: Path, truth: pl.DataFrame, year_be: int, workbooks: bool = Tr
     upper = seen["hi"].fill_null(INF).to_numpy().copy()
     eqs = _relations(cells, obs, year_be)
     n_relations = eqs["eq"].n_unique()
+    # the relations' unknowns (numbered after the counts): 0 and up
+    n = max(cells.height, int(eqs["cell"].max() or 0) + 1)
+    lower = np.r_[lower, np.zeros(n - cells.height)]
+    upper = np.r_[upper, np.full(n - cells.height, INF)]
     # a sum whose members are all published tells nothing: propagate through the others only
     open_cells = pl.Series(lower < upper)
     eqs = (
@@ -499,13 +529,14 @@ def attack(folder: Path, truth: pl.DataFrame, year_be: int, workbooks: bool = Tr
         .drop("open")
     )
     system = suppression.System(
-        np.zeros(cells.height),
+        np.zeros(n),
         eqs["eq"].to_numpy(),
         eqs["cell"].to_numpy(),
         eqs["coef"].to_numpy(),
     )
-    shown_small = (upper <= suppression.threshold() - 1) & (lower < upper)
+    shown_small = ((upper <= suppression.threshold() - 1) & (lower < upper))[: cells.height]
     lower, upper = _propagate(system, lower, upper)
+    lower, upper = lower[: cells.height], upper[: cells.height]
     bounded = seen.with_columns(
         small=pl.Series(shown_small), lower=pl.Series(lower), upper=pl.Series(upper)
     )
