@@ -372,12 +372,15 @@ def cmd_attack(args: argparse.Namespace) -> int:
     print(
         f"{year}: read {result.files:,} files, {result.relations:,} relations; "
         f"{result.hidden_small:,} hidden counts of 1-4, recovered {result.recovered:,}, "
-        f"known to be at least 1: {result.pinned_nonzero:,} "
+        f"known to be at least 1: {result.pinned_nonzero:,}; "
+        f"cells whose true value its bounds leave out: {result.unsound:,} "
         f"({time.perf_counter() - started:.0f}s)"
     )
     if result.recovered and args.show:
         print(result.cells.head(args.show))
-    return 1 if result.recovered else 0
+    # bounds that leave out a true value: a relation of the attacker's does not hold, and its
+    # count says nothing either way
+    return 1 if result.recovered or result.unsound else 0
 
 
 def _print_status(settings: Settings, every_file: bool = False) -> None:

@@ -14,10 +14,13 @@ The relations it builds between the published figures:
 - every rate times its base is its count (MPI-poor and target-poor rates, indicators' deprived
   rates, H, FGT0), whichever of the three is hidden;
 - a dimension's headcount x persons x its indicators = the sum of its indicators' deprived
-  counts, and M0 of the union rule x persons = Σ weight x deprived count (both exact when
-  nobody's answers are missing, which the attacker assumes).
-Then interval propagation through all of them to a fixed point. A hidden count of 1..4 is
-recovered when only its true value is left. Nothing here imports Dagster.
+  counts, and M0 of the union rule x persons = Σ weight x deprived count (plus, for an
+  indicator counted by person, what its households count more, which no file shows: an
+  unknown of the relation, 0 and up).
+Each sum takes in every cell it is made of, those no file shows included (unknown): a
+relation that does not hold pins values that only look like a leak (``Result.unsound``). Then
+interval propagation through all of them to a fixed point. A hidden count of 1..4 is recovered
+when only its true value is left. Nothing here imports Dagster.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class Result:
     files: int
     relations: int
     cells: pl.DataFrame  # the recovered cells
+    # cells whose true value the attacker's bounds leave out: a relation it built does not hold
+    # (what it then "recovers" is luck, not a leak); 0 for an attacker whose count means anything
+    unsound: int = 0
 
 
 # A CSV column whose header says "(%)" holds percentages: the attacker reads them as fractions.
@@ -325,48 +331,73 @@ def _relations(cells: pl.DataFrame, obs: pl.DataFrame, year_be: int) -> pl.DataF
     ]
     top += rated.height
     indicators = catalog.indicators(year_be)
+    # The MPI reads every indicator as its households' status (every member of a household
+    # where someone fails it); an indicator counted by person (1.1, 3.3) publishes the persons'
+    # own, which can be fewer. How many more the households count is in no file: each relation
+    # below takes it as an unknown of its own (0 and up, a cell numbered after the counts).
+    # Without it, the relations did not hold in 1.4 % of the demo's M0.
+    by_person = {i.code for i in indicators if i.counted_by == "person"}
     members = pl.DataFrame(
-        {"key": [i.code for i in indicators], "dim": [i.dimension for i in indicators]}
+        {
+            "key": [i.code for i in indicators],
+            "dim": [i.dimension for i in indicators],
+            "by_person": [i.code in by_person for i in indicators],
+        }
     )
-    n_dim = members.group_by("dim").len()
+    n_dim = members.group_by("dim").agg(pl.len(), unseen=pl.col("by_person").any())
+    unknown = cells.height  # the next number for an unknown of a relation
+
+    def unknowns(rows: pl.DataFrame, first: int) -> pl.DataFrame:
+        """One unknown (coefficient 1) for each of ``rows`` (eq, unseen): what the households
+        of the relation's indicators counted by person add to their published counts."""
+        rows = rows.filter("unseen")
+        return rows.select("eq", cell=pl.int_range(pl.len()) + first, coef=pl.lit(1.0))
+
     # a dimension's headcount x persons x its indicators = Σ its indicators' deprived counts
     heads = (
         figure("area_mpi_component", "uncensored_headcount")
         .with_columns(dim=pl.col("key").str.split("|").list.get(1))
         .join(n_dim, on="dim")
         .with_row_index("n")
+        .with_columns(eq=pl.col("n").cast(pl.Int64) + top)
     )
     heads = cell_of(heads, "area_summary", "persons", pl.lit(""), "p")
     deprived = index.filter(
         (pl.col("table") == "area_indicator") & (pl.col("measure") == "persons_deprived")
     ).join(members, on="key")
     eqs += [
-        heads.select(
-            eq=pl.col("n").cast(pl.Int64) + top, cell="p", coef=-pl.col("value") * pl.col("len")
-        ),
+        heads.select("eq", cell="p", coef=-pl.col("value") * pl.col("len")),
         heads.join(
             deprived.select("area_code", "age_band", "dim", d="cell"),
             on=["area_code", "age_band", "dim"],
-        ).select(eq=pl.col("n").cast(pl.Int64) + top, cell="d", coef=pl.lit(1.0)),
+        ).select("eq", cell="d", coef=pl.lit(1.0)),
+        unknowns(heads, unknown),
     ]
+    unknown += heads.filter("unseen").height
     top += heads.height
     # M0 of the union rule x persons = Σ weight x deprived count (weights as whole numbers)
     weights = {
         i.code: 1 / (len(catalog.dimensions()) * n)
         for i in indicators
-        for d, n in n_dim.iter_rows()
+        for d, n, _ in n_dim.iter_rows()
         if d == i.dimension
     }
     scale = math.lcm(*(round(1 / w) for w in weights.values()))
-    m0 = figure("area_mpi", "m0").filter(pl.col("key") == "tpmap_union").with_row_index("n")
+    m0 = (
+        figure("area_mpi", "m0")
+        .filter(pl.col("key") == "tpmap_union")
+        .with_row_index("n")
+        .with_columns(eq=pl.col("n").cast(pl.Int64) + top, unseen=pl.lit(bool(by_person)))
+    )
     m0 = cell_of(m0, "area_summary", "persons", pl.lit(""), "p")
     w = pl.DataFrame({"key": list(weights), "w": [round(scale * v) for v in weights.values()]})
     eqs += [
-        m0.select(eq=pl.col("n").cast(pl.Int64) + top, cell="p", coef=-pl.col("value") * scale),
+        m0.select("eq", cell="p", coef=-pl.col("value") * scale),
         m0.join(
             deprived.join(w, on="key").select("area_code", "age_band", "w", d="cell"),
             on=["area_code", "age_band"],
-        ).select(eq=pl.col("n").cast(pl.Int64) + top, cell="d", coef=pl.col("w").cast(pl.Float64)),
+        ).select("eq", cell="d", coef=pl.col("w").cast(pl.Float64)),
+        unknowns(m0, unknown),
     ]
     return pl.concat(
         [
@@ -417,13 +448,53 @@ def _propagate(system: suppression.System, lower, upper, rounds: int = 200):
     return lower, upper
 
 
+def _closed(rows: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (area_code, age_band, key of one mart) with every cell the relations over them
+    need: the areas above them and the siblings of each (an area's children are all in a sum
+    with it, not only those some file shows), and for each of those areas every key and age
+    band of the mart (its bands add up, its indicators make up M0). A sum built over part of
+    its members would be a relation that does not hold: the ranking sheet's M0 of the child
+    areas whose M0 is shown gave each district mart rows for those children only, and the
+    district's poor were taken as the sum of theirs (issue 18: every "recovered" count of the
+    demo came out of such sums, with bounds around them that left out the true values). What
+    no file shows is unknown (0 and up)."""
+    parent = dict(zip(areas["area_code"], areas["parent_code"], strict=True))
+    found = rows.select("area_code").unique()
+    while True:  # one level up per pass: a handful of levels
+        up = (
+            found.select(pl.col("area_code").replace_strict(parent, default=None))
+            .drop_nulls()
+            .join(found, on="area_code", how="anti")
+            .unique()
+        )
+        if up.is_empty():
+            break
+        found = pl.concat([found, up])
+    family = areas.select("area_code", "parent_code").drop_nulls()
+    siblings = (
+        found.join(family, on="area_code")
+        .select("parent_code")
+        .unique()
+        .join(family, on="parent_code")
+        .select("area_code")
+    )
+    every = pl.concat([found, siblings]).unique()
+    keys, bands = rows.select("key").unique(), rows.select("age_band").unique()
+    return every.join(bands, how="cross").join(keys, how="cross")
+
+
 def _attacker_marts(obs: pl.DataFrame, areas: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The counts' cells the files tell of, shaped as the marts suppression.long_cells reads
-    (values 0: the attacker's bounds are kept aside)."""
+    """The counts' cells the files tell of, and those the sums over them take in (``_closed``),
+    shaped as the marts suppression.long_cells reads (values 0: the attacker's bounds are kept
+    aside)."""
+    # a parent no file names is no cell: the sum of its children would have no total and
+    # read as "they add up to 0"
+    known = pl.col("parent_code").is_in(areas["area_code"].implode())
+    areas = areas.with_columns(pl.when(known).then("parent_code").alias("parent_code"))
     out = {}
     for table, measures in suppression.COUNTS.items():
         rows = obs.filter(pl.col("table") == table).select("area_code", "age_band", "key")
-        rows = rows.unique().join(areas, on="area_code")
+        rows = _closed(rows.unique(), areas).join(areas, on="area_code")
         key = suppression.SUBKEY.get(table)
         frame = rows.with_columns(*(pl.lit(0, pl.Int64).alias(m) for m in measures))
         out[table] = frame.rename({"key": key}) if key else frame.drop("key")
@@ -440,11 +511,16 @@ def attack(folder: Path, truth: pl.DataFrame, year_be: int, workbooks: bool = Tr
         columns=["level", "area_code", "parent_code"],
     ).unique("area_code")
     cells = suppression.long_cells(_attacker_marts(obs, areas))
-    seen = cells.select(*CELL, "cell").join(obs, on=CELL, how="left")
+    # in the cells' order: the bounds are indexed by cell number
+    seen = cells.select(*CELL, "cell").join(obs, on=CELL, how="left").sort("cell")
     lower = seen["lo"].fill_null(0.0).to_numpy().copy()
     upper = seen["hi"].fill_null(INF).to_numpy().copy()
     eqs = _relations(cells, obs, year_be)
     n_relations = eqs["eq"].n_unique()
+    # the relations' unknowns (numbered after the counts): 0 and up
+    n = max(cells.height, int(eqs["cell"].max() or 0) + 1)
+    lower = np.r_[lower, np.zeros(n - cells.height)]
+    upper = np.r_[upper, np.full(n - cells.height, INF)]
     # a sum whose members are all published tells nothing: propagate through the others only
     open_cells = pl.Series(lower < upper)
     eqs = (
@@ -453,19 +529,20 @@ def attack(folder: Path, truth: pl.DataFrame, year_be: int, workbooks: bool = Tr
         .drop("open")
     )
     system = suppression.System(
-        np.zeros(cells.height),
+        np.zeros(n),
         eqs["eq"].to_numpy(),
         eqs["cell"].to_numpy(),
         eqs["coef"].to_numpy(),
     )
-    shown_small = (upper <= suppression.threshold() - 1) & (lower < upper)
+    shown_small = ((upper <= suppression.threshold() - 1) & (lower < upper))[: cells.height]
     lower, upper = _propagate(system, lower, upper)
-    found = (
-        seen.with_columns(
-            small=pl.Series(shown_small), lower=pl.Series(lower), upper=pl.Series(upper)
-        )
-        .filter("small")
-        .join(truth, on=CELL, how="left")
+    lower, upper = lower[: cells.height], upper[: cells.height]
+    bounded = seen.with_columns(
+        small=pl.Series(shown_small), lower=pl.Series(lower), upper=pl.Series(upper)
+    )
+    found = bounded.filter("small").join(truth, on=CELL, how="left")
+    unsound = bounded.join(truth, on=CELL).filter(
+        (pl.col("value") < pl.col("lower")) | (pl.col("value") > pl.col("upper"))
     )
     small = found.filter(pl.col("value").is_between(1, suppression.threshold() - 1))
     recovered = small.filter(
@@ -478,6 +555,7 @@ def attack(folder: Path, truth: pl.DataFrame, year_be: int, workbooks: bool = Tr
         files=n_files,
         relations=n_relations,
         cells=recovered.select(*CELL, "value"),
+        unsound=unsound.height,
     )
 
 

@@ -235,6 +235,7 @@ def test_an_outsider_recovers_no_hidden_count_from_the_files(run, marts):
     assert result.files == len(_files_for_people(folder)), "every file for people is read"
     assert result.hidden_small > 50 and result.relations > 1000
     assert result.recovered == 0, result.cells
+    assert result.unsound == 0, "every relation the attacker builds holds for the true counts"
 
 
 def test_chipao_attack_prints_what_the_outsider_recovers(run, monkeypatch, capsys):
@@ -273,6 +274,78 @@ def test_the_outsider_finds_what_a_figure_published_beside_its_hidden_counts_giv
     packs.write_all(job, folder / "packs", progress=lambda _: None)
     result = attack.attack(folder, attack.truth_cells(marts.frames), YEAR, workbooks=False)
     assert result.recovered > 0
+    assert result.unsound == 0, "what it recovers there is given away, not luck"
+
+
+def _district_files(folder: Path, first_poor_shown: bool) -> pl.DataFrame:
+    """A district (1701, 3 MPI-poor persons, shown "<5") of two subdistricts: 170101 with the
+    3 poor (shown "<5", or 3), 170102 with none. Its pack shows its own MPI row (poor "<5", M0
+    hidden) and the ranking sheet of its subdistricts, where only 170102's M0 is shown (0). The
+    files as the exports write them; returns the true counts as cells."""
+    year = 2567
+    areas = pl.DataFrame(
+        {
+            "level": ["province", "district", "subdistrict", "subdistrict"],
+            "area_code": ["17", "1701", "170101", "170102"],
+            "parent_code": [None, "17", "1701", "1701"],
+            "age_band": ["all"] * 4,
+            "persons": [100, 100, 60, 40],
+        }
+    )
+    poor = ["<5", "<5", "3" if first_poor_shown else "<5", "0"]
+    for level in ("province", "district", "subdistrict"):
+        rows = areas.filter(pl.col("level") == level)
+        rows.write_parquet(folder / f"area_summary_{level}_{year}.parquet")
+        shown = pl.Series("mpi_poor_persons", poor).filter(areas["level"] == level)
+        rows.with_columns(shown).write_csv(folder / f"area_summary_{level}_{year}.csv")
+    pack = folder / "packs" / "district_1701"
+    pack.mkdir(parents=True)
+    mpi = {"rule": ["tpmap_union"], "age_band": ["all"], "persons": ["100"],
+           "poor_persons": ["<5"], "m0": ["x"]}  # fmt: skip
+    pl.DataFrame(mpi).write_csv(pack / f"district_1701_{year}_mpi.csv")
+    pl.DataFrame(
+        {
+            "area_code": ["170101", "170102"],
+            "persons": [60, 40],
+            "mpi_poor_persons": [3 if first_poor_shown else None, 0],
+            "m0": [None, 0.0],
+        }
+    ).write_parquet(pack / f"district_1701_{year}_ranking.parquet")
+    truth = [
+        (table, code, "all", key, measure, value)
+        for code, persons, n in (
+            ("17", 100, 3),
+            ("1701", 100, 3),
+            ("170101", 60, 3),
+            ("170102", 40, 0),
+        )
+        for table, key, measure, value in (
+            ("area_summary", "", "persons", persons),
+            ("area_summary", "", "mpi_poor_persons", n),
+            ("area_mpi", "tpmap_union", "poor_persons", n),
+        )
+    ]
+    return pl.DataFrame(truth, schema=attack.CELL + ["value"], orient="row")
+
+
+@pytest.mark.parametrize("first_poor_shown", [False, True])
+def test_the_outsiders_sums_take_in_the_child_areas_no_file_shows(tmp_path, first_poor_shown):
+    """Issue 18: the demo's 1,051 "recovered" counts came from sums the attacker built over the
+    subdistricts whose M0 the ranking sheet shows, as if the others were not there: the
+    district's poor were the sum of 170102's (0), and the bounds around left out the true
+    values. With every child area in the sum, nothing hidden comes out, and every true value
+    stays within the bounds; when 170101's 3 poor are published, the district's "<5" is 3 and
+    the attacker does work it out."""
+    truth = _district_files(tmp_path, first_poor_shown)
+    result = attack.attack(tmp_path, truth, 2567, workbooks=False)
+    assert result.unsound == 0, "the attacker's relations hold for the true counts"
+    if first_poor_shown:
+        assert result.recovered >= 1
+        assert ("1701", "mpi_poor_persons", 3) in result.cells.select(
+            "area_code", "measure", "value"
+        ).rows()
+    else:
+        assert result.hidden_small >= 2 and result.recovered == 0, result.cells
 
 
 @pytest.fixture(scope="module")
