@@ -81,13 +81,23 @@ def unsupported(suffix: str) -> str:
     return f"not read: {what}; the readers take CSV, XLSX and Parquet"
 
 
-def _link_problem(path: Location, home: Path | None) -> str | None:
+def _link_problem(
+    path: Location, home: Path | None, folders: dict[Path, Path] | None = None
+) -> str | None:
     """Why a file reached through a link (itself or a folder above it) is not read; ``home``
     resolved once by the caller (a status or a run asks of every file several times); None
-    on an object store, which has no links."""
+    on an object store, which has no links. ``folders`` keeps the caller's resolved folders:
+    a file that is no link is where its resolved folder is, without resolving every file's
+    path again (a run lists a landing of thousands of files several times)."""
     if home is None:
         return None
-    target = path.resolve()
+    if folders is None or path.is_symlink():
+        target = path.resolve()
+    else:
+        parent = folders.get(path.parent)
+        if parent is None:
+            parent = folders[path.parent] = path.parent.resolve()
+        target = parent / path.name
     if not target.exists():
         return f"a link to {target.name}, which does not exist: copy the file itself here"
     if not target.is_relative_to(home):
@@ -138,12 +148,13 @@ def delivery(root: Location, year_be: int, home: Path | None = None) -> Delivery
     out = Delivery()
     folder = root / "bmn" / str(year_be)
     by_folder = {sub: source for source, sub in FOLDERS.items()}
+    folders: dict[Path, Path] = {}
     for path in _files(folder):
         name = str(path.relative_to(root))
         parts = path.relative_to(folder).parts
         # the ledger's source: the folder it sat in, households when none
         source = by_folder.get(parts[0], "bmn_household")
-        link = _link_problem(path, home)
+        link = _link_problem(path, home, folders)
         if link:
             out.refused.append(Refused(name, "symlink_refused", link, source))
         elif len(parts) != 2 or parts[0] not in by_folder:
@@ -163,10 +174,11 @@ def delivery(root: Location, year_be: int, home: Path | None = None) -> Delivery
 def _case_files(root: Location, year_be: int, home: Path | None, out: Delivery) -> None:
     """The case files of ``<root>/cases/<year_be>/``: files directly in it, CSV, XLSX or Parquet."""
     folder = root / CASES / str(year_be)
+    folders: dict[Path, Path] = {}
     for path in _files(folder):
         name = str(path.relative_to(root))
         parts = path.relative_to(folder).parts
-        link = _link_problem(path, home)
+        link = _link_problem(path, home, folders)
         if link:
             out.refused.append(Refused(name, "symlink_refused", link, CASE_SOURCE))
         elif len(parts) != 1:
