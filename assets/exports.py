@@ -52,10 +52,8 @@ def suppressed_cells(
     spill = Path(warehouse.path).parent
     with warehouse.connect() as con, tempfile.TemporaryDirectory(dir=spill) as scratch:
         before = Path(warehouse.published_path)
-        spread = landing.spread()  # the provinces' subtrees run where staging does
-        context.log.info(f"provinces' subtrees protected in {spread.describe()}")
         history = data.suppress_year(
-            con, year_be, path, Path(scratch), before=before, each=spread.stream
+            con, year_be, path, Path(scratch), before=before, each=landing.province_units()
         )
         rows = Rows(sql="reports/insert_suppression_history", params={"path": str(history)})
         write(con, year_be, {"core.suppression_history": rows})

@@ -70,11 +70,9 @@ def area_progress(
     # the parts wait beside the warehouse, as the suppression's do
     spill = Path(warehouse.path).parent
     with tempfile.TemporaryDirectory(dir=spill) as scratch:
-        spread = landing.spread()  # the parts run where staging does
-        context.log.info(f"progress parts worked out in {spread.describe()}")
         with warehouse.connect(read_only=True) as con:
             made = year_progress(con, year_be, landing.target_files(), Path(scratch),
-                                 context.log.info, spread.stream)  # fmt: skip
+                                 context.log.info, landing.province_units())  # fmt: skip
         with warehouse.connect() as con:
             written = write(con, year_be, {
                 name: Rows(sql="progress/insert_parts", params={"path": path}) if rows else Rows()

@@ -9,7 +9,7 @@ import dagster as dg
 from ingest import landing
 from ingest.location import Location, location
 from ingest.pseudonymise import KeyRef, key_digest, load_key
-from ingest.spread import Spread
+from ingest.spread import Each, Spread
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -53,6 +53,14 @@ class LandingZone(dg.ConfigurableResource):
     def spread(self) -> Spread:
         """Where the files are staged: local processes, or a Dask cluster."""
         return Spread(self.workers, self.scheduler)
+
+    def province_units(self) -> Each | None:
+        """Where the provinces' units run (the suppression's subtrees, the progress parts): on
+        the Dask cluster when one is set, which adds machines; else in the writer's process
+        (None). Local processes only copied each province's frames across this machine's own
+        cores: at 10 % the progress parts took 76 s in two of them against 64 s here."""
+        spread = self.spread()
+        return spread.stream if spread.on_dask else None
 
 
 class ExportFolder(dg.ConfigurableResource):
