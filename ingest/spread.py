@@ -141,8 +141,7 @@ class Spread:
         keys = list(keys)
         # one unit is not worth starting local processes for; a cluster is there already
         if self.in_process or not keys or (len(keys) == 1 and not self.on_dask):
-            for key in keys:
-                yield key, function(load(key))
+            yield from here(function, keys, load)
             return
         window = window or 2 * self.workers
         if self.on_dask:
@@ -168,9 +167,9 @@ class Spread:
                 yield done, future.result()
 
     def _on_dask(self, function, units, done) -> list[Any]:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import as_completed
 
-        with _client(self.scheduler, self.workers, Client, LocalCluster) as client:
+        with _client(self.scheduler, self.workers, *_dask_types()) as client:
             # pure=False: a unit is run even when the same arguments ran before (a file
             # re-staged after its parts were removed)
             futures = client.map(function, units, pure=False, retries=RETRIES)
